@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Every map of procflow's kernel side, with the sizing rationale. The loader
+ * may resize the bounded maps before load (bpf_map__set_max_entries).
+ *
+ *  events     one ring buffer for all records: one consumer, global order.
+ *  flows      socket address -> state of a TCP socket procflow follows. A plain
+ *             hash, not LRU: evicting a live flow would lose it silently, so a
+ *             full map is counted (PF_DROP_FLOW_MAP_FULL) instead.
+ *  listeners  (netns, port) -> the process that called listen(): the last
+ *             resort owner of accepted connections.
+ *  pkt_stats  canonical tuple -> packets/bytes/flags seen by TC. LRU: an
+ *             entry whose flow ended is deleted by userspace; a stale one may
+ *             be evicted safely.
+ *  drops      per-CPU loss counters, read and reported by userspace.
+ */
+#ifndef PROCFLOW_MAPS_BPF_H
+#define PROCFLOW_MAPS_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "procflow_abi.h"
+
+/* Kernel-side state of one followed TCP socket. */
+struct pf_flow_state {
+	u64 start_ns;
+	u32 owner_tgid;
+	u8 initiated;
+	u8 implied_flags;
+	u8 established;
+	u8 owner_source;
+	u8 fin_sent;      /* our FIN is queued (FIN_WAIT1 or LAST_ACK was entered) */
+	u8 _pad[7];
+};
+
+struct pf_listener_key {
+	u64 netns;
+	u16 port;
+	u8 _pad[6];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, u64);
+	__type(value, struct pf_flow_state);
+} flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct pf_listener_key);
+	__type(value, struct pf_task);
+} listeners SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct pf_pkt_key);
+	__type(value, struct pf_pkt_stats);
+} pkt_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PF_DROP_COUNTER_MAX);
+	__type(key, u32);
+	__type(value, u64);
+} drops SEC(".maps");
+
+static __always_inline void count_drop(u32 counter)
+{
+	u64 *value = bpf_map_lookup_elem(&drops, &counter);
+	if (value)
+		*value += 1;
+}
+
+#endif /* PROCFLOW_MAPS_BPF_H */

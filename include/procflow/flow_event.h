@@ -1,0 +1,98 @@
+// The CAR `flow` event as procflow emits it: one value per CAR field plus the
+// extra fields the JSON contract allows. Every optional field is absent when
+// its value is unknown; serializers omit absent fields rather than guess.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace procflow {
+
+enum class FlowAction : uint8_t { start, message, end };
+
+enum class EndReason : uint8_t { none, close, reset, timeout, tracer_stop };
+
+// Direction of the initiator relative to the configured internal networks.
+enum class NetworkDirection : uint8_t { unknown, in, out, internal, external };
+
+// TCP flag bits as in the TCP header's flags byte (FIN = 0x01 ... CWR = 0x80).
+namespace tcp_flag {
+inline constexpr uint8_t fin = 0x01;
+inline constexpr uint8_t syn = 0x02;
+inline constexpr uint8_t rst = 0x04;
+inline constexpr uint8_t psh = 0x08;
+inline constexpr uint8_t ack = 0x10;
+inline constexpr uint8_t urg = 0x20;
+inline constexpr uint8_t ece = 0x40;
+inline constexpr uint8_t cwr = 0x80;
+}  // namespace tcp_flag
+
+// An IPv4 or IPv6 address in network byte order. IPv4 uses the first 4 bytes.
+struct IpAddress {
+  uint8_t family = 0;  // 4, 6, or 0 when unset
+  std::array<uint8_t, 16> bytes{};
+
+  static IpAddress v4(const uint8_t* network_order);
+  static IpAddress v6(const uint8_t* network_order);
+  // Parses dotted IPv4 or textual IPv6; std::nullopt on anything else.
+  static std::optional<IpAddress> parse(std::string_view text);
+
+  bool is_set() const { return family == 4 || family == 6; }
+  size_t size() const { return family == 4 ? 4 : 16; }
+  // IPv4-mapped IPv6 (::ffff:a.b.c.d) turned into plain IPv4; others unchanged.
+  IpAddress unmapped() const;
+  std::string to_string() const;
+  bool operator==(const IpAddress&) const = default;
+};
+
+inline constexpr uint8_t ip_proto_tcp = 6;
+inline constexpr uint8_t ip_proto_udp = 17;
+
+struct FlowEvent {
+  FlowAction action = FlowAction::start;
+  uint64_t timestamp_us = 0;  // when the event was produced, UNIX epoch, microseconds
+
+  // Endpoints, oriented: src_* is always the initiator, dest_* the responder.
+  IpAddress src_ip;
+  IpAddress dest_ip;
+  uint16_t src_port = 0;
+  uint16_t dest_port = 0;
+  uint8_t transport = ip_proto_tcp;  // IP protocol number
+  std::string src_fqdn, src_hostname, dest_fqdn, dest_hostname;
+
+  // The process that owns the local socket.
+  std::optional<uint32_t> pid, ppid, uid;
+  std::string user, exe, image_path, comm;
+
+  // The host the sensor runs on.
+  std::string hostname, fqdn;
+
+  // Counters: in/out are received/sent by the local socket (application bytes).
+  std::optional<uint64_t> in_bytes, out_bytes, packet_count;
+  uint8_t tcp_flags = 0;  // union of flags seen; 0 = unknown/none
+  std::optional<uint64_t> start_time_us, end_time_us;
+
+  NetworkDirection network_direction = NetworkDirection::unknown;
+  std::string community_id;
+  std::optional<bool> initiated;
+  EndReason end_reason = EndReason::none;
+
+  // Layer-7 fields (filled by later stages; empty = absent).
+  std::string application_protocol, content, proto_info;
+
+  // Extra, non-CAR fields.
+  std::optional<uint64_t> netns, cgroup_id;
+  std::string container_id, interface;
+};
+
+std::string_view to_string(FlowAction action);
+std::string_view to_string(EndReason reason);
+std::string_view to_string(NetworkDirection direction);
+std::string_view transport_name(uint8_t ip_proto);  // "TCP", "UDP", ... or ""
+// "SYN, ACK, PSH, FIN": flags in a fixed, conventional order; "" for 0.
+std::string tcp_flags_to_string(uint8_t flags);
+
+}  // namespace procflow

@@ -1,0 +1,185 @@
+#include "bpf/attach_plan.h"
+
+namespace procflow {
+namespace {
+
+constexpr HookCandidate exec_candidates[] = {
+    {HookKind::tp_btf, "tp_btf/sched_process_exec", {"pf_exec_btf", ""}, ""},
+    {HookKind::tracepoint, "tracepoint/sched/sched_process_exec", {"pf_exec_tp", ""},
+     "slightly more per-exec cost (untyped tracepoint)"},
+};
+constexpr HookCandidate fork_candidates[] = {
+    {HookKind::tp_btf, "tp_btf/sched_process_fork", {"pf_fork_btf", ""}, ""},
+    {HookKind::tracepoint, "tracepoint/sched/sched_process_fork", {"pf_fork_tp", ""},
+     "child found through the parent's task list (same result)"},
+};
+constexpr HookCandidate exit_candidates[] = {
+    {HookKind::tp_btf, "tp_btf/sched_process_exit", {"pf_exit_btf", ""}, ""},
+    {HookKind::tracepoint, "tracepoint/sched/sched_process_exit", {"pf_exit_tp", ""}, ""},
+};
+constexpr HookCandidate state_candidates[] = {
+    {HookKind::tp_btf, "tp_btf/inet_sock_set_state", {"pf_state_btf", ""}, ""},
+    {HookKind::tracepoint, "tracepoint/sock/inet_sock_set_state", {"pf_state_tp", ""}, ""},
+};
+constexpr HookCandidate connect_candidates[] = {
+    {HookKind::fentry, "fentry/tcp_connect", {"pf_connect_fentry", ""}, ""},
+    {HookKind::kprobe, "kprobe/tcp_connect", {"pf_connect_kprobe", ""}, ""},
+    {HookKind::state_transition, "inet_sock_set_state CLOSE->SYN_SENT", {"", ""},
+     "the source port is not chosen yet inside connect(): `start` waits for the handshake "
+     "(or the close of a failed attempt) instead of going out at the SYN"},
+};
+constexpr HookCandidate accept_candidates[] = {
+    {HookKind::fexit, "fexit/inet_csk_accept", {"pf_accept_fexit", ""}, ""},
+    {HookKind::kretprobe, "kretprobe/inet_csk_accept", {"pf_accept_kretprobe", ""}, ""},
+    {HookKind::syscall_tracepoint, "tracepoint/syscalls/sys_exit_accept{,4}",
+     {"pf_accept4_exit_tp", "pf_accept_exit_tp"},
+     "accepts made inside the kernel (no accept syscall, e.g. io_uring) fall back to "
+     "send/recv or the listener"},
+    {HookKind::sock_length_tracepoint, "tracepoint/sock/sock_{send,recv}_length (first use)",
+     {"pf_send_length_tp", "pf_recv_length_tp"},
+     "an accepted socket is attributed when its process first sends or receives on it; "
+     "until then, to the listener's owner"},
+    {HookKind::listener_owner, "the process that called listen()", {"", ""},
+     "a pre-forking server's connections are attributed to the process that created the "
+     "listening socket, not the worker that accepted"},
+};
+constexpr HookCandidate socket_use_candidates[] = {
+    {HookKind::sock_length_tracepoint, "tracepoint/sock/sock_{send,recv}_length",
+     {"pf_send_length_tp", "pf_recv_length_tp"}, ""},
+};
+constexpr HookCandidate packet_candidates[] = {
+    {HookKind::tcx, "tcx ingress+egress links", {"pf_tc_ingress", "pf_tc_egress"}, ""},
+    {HookKind::clsact, "clsact qdisc + bpf filters", {"pf_tc_ingress", "pf_tc_egress"},
+     "filters are not tied to the process: removed at exit, and stale ones at the next "
+     "start after a crash"},
+};
+
+constexpr HookCandidate snapshot_candidates[] = {
+    {HookKind::raw_tracepoint, "raw_tp program run by BPF_PROG_TEST_RUN", {"pf_snapshot", ""},
+     ""},
+};
+
+constexpr NeedSpec table[] = {
+    {Need::process_exec, "exec", false,
+     "exe/image_path of processes that exit before procflow reads /proc are lost",
+     exec_candidates},
+    {Need::process_fork, "fork", false,
+     "forked children that never exec are resolved through /proc or their parent",
+     fork_candidates},
+    {Need::process_exit, "exit", false, "exited processes stay cached until evicted",
+     exit_candidates},
+    {Need::tcp_state, "tcp_state", true, "no TCP flows at all", state_candidates},
+    {Need::tcp_connect, "connect", true, "no outbound TCP flows", connect_candidates},
+    {Need::tcp_accept, "accept", false, "", accept_candidates},
+    {Need::tcp_socket_use, "socket_use", false,
+     "sockets handed to another process (fork, fd passing) stay with their first owner",
+     socket_use_candidates},
+    {Need::packets, "packets", false,
+     "packet_count falls back to the socket's segment counters; tcp_flags to the flags "
+     "its state changes imply (no PSH/URG/ECE/CWR)",
+     packet_candidates},
+    {Need::open_flow_counters, "open_flow_counters", false,
+     "flows still open when procflow stops end without byte and segment counts",
+     snapshot_candidates},
+};
+static_assert(std::size(table) == need_count, "every Need has a row in the attach table");
+
+constexpr std::pair<HookKind, std::string_view> kind_names[] = {
+    {HookKind::fentry, "fentry"},
+    {HookKind::fexit, "fexit"},
+    {HookKind::kprobe, "kprobe"},
+    {HookKind::kretprobe, "kretprobe"},
+    {HookKind::tp_btf, "tp_btf"},
+    {HookKind::tracepoint, "tracepoint"},
+    {HookKind::syscall_tracepoint, "syscall_tp"},
+    {HookKind::sock_length_tracepoint, "sock_length"},
+    {HookKind::state_transition, "state_transition"},
+    {HookKind::listener_owner, "listener"},
+    {HookKind::tcx, "tcx"},
+    {HookKind::clsact, "clsact"},
+    {HookKind::raw_tracepoint, "raw_tp"},
+};
+
+}  // namespace
+
+std::string_view hook_kind_name(HookKind kind) {
+  for (const auto& [k, name] : kind_names)
+    if (k == kind) return name;
+  return "?";
+}
+
+std::optional<HookKind> parse_hook_kind(std::string_view name) {
+  for (const auto& [k, n] : kind_names)
+    if (n == name) return k;
+  return std::nullopt;
+}
+
+std::span<const NeedSpec> attach_table() { return table; }
+
+const NeedSpec& need_spec(Need need) { return table[static_cast<size_t>(need)]; }
+
+std::optional<HookKind> AttachPlan::chosen_kind(Need need) const {
+  const auto* c = choice(need).chosen;
+  if (!c) return std::nullopt;
+  return c->kind;
+}
+
+std::set<std::string_view> AttachPlan::programs() const {
+  std::set<std::string_view> out;
+  for (const auto& c : choices) {
+    if (!c.chosen) continue;
+    for (auto p : c.chosen->programs)
+      if (!p.empty()) out.insert(p);
+  }
+  return out;
+}
+
+const NeedSpec* AttachPlan::missing_required() const {
+  for (const auto& c : choices)
+    if (c.spec && c.spec->required && !c.chosen) return c.spec;
+  return nullptr;
+}
+
+std::string AttachPlan::summary() const {
+  std::string out;
+  for (const auto& c : choices) {
+    if (!out.empty()) out += ',';
+    out += c.spec->name;
+    out += '=';
+    out += c.chosen ? hook_kind_name(c.chosen->kind) : "none";
+  }
+  return out;
+}
+
+AttachPlan choose_attach_plan(HookProber& prober, const std::set<HookKind>& disabled,
+                              bool probe_all) {
+  AttachPlan plan;
+  for (const auto& spec : table) {
+    auto& choice = plan.choices[static_cast<size_t>(spec.need)];
+    choice.spec = &spec;
+    for (const auto& candidate : spec.candidates) {
+      if (disabled.count(candidate.kind)) {
+        choice.disabled.push_back(&candidate);
+        continue;
+      }
+      if (choice.chosen && !probe_all) break;
+      bool ok;
+      switch (candidate.kind) {
+        case HookKind::state_transition:
+          // Part of the state program: works whenever that one was chosen.
+          ok = plan.choice(Need::tcp_state).chosen != nullptr;
+          break;
+        case HookKind::listener_owner:
+          ok = plan.choice(Need::tcp_state).chosen != nullptr;
+          break;
+        default:
+          ok = prober.works(candidate);
+      }
+      choice.probed.emplace_back(&candidate, ok);
+      if (ok && !choice.chosen) choice.chosen = &candidate;
+    }
+  }
+  return plan;
+}
+
+}  // namespace procflow

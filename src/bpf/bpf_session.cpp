@@ -1,0 +1,112 @@
+#include "bpf/bpf_session.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "procflow_abi.h"  // before the skeleton: it names struct pf_config
+#include "procflow.skel.h"
+
+namespace procflow {
+
+std::unique_ptr<BpfSession> BpfSession::load(const std::set<std::string_view>& programs,
+                                             const SessionOptions& options,
+                                             std::string* error) {
+  std::unique_ptr<BpfSession> session(new BpfSession());
+  session->skel_ = procflow_bpf__open();
+  if (!session->skel_) {
+    *error = std::string("cannot open the BPF object: ") + strerror(errno);
+    return nullptr;
+  }
+  auto* skel = session->skel_;
+  bpf_program* prog;
+  bpf_object__for_each_program(prog, skel->obj) {
+    bpf_program__set_autoload(prog, programs.count(bpf_program__name(prog)) > 0);
+  }
+  if (options.probing) {
+    bpf_map__set_max_entries(skel->maps.events, 4096);
+    bpf_map__set_max_entries(skel->maps.flows, 1);
+    bpf_map__set_max_entries(skel->maps.listeners, 1);
+    bpf_map__set_max_entries(skel->maps.pkt_stats, 1);
+  } else {
+    bpf_map__set_max_entries(skel->maps.events, options.ringbuf_bytes);
+    bpf_map__set_max_entries(skel->maps.flows, options.max_flows);
+    bpf_map__set_max_entries(skel->maps.pkt_stats, options.max_packet_tuples);
+  }
+  skel->rodata->pf_cfg.self_tgid = options.self_tgid;
+  skel->rodata->pf_cfg.connect_by_tracepoint = options.connect_by_tracepoint ? 1 : 0;
+  int err = procflow_bpf__load(skel);
+  if (err) {
+    *error = std::string("cannot load the BPF programs: ") + strerror(-err);
+    return nullptr;
+  }
+  return session;
+}
+
+BpfSession::~BpfSession() {
+  links_.clear();  // detach before the programs go away
+  if (skel_) procflow_bpf__destroy(skel_);
+}
+
+bool BpfSession::attach_tracing(std::string* error) {
+  bpf_program* prog;
+  bpf_object__for_each_program(prog, skel_->obj) {
+    if (!bpf_program__autoload(prog)) continue;
+    auto type = bpf_program__type(prog);
+    if (type == BPF_PROG_TYPE_SCHED_CLS) continue;  // TcAttachment's job
+    std::string_view name = bpf_program__name(prog);
+    if (name == "pf_snapshot") continue;  // run on demand, never attached
+    bpf_link* link = bpf_program__attach(prog);
+    if (!link) {
+      *error = "cannot attach " + std::string(name) + " (" +
+               bpf_program__section_name(prog) + "): " + strerror(errno);
+      return false;
+    }
+    links_.emplace_back(link);
+  }
+  return true;
+}
+
+bpf_program* BpfSession::program(std::string_view name) const {
+  bpf_program* prog;
+  bpf_object__for_each_program(prog, skel_->obj) {
+    if (name == bpf_program__name(prog)) return prog;
+  }
+  return nullptr;
+}
+
+int BpfSession::events_fd() const { return bpf_map__fd(skel_->maps.events); }
+int BpfSession::pkt_stats_fd() const { return bpf_map__fd(skel_->maps.pkt_stats); }
+int BpfSession::drops_fd() const { return bpf_map__fd(skel_->maps.drops); }
+int BpfSession::flows_fd() const { return bpf_map__fd(skel_->maps.flows); }
+
+std::vector<uint64_t> BpfSession::read_drops() const {
+  std::vector<uint64_t> totals(PF_DROP_COUNTER_MAX, 0);
+  int ncpu = libbpf_num_possible_cpus();
+  if (ncpu <= 0) return totals;
+  std::vector<uint64_t> per_cpu(ncpu);
+  for (uint32_t i = 0; i < PF_DROP_COUNTER_MAX; i++) {
+    if (bpf_map_lookup_elem(drops_fd(), &i, per_cpu.data()) != 0) continue;
+    for (auto v : per_cpu) totals[i] += v;
+  }
+  return totals;
+}
+
+bool BpfSession::request_snapshot(std::string* error) {
+  if (!bpf_program__autoload(skel_->progs.pf_snapshot)) {
+    *error = "snapshot program not loaded";
+    return false;
+  }
+  LIBBPF_OPTS(bpf_test_run_opts, opts);
+  int err = bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.pf_snapshot), &opts);
+  if (err) {
+    *error = std::string("snapshot failed: ") + strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace procflow

@@ -1,0 +1,59 @@
+// One loaded instance of procflow's BPF object: open -> size maps and set
+// read-only config -> switch autoload per attach plan -> load -> attach.
+// Owns the skeleton and every link; destroying it detaches and unloads all.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bpf/attach_plan.h"
+#include "bpf/libbpf_raii.h"
+
+struct procflow_bpf;
+struct bpf_program;
+
+namespace procflow {
+
+struct SessionOptions {
+  uint32_t ringbuf_bytes = 8u << 20;
+  uint32_t max_flows = 65536;
+  uint32_t max_packet_tuples = 65536;
+  bool connect_by_tracepoint = false;
+  uint32_t self_tgid = 0;
+  bool probing = false;  // tiny maps, no config: only to see if programs load
+};
+
+class BpfSession {
+ public:
+  // Loads the object with exactly `programs` autoloaded. nullptr + error on failure.
+  static std::unique_ptr<BpfSession> load(const std::set<std::string_view>& programs,
+                                          const SessionOptions& options, std::string* error);
+  ~BpfSession();
+  BpfSession(const BpfSession&) = delete;
+  BpfSession& operator=(const BpfSession&) = delete;
+
+  // Attaches every loaded tracing program (not TC: see TcAttachment).
+  bool attach_tracing(std::string* error);
+
+  bpf_program* program(std::string_view name) const;
+  int events_fd() const;
+  int pkt_stats_fd() const;
+  int drops_fd() const;
+  int flows_fd() const;
+
+  // Per-counter totals over all CPUs of the pf_drops map.
+  std::vector<uint64_t> read_drops() const;
+  // Runs pf_snapshot: one PF_REC_TCP_SNAPSHOT per open flow into the ring.
+  bool request_snapshot(std::string* error);
+
+ private:
+  BpfSession() = default;
+  procflow_bpf* skel_ = nullptr;
+  std::vector<BpfLinkPtr> links_;
+};
+
+}  // namespace procflow

@@ -1,0 +1,27 @@
+// Probing by doing: a hook "works" only when a program on it loads AND
+// attaches (loading alone lies on some kernels). Each candidate is tried in a
+// throw-away instance of the real BPF object with tiny maps, and the answer is
+// memoized for the life of the prober.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "bpf/attach_plan.h"
+
+namespace procflow {
+
+class KernelHookProber : public HookProber {
+ public:
+  bool works(const HookCandidate& candidate) override;
+  // Why the last failing probe of this attach point failed ("" if it worked).
+  std::string failure(std::string_view attach_point) const;
+
+ private:
+  bool try_candidate(const HookCandidate& candidate, std::string* why);
+  std::map<std::string_view, bool> memo_;
+  std::map<std::string_view, std::string> failures_;
+};
+
+}  // namespace procflow

@@ -1,0 +1,141 @@
+#include "cli/trace_command.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <sstream>
+
+#include "cli/hook_list.h"
+#include "flow/event_filter.h"
+#include "output/json_serializer.h"
+#include "output/line_sink.h"
+#include "output/text_formatter.h"
+#include "procflow_abi.h"
+#include "service/tracer.h"
+
+namespace procflow {
+namespace {
+
+struct TraceArgs {
+  std::string format;
+  double duration = 0;
+  std::vector<uint32_t> pids;
+  std::vector<std::string> exes;
+  std::vector<uint16_t> ports;
+  std::vector<std::string> hosts;
+  std::string actions;
+  std::vector<std::string> interfaces;
+  std::string disable_hooks;
+  std::vector<std::string> internal_networks;
+};
+
+void report_losses(const TracerStats& s) {
+  static constexpr const char* names[PF_DROP_COUNTER_MAX] = {
+      "ring buffer full (records lost)", "flow map full (sockets not tracked)",
+      "packet map full (counters lost)", "listener map full"};
+  uint64_t lost = 0;
+  for (size_t i = 0; i < s.kernel_drops.size() && i < PF_DROP_COUNTER_MAX; i++) {
+    if (!s.kernel_drops[i]) continue;
+    lost += s.kernel_drops[i];
+    spdlog::warn("lost: {} x {}", s.kernel_drops[i], names[i]);
+  }
+  if (s.decode_errors) spdlog::warn("lost: {} undecodable records", s.decode_errors);
+  spdlog::info("{} records, {} flows started, {} ended, {} lost", s.records, s.flows_started,
+               s.flows_ended, lost + s.decode_errors);
+}
+
+int run_trace(const TraceArgs& args) {
+  bool json = args.format.empty() ? !isatty(STDOUT_FILENO) : args.format == "json";
+
+  EventFilter filter;
+  filter.pids.insert(args.pids.begin(), args.pids.end());
+  filter.exes.insert(args.exes.begin(), args.exes.end());
+  filter.ports.insert(args.ports.begin(), args.ports.end());
+  std::string error;
+  if (!args.hosts.empty()) {
+    filter.hosts = NetworkClassifier::parse(args.hosts, &error);
+    if (!filter.hosts) {
+      spdlog::error("--host: {}", error);
+      return 2;
+    }
+  }
+  if (!args.actions.empty() && !filter.parse_actions(args.actions, &error)) {
+    spdlog::error("--actions: {}", error);
+    return 2;
+  }
+  TracerOptions options;
+  options.interfaces = args.interfaces;
+  options.duration_s = args.duration;
+  options.internal_networks = args.internal_networks;
+  if (!parse_hook_list(args.disable_hooks, &options.disabled_hooks, &error)) {
+    spdlog::error("--disable-hook: {}", error);
+    return 2;
+  }
+
+  auto sink = LineSink::to_fd(STDOUT_FILENO);
+  std::string lines;
+  lines.reserve(64 * 1024);
+  if (!json) lines += text_header() + "\n";
+  auto emit = [&](const FlowEvent& e) {
+    if (!filter.matches(e)) return;
+    if (json) append_json_line(e, lines);
+    else append_text_line(e, lines);
+  };
+  auto tracer = Tracer::start(options, emit, &error);
+  if (!tracer) {
+    spdlog::error("{}", error);
+    return 1;
+  }
+  std::string where = "interfaces: ";
+  for (const auto& i : tracer->attached_interfaces()) where += i + " ";
+  spdlog::info("tracing started ({}; {})", tracer->plan().summary(), where);
+
+  auto after_batch = [&]() {
+    if (!lines.empty()) {
+      sink->write(lines);
+      lines.clear();
+    }
+    sink->flush();
+    return !sink->broken();  // e.g. `procflow trace | head`: stop quietly
+  };
+  if (!tracer->run(after_batch, &error)) {
+    spdlog::error("{}", error);
+    return 1;
+  }
+  report_losses(tracer->stats());
+  return 0;
+}
+
+}  // namespace
+
+std::function<int()> add_trace_command(CLI::App& app) {
+  auto args = std::make_shared<TraceArgs>();
+  CLI::App* cmd = app.add_subcommand("trace", "Live tracing of every TCP flow, to stdout");
+  cmd->add_option("--format", args->format, "text (default on a terminal) or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--duration", args->duration, "stop after SEC seconds")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--pid", args->pids, "only flows of these pids")->delimiter(',');
+  cmd->add_option("--exe", args->exes, "only flows of these executables (basename)")
+      ->delimiter(',');
+  cmd->add_option("--port", args->ports, "only flows with this source or destination port")
+      ->delimiter(',');
+  cmd->add_option("--host", args->hosts, "only flows to or from this IP or CIDR")
+      ->delimiter(',');
+  cmd->add_option("--actions", args->actions, "start,message,end (default: all)");
+  cmd->add_option("--interfaces", args->interfaces,
+                  "interfaces for packet counters (default: every interface that is up)")
+      ->delimiter(',');
+  cmd->add_option("--disable-hook", args->disable_hooks,
+                  "never use these hooks, e.g. fentry,kprobe (forces the fallbacks)");
+  cmd->add_option("--internal-networks", args->internal_networks,
+                  "CIDRs counted as internal for network_direction (default: RFC 1918, "
+                  "loopback, link-local, ULA)")
+      ->delimiter(',');
+  return [cmd, args]() -> int {
+    if (!cmd->parsed()) return -1;
+    return run_trace(*args);
+  };
+}
+
+}  // namespace procflow

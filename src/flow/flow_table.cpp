@@ -1,0 +1,226 @@
+#include "flow/flow_table.h"
+
+#include <cstring>
+
+#include "enrich/community_id.h"
+
+namespace procflow {
+namespace {
+
+IpAddress address_of(const uint8_t* bytes, uint8_t family) {
+  IpAddress a = family == 4 ? IpAddress::v4(bytes) : IpAddress::v6(bytes);
+  return a.unmapped();  // a dual-stack socket talking IPv4 is IPv4 on the wire
+}
+
+EndReason end_reason_of(uint8_t close_cause) {
+  switch (close_cause) {
+    case PF_CLOSE_RESET: return EndReason::reset;
+    case PF_CLOSE_TIMEOUT: return EndReason::timeout;
+  }
+  return EndReason::close;
+}
+
+std::string_view comm_of(const pf_task& t) {
+  return std::string_view(t.comm, strnlen(t.comm, sizeof t.comm));
+}
+
+}  // namespace
+
+FlowTable::FlowTable(FlowContext context, Emit emit, FlowTableOptions options)
+    : ctx_(context), emit_(std::move(emit)), options_(options) {}
+
+pf_pkt_key FlowTable::packet_key(const pf_tuple& t) {
+  pf_pkt_key k{};
+  k.family = t.family;
+  k.proto = t.proto;
+  const size_t n = t.family == 4 ? 4 : 16;
+  int cmp = std::memcmp(t.saddr, t.daddr, n);
+  bool keep = cmp < 0 || (cmp == 0 && t.sport <= t.dport);
+  std::memcpy(k.addr_lo, keep ? t.saddr : t.daddr, n);
+  std::memcpy(k.addr_hi, keep ? t.daddr : t.saddr, n);
+  k.port_lo = keep ? t.sport : t.dport;
+  k.port_hi = keep ? t.dport : t.sport;
+  return k;
+}
+
+bool FlowTable::tuple_complete(const Tracked& f) const {
+  return f.tuple.sport != 0 && f.tuple.dport != 0;
+}
+
+bool FlowTable::owner_settled(const Tracked& f) const {
+  return f.owner_source == PF_OWNER_CONNECT || f.owner_source == PF_OWNER_ACCEPT ||
+         f.owner_source == PF_OWNER_SENDRECV;
+}
+
+void FlowTable::on_tcp_start(const pf_tcp_start& rec) {
+  Tracked& f = open_[rec.sock_id];
+  f = Tracked{};
+  f.sock_id = rec.sock_id;
+  f.netns = rec.netns;
+  f.tuple = rec.tuple;
+  f.owner = rec.owner;
+  f.owner_source = rec.owner_source;
+  f.initiated = rec.initiated != 0;
+  f.start_ns = rec.hdr.ktime_ns;
+  maybe_emit_start(f, rec.hdr.ktime_ns, false);
+}
+
+void FlowTable::on_tcp_owner(const pf_tcp_owner& rec) {
+  auto it = open_.find(rec.sock_id);
+  if (it == open_.end()) {
+    stats_.unknown_sockets++;
+    return;
+  }
+  it->second.owner = rec.owner;
+  it->second.owner_source = rec.owner_source;
+  maybe_emit_start(it->second, rec.hdr.ktime_ns, false);
+}
+
+void FlowTable::on_tcp_established(const pf_tcp_established& rec) {
+  auto it = open_.find(rec.sock_id);
+  if (it == open_.end()) {
+    stats_.unknown_sockets++;
+    return;
+  }
+  // Outbound: local -> remote is initiator -> responder, now with its port.
+  it->second.tuple = rec.tuple;
+  maybe_emit_start(it->second, rec.hdr.ktime_ns, false);
+}
+
+void FlowTable::on_tcp_snapshot(const pf_tcp_snapshot& rec) {
+  auto it = open_.find(rec.sock_id);
+  if (it != open_.end()) it->second.snapshot = rec;
+}
+
+void FlowTable::on_tcp_end(const pf_tcp_end& rec) {
+  auto it = open_.find(rec.sock_id);
+  if (it == open_.end()) {
+    stats_.unknown_sockets++;
+    return;
+  }
+  Tracked& f = it->second;
+  if (rec.tuple.sport != 0) f.tuple = rec.tuple;  // a failed connect learns its port here
+  maybe_emit_start(f, rec.hdr.ktime_ns, true);
+  ending_.push_back(Ending{std::move(f), rec, rec.hdr.ktime_ns + options_.linger_ns});
+  open_.erase(it);
+}
+
+void FlowTable::maybe_emit_start(Tracked& f, uint64_t now_ns, bool force) {
+  if (f.start_emitted) return;
+  if (!force) {
+    if (!tuple_complete(f)) return;
+    if (!f.initiated && !owner_settled(f) && now_ns - f.start_ns < options_.owner_grace_ns)
+      return;
+  }
+  emit_start(f);
+}
+
+void FlowTable::tick(uint64_t now_ns) {
+  for (auto& [id, f] : open_) {
+    if (!f.start_emitted && now_ns > f.start_ns) maybe_emit_start(f, now_ns, false);
+  }
+  while (!ending_.empty() && ending_.front().due_ns <= now_ns) {
+    emit_end(ending_.front());
+    ending_.pop_front();
+  }
+}
+
+void FlowTable::finish(uint64_t now_ns) {
+  while (!ending_.empty()) {
+    emit_end(ending_.front());
+    ending_.pop_front();
+  }
+  for (auto& [id, f] : open_) emit_stop(f, now_ns);
+  open_.clear();
+}
+
+void FlowTable::fill_common(FlowEvent& ev, Tracked& f) {
+  ev = FlowEvent{};
+  ev.transport = f.tuple.proto ? f.tuple.proto : ip_proto_tcp;
+  ev.src_ip = address_of(f.tuple.saddr, f.tuple.family);
+  ev.dest_ip = address_of(f.tuple.daddr, f.tuple.family);
+  ev.src_port = f.tuple.sport;
+  ev.dest_port = f.tuple.dport;
+  ev.initiated = f.initiated;
+  ev.netns = f.netns;
+  ev.hostname = ctx_.host.hostname;
+  ev.fqdn = ctx_.host.fqdn;
+  ev.network_direction = ctx_.networks.classify(ev.src_ip, ev.dest_ip);
+  if (f.community_id.empty() && f.tuple.sport && f.tuple.dport)
+    f.community_id = community_id(ev.src_ip, ev.dest_ip, ev.src_port, ev.dest_port, ev.transport);
+  ev.community_id = f.community_id;
+  ev.start_time_us = ctx_.clock.to_unix_us(f.start_ns);
+
+  if (f.owner_source != PF_OWNER_NONE && f.owner.tgid != 0) {
+    const pf_task& o = f.owner;
+    ev.pid = o.tgid;
+    ev.ppid = o.ppid;
+    ev.uid = o.uid;
+    ev.comm = comm_of(o);
+    ev.cgroup_id = o.cgroup_id;
+    ev.user = ctx_.users.name(o.uid, o.tgid, o.mntns);
+    if (const ProcessEntry* p = ctx_.processes.find(o.tgid, o.start_boot_ns, o.ppid)) {
+      ev.image_path = p->image_path;
+      ev.exe = p->exe;
+    }
+  }
+}
+
+void FlowTable::emit_start(Tracked& f) {
+  f.start_emitted = true;
+  stats_.starts++;
+  fill_common(event_, f);
+  event_.action = FlowAction::start;
+  event_.timestamp_us = ctx_.clock.to_unix_us(f.start_ns);
+  emit_(event_);
+}
+
+void FlowTable::emit_end(Ending& e) {
+  stats_.ends++;
+  Tracked& f = e.flow;
+  const pf_tcp_end& end = e.end;
+  fill_common(event_, f);
+  event_.action = FlowAction::end;
+  event_.end_time_us = ctx_.clock.to_unix_us(end.hdr.ktime_ns);
+  event_.timestamp_us = *event_.end_time_us;
+  event_.in_bytes = end.app_bytes_in;
+  event_.out_bytes = end.app_bytes_out;
+  event_.tcp_flags = end.implied_flags;
+  event_.packet_count = uint64_t{end.segs_in} + end.segs_out;
+  event_.end_reason = end_reason_of(end.close_cause);
+  if (ctx_.packets && tuple_complete(f)) {
+    pf_pkt_key key = packet_key(f.tuple);
+    if (auto stats = ctx_.packets->lookup(key)) {
+      event_.packet_count = stats->packets;
+      event_.tcp_flags |= stats->tcp_flags;
+      if (stats->tcp_flags & tcp_flag::rst) event_.end_reason = EndReason::reset;
+    }
+    ctx_.packets->release(key, end.hdr.ktime_ns);
+  }
+  emit_(event_);
+}
+
+void FlowTable::emit_stop(Tracked& f, uint64_t now_ns) {
+  if (!f.start_emitted) emit_start(f);
+  stats_.ends++;
+  fill_common(event_, f);
+  event_.action = FlowAction::end;
+  event_.end_time_us = ctx_.clock.to_unix_us(now_ns);
+  event_.timestamp_us = *event_.end_time_us;
+  event_.end_reason = EndReason::tracer_stop;
+  if (f.snapshot) {
+    event_.in_bytes = f.snapshot->app_bytes_in;
+    event_.out_bytes = f.snapshot->app_bytes_out;
+    event_.packet_count = uint64_t{f.snapshot->segs_in} + f.snapshot->segs_out;
+    event_.tcp_flags = f.snapshot->implied_flags;
+  }
+  if (ctx_.packets && tuple_complete(f)) {
+    if (auto stats = ctx_.packets->lookup(packet_key(f.tuple))) {
+      event_.packet_count = stats->packets;
+      event_.tcp_flags |= stats->tcp_flags;
+    }
+  }
+  emit_(event_);
+}
+
+}  // namespace procflow

@@ -1,0 +1,260 @@
+#include "service/tracer.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+
+#include "bpf/hook_prober.h"
+#include "bpf/interfaces.h"
+#include "bpf/kernel_facts.h"
+#include "bpf/libbpf_log.h"
+#include "bpf/tc_attachment.h"
+#include "collect/packet_stats_map.h"
+#include "collect/ring_reader.h"
+#include "enrich/host_identity.h"
+#include "enrich/network_direction.h"
+#include "enrich/process_cache.h"
+#include "enrich/user_resolver.h"
+
+namespace procflow {
+
+struct Tracer::Impl : RecordHandler {
+  TracerOptions options;
+  AttachPlan plan;
+  std::unique_ptr<BpfSession> session;
+  bool tc_enabled = false;
+  TcMode tc_mode = TcMode::tcx;
+  std::map<int, std::unique_ptr<TcAttachment>> tc;  // by ifindex
+  std::unique_ptr<LinkWatcher> watcher;
+  BootClock clock;
+  ProcessCache processes;
+  UserResolver users;
+  HostIdentity host;
+  NetworkClassifier networks = NetworkClassifier::defaults();
+  std::unique_ptr<PacketStatsMap> packets;
+  std::unique_ptr<FlowTable> table;
+  std::unique_ptr<RingReader> ring;
+  UniqueFd signal_fd;
+  UniqueFd epoll_fd;
+
+  void on_exec(const pf_proc_exec& r) override {
+    size_t len = strnlen(r.filename, sizeof r.filename);
+    processes.on_exec(r.task, std::string_view(r.filename, len));
+  }
+  void on_fork(const pf_proc_fork& r) override { processes.on_fork(r.child); }
+  void on_exit(const pf_proc_exit& r) override { processes.on_exit(r.task, r.hdr.ktime_ns); }
+  void on_tcp_start(const pf_tcp_start& r) override { table->on_tcp_start(r); }
+  void on_tcp_owner(const pf_tcp_owner& r) override { table->on_tcp_owner(r); }
+  void on_tcp_established(const pf_tcp_established& r) override { table->on_tcp_established(r); }
+  void on_tcp_end(const pf_tcp_end& r) override { table->on_tcp_end(r); }
+  void on_tcp_snapshot(const pf_tcp_snapshot& r) override { table->on_tcp_snapshot(r); }
+
+  bool wanted(const InterfaceInfo& info) const {
+    if (options.interfaces.empty()) return info.up;
+    for (const auto& name : options.interfaces)
+      if (name == info.name) return true;
+    return false;
+  }
+
+  bool attach_interface(const InterfaceInfo& info, std::string* error) {
+    if (tc.count(info.index)) return true;
+    int stale = remove_stale_tc_filters(info.index);
+    if (stale) spdlog::warn("removed {} stale procflow TC filter(s) from {}", stale, info.name);
+    auto a = TcAttachment::attach(info.index, info.name, tc_mode,
+                                  bpf_program__fd(session->program("pf_tc_ingress")),
+                                  bpf_program__fd(session->program("pf_tc_egress")), error);
+    if (!a) return false;
+    spdlog::debug("TC attached to {} ({})", info.name, tc_mode == TcMode::tcx ? "tcx" : "clsact");
+    tc[info.index] = std::move(a);
+    return true;
+  }
+
+  bool attach_interfaces(std::string* error) {
+    auto all = list_interfaces();
+    for (const auto& name : options.interfaces) {
+      bool found = false;
+      for (const auto& i : all) found |= i.name == name;
+      if (!found) {
+        *error = "no network interface named '" + name + "' (see `ip link`)";
+        return false;
+      }
+    }
+    for (const auto& info : all) {
+      if (wanted(info) && !attach_interface(info, error)) return false;
+    }
+    return true;
+  }
+
+  void on_links_changed() {
+    for (const auto& info : watcher->drain()) {
+      if (info.name.empty()) continue;
+      if (!tc.count(info.index) && wanted(info)) {
+        std::string err;
+        if (!attach_interface(info, &err)) spdlog::warn("cannot trace new interface: {}", err);
+        else spdlog::info("tracing new interface {}", info.name);
+      }
+    }
+  }
+};
+
+Tracer::Tracer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Tracer::~Tracer() = default;
+
+std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit,
+                                      std::string* error) {
+  install_libbpf_logging();
+  if (auto why = missing_privileges(); !why.empty()) {
+    *error = why;
+    return nullptr;
+  }
+  KernelFacts facts = detect_kernel_facts();
+  if (auto why = kernel_unsupported_reason(facts); !why.empty()) {
+    *error = why;
+    return nullptr;
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  if (!options.internal_networks.empty()) {
+    auto parsed = NetworkClassifier::parse(options.internal_networks, error);
+    if (!parsed) return nullptr;
+    impl->networks = *parsed;
+  }
+
+  KernelHookProber prober;
+  impl->plan = choose_attach_plan(prober, options.disabled_hooks);
+  if (const NeedSpec* missing = impl->plan.missing_required()) {
+    *error = "this kernel offers no usable hook for '" + std::string(missing->name) +
+             "' (" + std::string(missing->cost_if_none) + "); run `procflow probe` for details";
+    return nullptr;
+  }
+  spdlog::info("attach plan: {}", impl->plan.summary());
+
+  SessionOptions session_options = options.session;
+  session_options.self_tgid = static_cast<uint32_t>(getpid());
+  session_options.connect_by_tracepoint =
+      impl->plan.chosen_kind(Need::tcp_connect) == HookKind::state_transition;
+  impl->session = BpfSession::load(impl->plan.programs(), session_options, error);
+  if (!impl->session) return nullptr;
+
+  // Enrichers and the flow table exist before the first record can arrive.
+  impl->host = HostIdentity::detect();
+  impl->processes.scan_proc();
+  auto packets_kind = impl->plan.chosen_kind(Need::packets);
+  impl->tc_enabled = packets_kind.has_value();
+  if (impl->tc_enabled) {
+    impl->tc_mode = *packets_kind == HookKind::tcx ? TcMode::tcx : TcMode::clsact;
+    impl->packets = std::make_unique<PacketStatsMap>(impl->session->pkt_stats_fd());
+  }
+  FlowContext ctx{impl->processes, impl->users,  impl->host,
+                  impl->networks,  impl->clock,  impl->packets.get()};
+  impl->table = std::make_unique<FlowTable>(ctx, std::move(emit), options.flow);
+  impl->ring = RingReader::create(impl->session->events_fd(), *impl, error);
+  if (!impl->ring) return nullptr;
+
+  // Signals arrive through a descriptor so the loop can finish its batch.
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGTERM);
+  sigprocmask(SIG_BLOCK, &mask, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  impl->signal_fd = UniqueFd(signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
+
+  if (!impl->session->attach_tracing(error)) return nullptr;
+  if (impl->tc_enabled) {
+    std::string watch_error;
+    impl->watcher = std::make_unique<LinkWatcher>(&watch_error);
+    if (!impl->watcher->valid()) {
+      spdlog::warn("new interfaces will not be traced: {}", watch_error);
+      impl->watcher.reset();
+    }
+    if (!impl->attach_interfaces(error)) return nullptr;
+  }
+
+  impl->epoll_fd = UniqueFd(epoll_create1(EPOLL_CLOEXEC));
+  auto watch = [&](int fd) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    epoll_ctl(impl->epoll_fd.get(), EPOLL_CTL_ADD, fd, &ev);
+  };
+  watch(impl->ring->epoll_fd());
+  watch(impl->signal_fd.get());
+  if (impl->watcher) watch(impl->watcher->fd());
+  return std::unique_ptr<Tracer>(new Tracer(std::move(impl)));
+}
+
+bool Tracer::run(const std::function<bool()>& after_batch, std::string* error) {
+  Impl& m = *impl_;
+  const uint64_t started = m.clock.now_boot_ns();
+  const uint64_t duration_ns = static_cast<uint64_t>(m.options.duration_s * 1e9);
+  constexpr uint64_t keep_exited_ns = 30'000'000'000ull;
+  uint64_t last_refresh = started;
+  bool stop = false;
+  while (!stop) {
+    epoll_event events[4];
+    int n = epoll_wait(m.epoll_fd.get(), events, 4, m.options.tick_ms);
+    if (n < 0 && errno != EINTR) {
+      *error = std::string("epoll_wait: ") + strerror(errno);
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      if (events[i].data.fd == m.signal_fd.get()) {
+        signalfd_siginfo info;
+        while (read(m.signal_fd.get(), &info, sizeof info) == sizeof info) {
+          spdlog::info("{} received: stopping", strsignal(static_cast<int>(info.ssi_signo)));
+        }
+        stop = true;
+      } else if (m.watcher && events[i].data.fd == m.watcher->fd()) {
+        m.on_links_changed();
+      }
+    }
+    m.ring->consume();
+    uint64_t now = m.clock.now_boot_ns();
+    m.table->tick(now);
+    if (m.packets) m.packets->sweep(now);
+    if (now - last_refresh > 1'000'000'000ull) {
+      m.processes.expire(now, keep_exited_ns);
+      m.clock.refresh();
+      last_refresh = now;
+    }
+    if (!after_batch()) stop = true;
+    if (duration_ns && now - started >= duration_ns) stop = true;
+  }
+
+  // Ask the kernel for the counters of every flow still open, then end them.
+  std::string snapshot_error;
+  if (m.plan.chosen_kind(Need::open_flow_counters) &&
+      !m.session->request_snapshot(&snapshot_error))
+    spdlog::warn("{}", snapshot_error);
+  m.ring->consume();
+  m.table->finish(m.clock.now_boot_ns());
+  after_batch();
+  return true;
+}
+
+const AttachPlan& Tracer::plan() const { return impl_->plan; }
+
+TracerStats Tracer::stats() const {
+  TracerStats s;
+  s.records = impl_->ring->records();
+  s.decode_errors = impl_->ring->decode_errors();
+  s.kernel_drops = impl_->session->read_drops();
+  s.flows_started = impl_->table->stats().starts;
+  s.flows_ended = impl_->table->stats().ends;
+  return s;
+}
+
+std::vector<std::string> Tracer::attached_interfaces() const {
+  std::vector<std::string> out;
+  for (const auto& [index, a] : impl_->tc) out.push_back(a->name());
+  return out;
+}
+
+}  // namespace procflow

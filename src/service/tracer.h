@@ -1,0 +1,62 @@
+// The live tracer: probe the kernel, choose the attach plan, load and attach,
+// then drain records into the flow table until told to stop. Used by
+// `procflow trace` (and the service later); output is the caller's business,
+// through the emit callback and the after-batch hook.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "bpf/attach_plan.h"
+#include "bpf/bpf_session.h"
+#include "flow/flow_table.h"
+
+namespace procflow {
+
+struct TracerOptions {
+  std::vector<std::string> interfaces;  // empty: every interface that is up, and new ones
+  std::set<HookKind> disabled_hooks;
+  std::vector<std::string> internal_networks;  // empty: the defaults
+  double duration_s = 0;                       // 0: until a signal
+  int tick_ms = 50;
+  SessionOptions session;
+  FlowTableOptions flow;
+};
+
+struct TracerStats {
+  uint64_t records = 0;
+  uint64_t decode_errors = 0;
+  std::vector<uint64_t> kernel_drops;  // indexed by pf_drop_counter
+  uint64_t flows_started = 0;
+  uint64_t flows_ended = 0;
+};
+
+class Tracer {
+ public:
+  using Emit = FlowTable::Emit;
+
+  // Everything up to attached programs; nullptr and a one-sentence error on failure.
+  static std::unique_ptr<Tracer> start(const TracerOptions& options, Emit emit,
+                                       std::string* error);
+  ~Tracer();
+
+  // Runs until SIGINT/SIGTERM, the duration, or stop_requested(); then ends
+  // every open flow (tracer_stop). after_batch runs after each drain (flush
+  // output there). Returns false with error if the loop failed.
+  bool run(const std::function<bool()>& after_batch, std::string* error);
+
+  const AttachPlan& plan() const;
+  TracerStats stats() const;
+  std::vector<std::string> attached_interfaces() const;
+
+ private:
+  struct Impl;
+  explicit Tracer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace procflow
