@@ -228,7 +228,7 @@ static __always_inline void on_tcp_state(const struct sock *sk, int oldstate, in
 			count_drop(PF_DROP_LISTENER_MAP_FULL);
 		return;
 	}
-	if (oldstate == TCP_LISTEN) {
+	if (oldstate == TCP_LISTEN && newstate == TCP_CLOSE) {
 		struct pf_listener_key lkey = {
 			.netns = sock_netns(sk),
 			.port = sock_local_port(sk),
@@ -236,6 +236,8 @@ static __always_inline void on_tcp_state(const struct sock *sk, int oldstate, in
 		bpf_map_delete_elem(&listeners, &lkey);
 		return;
 	}
+	if (oldstate == TCP_LISTEN)
+		return; /* a child cloned from a listener starts with the listener's state */
 	if (newstate == TCP_SYN_SENT) {
 		if (pf_cfg.connect_by_tracepoint)
 			on_connect(sk, hook);

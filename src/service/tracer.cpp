@@ -49,8 +49,17 @@ struct Tracer::Impl : RecordHandler {
   }
   void on_fork(const pf_proc_fork& r) override { processes.on_fork(r.child); }
   void on_exit(const pf_proc_exit& r) override { processes.on_exit(r.task, r.hdr.ktime_ns); }
-  void on_tcp_start(const pf_tcp_start& r) override { table->on_tcp_start(r); }
-  void on_tcp_owner(const pf_tcp_owner& r) override { table->on_tcp_owner(r); }
+  void on_tcp_start(const pf_tcp_start& r) override {
+    spdlog::trace("tcp start sock={:x} initiated={} owner={} source={} hook={} ports={}->{}",
+                  r.sock_id, r.initiated, r.owner.tgid, r.owner_source, r.hook, r.tuple.sport,
+                  r.tuple.dport);
+    table->on_tcp_start(r);
+  }
+  void on_tcp_owner(const pf_tcp_owner& r) override {
+    spdlog::trace("tcp owner sock={:x} owner={} source={} hook={}", r.sock_id, r.owner.tgid,
+                  r.owner_source, r.hook);
+    table->on_tcp_owner(r);
+  }
   void on_tcp_established(const pf_tcp_established& r) override { table->on_tcp_established(r); }
   void on_tcp_end(const pf_tcp_end& r) override { table->on_tcp_end(r); }
   void on_tcp_snapshot(const pf_tcp_snapshot& r) override { table->on_tcp_snapshot(r); }
@@ -80,10 +89,8 @@ struct Tracer::Impl : RecordHandler {
     for (const auto& name : options.interfaces) {
       bool found = false;
       for (const auto& i : all) found |= i.name == name;
-      if (!found) {
-        *error = "no network interface named '" + name + "' (see `ip link`)";
-        return false;
-      }
+      if (!found)
+        spdlog::warn("no interface named '{}' yet: it will be traced when it appears", name);
     }
     for (const auto& info : all) {
       if (wanted(info) && !attach_interface(info, error)) return false;

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian 12 machine for procflow and builds it: installs the
+# Debian packages it needs (only those missing), then configures and builds
+# into build/. Idempotent; safe to run again. Needs root for apt-get.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  # build
+  build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
+  # libraries
+  libspdlog-dev libfmt-dev libcli11-dev rapidjson-dev libyaml-cpp-dev libssl-dev
+  libpcap-dev libldns-dev libc-ares-dev libndpi-dev libcpp-httplib-dev libsystemd-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # real peers and tools the tests drive
+  iproute2 util-linux python3 curl openssl tshark tcpdump dnsmasq nginx libbpf-tools
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  if [[ $EUID -ne 0 ]]; then
+    echo "setup: installing packages needs root: run this script with sudo" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+build_type=${PROCFLOW_BUILD_TYPE:-RelWithDebInfo}
+cmake -S . -B build -DCMAKE_BUILD_TYPE="$build_type" >/dev/null
+cmake --build build -j"$(nproc)"

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Quick start: set everything up, build, and run the whole test suite:
+#   1. unit tests and integration tests (real BPF programs, network
+#      namespaces, real servers) under CTest;
+#   2. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Integration tests need root. Set PROCFLOW_REQUIRE_BPF=1 (CI does) to make a
+# test that cannot load BPF fail instead of skip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+echo "== unit and integration tests"
+ctest --test-dir build --output-on-failure --timeout 600
+
+echo "== unit tests under ASan/UBSan"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPROCFLOW_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$(nproc)" --target procflow_unit_tests
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure -L unit
