@@ -41,7 +41,7 @@ struct pf_listener_key {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4 << 20);
+	__uint(max_entries, 4 << 20); /* the loader sets the real size (default 8 MiB) */
 } events SEC(".maps");
 
 struct {

@@ -25,7 +25,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version are "errors" that succeed; every real usage error exits 2.
+    int status = app.exit(e);
+    return status == 0 ? 0 : 2;
   }
   spdlog::set_level(spdlog::level::from_str(log_level));
   for (const auto& command : {trace, probe}) {

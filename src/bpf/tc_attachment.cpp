@@ -17,8 +17,7 @@ namespace {
 constexpr int attach_type_tcx_ingress = 46;
 constexpr int attach_type_tcx_egress = 47;
 
-// procflow's filters: "PF" in both the handle and the priority.
-constexpr uint32_t filter_handle = 0x5046;
+// procflow's filters: priority "PF"; the handle is the instance's.
 constexpr uint32_t filter_priority = 0x5046;
 
 bpf_tc_hook make_hook(int ifindex, bpf_tc_attach_point point) {
@@ -29,18 +28,18 @@ bpf_tc_hook make_hook(int ifindex, bpf_tc_attach_point point) {
   return hook;
 }
 
-bpf_tc_opts make_opts(int prog_fd) {
+bpf_tc_opts make_opts(uint32_t handle, int prog_fd) {
   bpf_tc_opts opts{};
   opts.sz = sizeof(opts);
-  opts.handle = filter_handle;
+  opts.handle = handle;
   opts.priority = filter_priority;
   opts.prog_fd = prog_fd;
   return opts;
 }
 
-bool detach_filter(int ifindex, bpf_tc_attach_point point) {
+bool detach_filter(int ifindex, uint32_t handle, bpf_tc_attach_point point) {
   auto hook = make_hook(ifindex, point);
-  auto opts = make_opts(0);
+  auto opts = make_opts(handle, 0);
   return bpf_tc_detach(&hook, &opts) == 0;
 }
 
@@ -58,9 +57,10 @@ bool is_procflow_program(uint32_t prog_id) {
 }  // namespace
 
 std::unique_ptr<TcAttachment> TcAttachment::attach(int ifindex, std::string name, TcMode mode,
-                                                   int ingress_prog_fd, int egress_prog_fd,
-                                                   std::string* error) {
+                                                   uint32_t filter_handle, int ingress_prog_fd,
+                                                   int egress_prog_fd, std::string* error) {
   std::unique_ptr<TcAttachment> a(new TcAttachment());
+  a->handle_ = filter_handle;
   a->ifindex_ = ifindex;
   a->name_ = std::move(name);
   a->mode_ = mode;
@@ -90,7 +90,7 @@ std::unique_ptr<TcAttachment> TcAttachment::attach(int ifindex, std::string name
     return nullptr;
   }
   a->created_qdisc_ = err == 0;
-  auto in_opts = make_opts(ingress_prog_fd);
+  auto in_opts = make_opts(filter_handle, ingress_prog_fd);
   err = bpf_tc_attach(&hook, &in_opts);
   if (err) {
     *error = "tc ingress filter on " + a->name_ + ": " + strerror(-err);
@@ -98,7 +98,7 @@ std::unique_ptr<TcAttachment> TcAttachment::attach(int ifindex, std::string name
   }
   a->ingress_filter_ = true;
   auto egress_hook = make_hook(ifindex, BPF_TC_EGRESS);
-  auto out_opts = make_opts(egress_prog_fd);
+  auto out_opts = make_opts(filter_handle, egress_prog_fd);
   err = bpf_tc_attach(&egress_hook, &out_opts);
   if (err) {
     *error = "tc egress filter on " + a->name_ + ": " + strerror(-err);
@@ -111,23 +111,26 @@ std::unique_ptr<TcAttachment> TcAttachment::attach(int ifindex, std::string name
 TcAttachment::~TcAttachment() {
   if (mode_ == TcMode::tcx) return;  // closing the link fds detaches
   QuietLibbpf quiet;  // the interface may be gone already
-  if (ingress_filter_) detach_filter(ifindex_, BPF_TC_INGRESS);
-  if (egress_filter_) detach_filter(ifindex_, BPF_TC_EGRESS);
-  if (created_qdisc_) {
-    auto hook = make_hook(ifindex_, static_cast<bpf_tc_attach_point>(BPF_TC_INGRESS | BPF_TC_EGRESS));
-    bpf_tc_hook_destroy(&hook);
-  }
+  if (ingress_filter_) detach_filter(ifindex_, handle_, BPF_TC_INGRESS);
+  if (egress_filter_) detach_filter(ifindex_, handle_, BPF_TC_EGRESS);
+  if (created_qdisc_) destroy_clsact(ifindex_);
 }
 
-int remove_stale_tc_filters(int ifindex) {
+void destroy_clsact(int ifindex) {
+  QuietLibbpf quiet;
+  auto hook = make_hook(ifindex, static_cast<bpf_tc_attach_point>(BPF_TC_INGRESS | BPF_TC_EGRESS));
+  bpf_tc_hook_destroy(&hook);
+}
+
+int detach_tc_filters(int ifindex, uint32_t handle) {
   QuietLibbpf quiet;  // "no such filter" is the usual answer
   int removed = 0;
   for (auto point : {BPF_TC_INGRESS, BPF_TC_EGRESS}) {
     auto hook = make_hook(ifindex, point);
-    auto opts = make_opts(0);
+    auto opts = make_opts(handle, 0);
     if (bpf_tc_query(&hook, &opts) != 0) continue;
     if (!is_procflow_program(opts.prog_id)) continue;
-    if (detach_filter(ifindex, point)) removed++;
+    if (detach_filter(ifindex, handle, point)) removed++;
   }
   return removed;
 }

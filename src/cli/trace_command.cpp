@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <sstream>
 
 #include "cli/hook_list.h"
@@ -75,7 +76,7 @@ int run_trace(const TraceArgs& args) {
   auto sink = LineSink::to_fd(STDOUT_FILENO);
   std::string lines;
   lines.reserve(64 * 1024);
-  if (!json) lines += text_header() + "\n";
+  if (!json) lines += text_header();
   auto emit = [&](const FlowEvent& e) {
     if (!filter.matches(e)) return;
     if (json) append_json_line(e, lines);
@@ -103,6 +104,9 @@ int run_trace(const TraceArgs& args) {
     return 1;
   }
   report_losses(tracer->stats());
+  if (sink->bytes_dropped())
+    spdlog::warn("lost: {} bytes of output could not be written ({})", sink->bytes_dropped(),
+                 strerror(sink->last_error()));
   return 0;
 }
 

@@ -27,7 +27,7 @@ static_assert(sizeof(pf_config) == 8);
 
 template <typename Record, typename Fn>
 DecodeStatus copy_and_call(const void* data, size_t size, Fn&& fn) {
-  if (size < sizeof(Record)) return DecodeStatus::size_mismatch;
+  if (size < sizeof(Record)) return DecodeStatus::truncated;
   Record record;
   std::memcpy(&record, data, sizeof(Record));
   if (record.hdr.size != sizeof(Record)) return DecodeStatus::size_mismatch;

@@ -46,7 +46,7 @@ std::optional<NetworkClassifier> NetworkClassifier::parse(const std::vector<std:
   for (const std::string& entry : cidrs) {
     auto fail = [&](std::string_view why) -> std::optional<NetworkClassifier> {
       if (error != nullptr) {
-        *error = "invalid internal network \"" + entry + "\": " + std::string(why);
+        *error = "invalid network \"" + entry + "\": " + std::string(why);
       }
       return std::nullopt;
     };

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <filesystem>
 #include <cstring>
 #include <cstdlib>
 #include <fstream>
@@ -52,7 +53,8 @@ std::string ProcessCache::resolve_image_path(uint32_t tgid, std::string_view fil
   if (!exe.empty()) return exe;
   if (filename.starts_with('/')) return std::string(filename);
   std::string cwd = read_link(base + "/cwd");
-  if (!cwd.empty() && !filename.empty()) return cwd + "/" + std::string(filename);
+  if (!cwd.empty() && !filename.empty())
+    return (std::filesystem::path(cwd) / filename).lexically_normal().string();
   return std::string(filename);
 }
 
@@ -93,7 +95,7 @@ bool ProcessCache::read_proc(uint32_t tgid, ProcessEntry* out) {
   if (!std::getline(stat, line)) return false;
   // pid (comm) state ppid ... field 22 starttime; comm may hold spaces and ')'.
   auto close = line.rfind(')');
-  if (close == std::string::npos) return false;
+  if (close == std::string::npos || close + 2 >= line.size()) return false;
   std::istringstream rest(line.substr(close + 2));
   std::vector<std::string> fields;
   std::string f;
@@ -123,7 +125,7 @@ const ProcessEntry* ProcessCache::find(uint32_t tgid, uint64_t start_boot_ns, ui
     auto parent = entries_.find(ppid);
     if (parent != entries_.end() && !parent->second.exe.empty()) return &parent->second;
   }
-  return it != entries_.end() && !it->second.exe.empty() ? &it->second : nullptr;
+  return nullptr;  // an entry of an earlier process with this pid would be a wrong answer
 }
 
 void ProcessCache::scan_proc() {

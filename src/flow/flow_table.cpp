@@ -31,13 +31,17 @@ FlowTable::FlowTable(FlowContext context, Emit emit, FlowTableOptions options)
 
 pf_pkt_key FlowTable::packet_key(const pf_tuple& t) {
   pf_pkt_key k{};
-  k.family = t.family;
   k.proto = t.proto;
-  const size_t n = t.family == 4 ? 4 : 16;
-  int cmp = std::memcmp(t.saddr, t.daddr, n);
+  // A dual-stack socket talking IPv4 has mapped addresses; on the wire (and so
+  // in TC's key) the packets are plain IPv4.
+  const IpAddress src = address_of(t.saddr, t.family);
+  const IpAddress dst = address_of(t.daddr, t.family);
+  k.family = src.family;
+  const size_t n = src.size();
+  int cmp = std::memcmp(src.bytes.data(), dst.bytes.data(), n);
   bool keep = cmp < 0 || (cmp == 0 && t.sport <= t.dport);
-  std::memcpy(k.addr_lo, keep ? t.saddr : t.daddr, n);
-  std::memcpy(k.addr_hi, keep ? t.daddr : t.saddr, n);
+  std::memcpy(k.addr_lo, (keep ? src : dst).bytes.data(), n);
+  std::memcpy(k.addr_hi, (keep ? dst : src).bytes.data(), n);
   k.port_lo = keep ? t.sport : t.dport;
   k.port_hi = keep ? t.dport : t.sport;
   return k;

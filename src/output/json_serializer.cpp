@@ -238,18 +238,19 @@ void append_json_line(const FlowEvent& e, std::string& out) {
   string_field(w, "action", to_string(e.action));
   time_field(w, "timestamp", e.timestamp_us);
 
-  // Endpoints: src_* is the initiator, dest_* the responder.
+  // Endpoints: src_* is the initiator, dest_* the responder. Port 0 is never
+  // a real TCP/UDP port: it means "not known yet" (a connect still in flight).
   const bool ports = has_ports(e.transport);
   if (e.src_ip.is_set()) {
     ip_field(w, "src_ip", e.src_ip);
-    if (ports) {
+    if (ports && e.src_port != 0) {
       key(w, "src_port");
       w.Uint(e.src_port);
     }
   }
   if (e.dest_ip.is_set()) {
     ip_field(w, "dest_ip", e.dest_ip);
-    if (ports) {
+    if (ports && e.dest_port != 0) {
       key(w, "dest_port");
       w.Uint(e.dest_port);
     }

@@ -15,6 +15,7 @@
 #include "bpf/kernel_facts.h"
 #include "bpf/libbpf_log.h"
 #include "bpf/tc_attachment.h"
+#include "bpf/tc_registry.h"
 #include "collect/packet_stats_map.h"
 #include "collect/ring_reader.h"
 #include "enrich/host_identity.h"
@@ -30,6 +31,7 @@ struct Tracer::Impl : RecordHandler {
   std::unique_ptr<BpfSession> session;
   bool tc_enabled = false;
   TcMode tc_mode = TcMode::tcx;
+  TcRegistry tc_registry;
   std::map<int, std::unique_ptr<TcAttachment>> tc;  // by ifindex
   std::unique_ptr<LinkWatcher> watcher;
   BootClock clock;
@@ -73,18 +75,20 @@ struct Tracer::Impl : RecordHandler {
 
   bool attach_interface(const InterfaceInfo& info, std::string* error) {
     if (tc.count(info.index)) return true;
-    int stale = remove_stale_tc_filters(info.index);
-    if (stale) spdlog::warn("removed {} stale procflow TC filter(s) from {}", stale, info.name);
-    auto a = TcAttachment::attach(info.index, info.name, tc_mode,
+    auto a = TcAttachment::attach(info.index, info.name, tc_mode, tc_registry.filter_handle(),
                                   bpf_program__fd(session->program("pf_tc_ingress")),
                                   bpf_program__fd(session->program("pf_tc_egress")), error);
     if (!a) return false;
+    if (tc_mode == TcMode::clsact) tc_registry.record(info.index, info.name, a->created_qdisc());
     spdlog::debug("TC attached to {} ({})", info.name, tc_mode == TcMode::tcx ? "tcx" : "clsact");
     tc[info.index] = std::move(a);
     return true;
   }
 
   bool attach_interfaces(std::string* error) {
+    if (int stale = tc_registry.remove_stale())
+      spdlog::warn("removed {} TC filter(s) left behind by a procflow that did not exit cleanly",
+                   stale);
     auto all = list_interfaces();
     for (const auto& name : options.interfaces) {
       bool found = false;
