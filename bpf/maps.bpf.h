@@ -29,7 +29,7 @@ struct pf_flow_state {
 	u8 implied_flags;
 	u8 established;
 	u8 owner_source;
-	u8 fin_sent;      /* our FIN is queued (FIN_WAIT1 or LAST_ACK was entered) */
+	u8 fin_sent; /* our FIN is queued (FIN_WAIT1 or LAST_ACK was entered) */
 	u8 _pad[7];
 };
 

@@ -87,7 +87,8 @@ int pf_fork_tp(struct trace_event_raw_sched_process_fork *ctx)
 	if (!newest || newest == children)
 		return 0;
 	struct task_struct *child =
-		(struct task_struct *)((void *)newest - bpf_core_field_offset(struct task_struct, sibling));
+	    (struct task_struct *)((void *)newest -
+				   bpf_core_field_offset(struct task_struct, sibling));
 	if (BPF_CORE_READ(child, pid) != ctx->child_pid)
 		return 0;
 	emit_fork(child);

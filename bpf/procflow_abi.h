@@ -35,10 +35,10 @@ enum pf_record_kind {
 /* How the owner of a socket was learned, best first. */
 enum pf_owner_source {
 	PF_OWNER_NONE = 0,
-	PF_OWNER_CONNECT = 1,   /* inside connect(): exact */
-	PF_OWNER_ACCEPT = 2,    /* accept() returned this socket: exact */
-	PF_OWNER_SENDRECV = 3,  /* the process sent or received on it: exact for that moment */
-	PF_OWNER_LISTENER = 4,  /* the process that called listen(): a guess for pre-fork servers */
+	PF_OWNER_CONNECT = 1,  /* inside connect(): exact */
+	PF_OWNER_ACCEPT = 2,   /* accept() returned this socket: exact */
+	PF_OWNER_SENDRECV = 3, /* the process sent or received on it: exact for that moment */
+	PF_OWNER_LISTENER = 4, /* the process that called listen(): a guess for pre-fork servers */
 };
 
 /* Which attach point produced the owner or start record (for `probe` and tests). */
@@ -70,47 +70,47 @@ enum pf_drop_counter {
 
 struct pf_header {
 	__u16 kind;
-	__u16 size;      /* sizeof the whole record */
+	__u16 size; /* sizeof the whole record */
 	__u32 cpu;
-	__u64 ktime_ns;  /* bpf_ktime_get_boot_ns() when the record was made */
+	__u64 ktime_ns; /* bpf_ktime_get_boot_ns() when the record was made */
 };
 
 /* The task acting at a process-context hook. */
 struct pf_task {
-	__u32 tgid;            /* userspace "pid" */
+	__u32 tgid; /* userspace "pid" */
 	__u32 tid;
-	__u32 ppid;            /* real parent's tgid */
+	__u32 ppid; /* real parent's tgid */
 	__u32 uid;
 	__u32 gid;
 	__u32 _pad;
-	__u64 start_boot_ns;   /* group leader's start_boottime: (tgid, start) names one process */
-	__u64 mntns;           /* mount namespace inode: where to resolve users and paths */
+	__u64 start_boot_ns; /* group leader's start_boottime: (tgid, start) names one process */
+	__u64 mntns;	     /* mount namespace inode: where to resolve users and paths */
 	__u64 cgroup_id;
 	char comm[PF_COMM_LEN];
 };
 
 /* A TCP/UDP 5-tuple, oriented initiator -> responder. Ports in host order. */
 struct pf_tuple {
-	__u8 saddr[16];   /* IPv4 in the first 4 bytes */
+	__u8 saddr[16]; /* IPv4 in the first 4 bytes */
 	__u8 daddr[16];
 	__u16 sport;
 	__u16 dport;
-	__u8 family;      /* 4 or 6 */
-	__u8 proto;       /* IPPROTO_TCP / IPPROTO_UDP */
+	__u8 family; /* 4 or 6 */
+	__u8 proto;  /* IPPROTO_TCP / IPPROTO_UDP */
 	__u8 _pad[2];
 };
 
 struct pf_proc_exec {
 	struct pf_header hdr;
 	struct pf_task task;
-	__u32 filename_len;    /* bytes copied into filename, with the NUL */
+	__u32 filename_len; /* bytes copied into filename, with the NUL */
 	__u32 _pad;
 	char filename[PF_PATH_LEN]; /* the path given to execve() */
 };
 
 struct pf_proc_fork {
 	struct pf_header hdr;
-	struct pf_task child;  /* the new process (a thread never produces a record) */
+	struct pf_task child; /* the new process (a thread never produces a record) */
 };
 
 struct pf_proc_exit {
@@ -122,13 +122,13 @@ struct pf_proc_exit {
 
 struct pf_tcp_start {
 	struct pf_header hdr;
-	__u64 sock_id;         /* kernel socket address: the flow's key until its end */
-	__u64 netns;           /* network namespace inode of the socket */
+	__u64 sock_id; /* kernel socket address: the flow's key until its end */
+	__u64 netns;   /* network namespace inode of the socket */
 	struct pf_tuple tuple;
-	struct pf_task owner;  /* valid when owner_source != PF_OWNER_NONE */
-	__u8 initiated;        /* 1: local connect(); 0: accepted */
-	__u8 owner_source;     /* enum pf_owner_source */
-	__u8 hook;             /* enum pf_hook that produced this record */
+	struct pf_task owner; /* valid when owner_source != PF_OWNER_NONE */
+	__u8 initiated;	      /* 1: local connect(); 0: accepted */
+	__u8 owner_source;    /* enum pf_owner_source */
+	__u8 hook;	      /* enum pf_hook that produced this record */
 	__u8 _pad[5];
 };
 
@@ -152,16 +152,16 @@ struct pf_tcp_end {
 	__u64 sock_id;
 	__u64 netns;
 	struct pf_tuple tuple;
-	__u64 app_bytes_in;    /* payload received: bytes_received less the peer's FIN */
-	__u64 app_bytes_out;   /* payload the peer acknowledged: bytes_acked less SYN and FIN */
-	__u64 bytes_sent;      /* tcp_sock.bytes_sent: payload sent, retransmits included */
+	__u64 app_bytes_in;  /* payload received: bytes_received less the peer's FIN */
+	__u64 app_bytes_out; /* payload the peer acknowledged: bytes_acked less SYN and FIN */
+	__u64 bytes_sent;    /* tcp_sock.bytes_sent: payload sent, retransmits included */
 	__u32 segs_in;
 	__u32 segs_out;
-	__u32 sk_err;          /* the error the socket closed with (ECONNRESET, ETIMEDOUT...) */
-	__u8 close_cause;      /* enum pf_close_cause */
-	__u8 implied_flags;    /* TCP flags the state changes imply (SYN, ACK, FIN, RST) */
-	__u8 last_state;       /* state before TCP_CLOSE */
-	__u8 established;      /* the handshake completed at some point */
+	__u32 sk_err;	    /* the error the socket closed with (ECONNRESET, ETIMEDOUT...) */
+	__u8 close_cause;   /* enum pf_close_cause */
+	__u8 implied_flags; /* TCP flags the state changes imply (SYN, ACK, FIN, RST) */
+	__u8 last_state;    /* state before TCP_CLOSE */
+	__u8 established;   /* the handshake completed at some point */
 };
 
 /* Answer to a snapshot request (the pf_snapshot program, run by userspace
@@ -169,7 +169,7 @@ struct pf_tcp_end {
 struct pf_tcp_snapshot {
 	struct pf_header hdr;
 	__u64 sock_id;
-	__u64 app_bytes_in;    /* as in pf_tcp_end */
+	__u64 app_bytes_in; /* as in pf_tcp_end */
 	__u64 app_bytes_out;
 	__u32 segs_in;
 	__u32 segs_out;
@@ -195,17 +195,17 @@ struct pf_pkt_key {
 
 struct pf_pkt_stats {
 	__u64 packets;
-	__u64 bytes;           /* IP bytes on the wire, both directions */
+	__u64 bytes; /* IP bytes on the wire, both directions */
 	__u64 first_ns;
 	__u64 last_ns;
-	__u8 tcp_flags;        /* union of the TCP flags seen */
+	__u8 tcp_flags; /* union of the TCP flags seen */
 	__u8 _pad[7];
 };
 
 /* Read-only configuration set by the loader before load. */
 struct pf_config {
-	__u32 self_tgid;             /* procflow itself: its own connects are not traced */
-	__u8 connect_by_tracepoint;  /* no fentry/kprobe on tcp_connect: use SYN_SENT */
+	__u32 self_tgid;	    /* procflow itself: its own connects are not traced */
+	__u8 connect_by_tracepoint; /* no fentry/kprobe on tcp_connect: use SYN_SENT */
 	__u8 _pad[3];
 };
 

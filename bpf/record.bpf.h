@@ -56,7 +56,8 @@ static __always_inline void fill_task_from(struct pf_task *out, struct task_stru
 	out->gid = BPF_CORE_READ(task, cred, gid.val);
 	out->start_boot_ns = task_start_boottime(BPF_CORE_READ(task, group_leader));
 	out->mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
-	bpf_probe_read_kernel_str(out->comm, sizeof(out->comm), BPF_CORE_READ(task, group_leader, comm));
+	bpf_probe_read_kernel_str(out->comm, sizeof(out->comm),
+				  BPF_CORE_READ(task, group_leader, comm));
 }
 
 /* The task running now. Only meaningful in process context. */

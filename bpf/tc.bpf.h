@@ -55,7 +55,8 @@ static __always_inline int network_offset(struct __sk_buff *skb, u16 *ethertype)
 	u8 first = 0;
 	if (bpf_skb_load_bytes(skb, 0, &first, 1))
 		return -1;
-	if ((proto == PF_ETH_P_IP && (first >> 4) == 4) || (proto == PF_ETH_P_IPV6 && (first >> 4) == 6)) {
+	if ((proto == PF_ETH_P_IP && (first >> 4) == 4) ||
+	    (proto == PF_ETH_P_IPV6 && (first >> 4) == 6)) {
 		*ethertype = proto;
 		return 0;
 	}
@@ -141,11 +142,11 @@ static __always_inline void count_packet(struct __sk_buff *skb)
 		return;
 	}
 	struct pf_pkt_stats fresh = {
-		.packets = 1,
-		.bytes = skb->len,
-		.first_ns = now,
-		.last_ns = now,
-		.tcp_flags = v.tcp_flags,
+	    .packets = 1,
+	    .bytes = skb->len,
+	    .first_ns = now,
+	    .last_ns = now,
+	    .tcp_flags = v.tcp_flags,
 	};
 	if (bpf_map_update_elem(&pkt_stats, &v.key, &fresh, BPF_NOEXIST)) {
 		/* Another CPU created it first: add to theirs. */

@@ -105,11 +105,11 @@ static __always_inline void on_connect(const struct sock *sk, u8 hook)
 		return;
 	u64 key = (u64)sk;
 	struct pf_flow_state st = {
-		.start_ns = bpf_ktime_get_boot_ns(),
-		.owner_tgid = bpf_get_current_pid_tgid() >> 32,
-		.initiated = 1,
-		.implied_flags = PF_TCP_FLAG_SYN,
-		.owner_source = PF_OWNER_CONNECT,
+	    .start_ns = bpf_ktime_get_boot_ns(),
+	    .owner_tgid = bpf_get_current_pid_tgid() >> 32,
+	    .initiated = 1,
+	    .implied_flags = PF_TCP_FLAG_SYN,
+	    .owner_source = PF_OWNER_CONNECT,
 	};
 	if (bpf_map_update_elem(&flows, &key, &st, BPF_ANY)) {
 		count_drop(PF_DROP_FLOW_MAP_FULL);
@@ -125,17 +125,17 @@ static __always_inline void on_passive_established(const struct sock *sk, u8 hoo
 {
 	u64 key = (u64)sk;
 	struct pf_listener_key lkey = {
-		.netns = sock_netns(sk),
-		.port = sock_local_port(sk),
+	    .netns = sock_netns(sk),
+	    .port = sock_local_port(sk),
 	};
 	struct pf_task *listener = bpf_map_lookup_elem(&listeners, &lkey);
 	struct pf_flow_state st = {
-		.start_ns = bpf_ktime_get_boot_ns(),
-		.owner_tgid = listener ? listener->tgid : 0,
-		.initiated = 0,
-		.implied_flags = PF_TCP_FLAG_SYN | PF_TCP_FLAG_ACK,
-		.established = 1,
-		.owner_source = listener ? PF_OWNER_LISTENER : PF_OWNER_NONE,
+	    .start_ns = bpf_ktime_get_boot_ns(),
+	    .owner_tgid = listener ? listener->tgid : 0,
+	    .initiated = 0,
+	    .implied_flags = PF_TCP_FLAG_SYN | PF_TCP_FLAG_ACK,
+	    .established = 1,
+	    .owner_source = listener ? PF_OWNER_LISTENER : PF_OWNER_NONE,
 	};
 	if (bpf_map_update_elem(&flows, &key, &st, BPF_ANY)) {
 		count_drop(PF_DROP_FLOW_MAP_FULL);
@@ -219,8 +219,8 @@ static __always_inline void on_tcp_state(const struct sock *sk, int oldstate, in
 {
 	if (newstate == TCP_LISTEN) {
 		struct pf_listener_key lkey = {
-			.netns = sock_netns(sk),
-			.port = sock_local_port(sk),
+		    .netns = sock_netns(sk),
+		    .port = sock_local_port(sk),
 		};
 		struct pf_task owner = {};
 		fill_current_task(&owner); /* listen() runs in the owner's context */
@@ -230,8 +230,8 @@ static __always_inline void on_tcp_state(const struct sock *sk, int oldstate, in
 	}
 	if (oldstate == TCP_LISTEN && newstate == TCP_CLOSE) {
 		struct pf_listener_key lkey = {
-			.netns = sock_netns(sk),
-			.port = sock_local_port(sk),
+		    .netns = sock_netns(sk),
+		    .port = sock_local_port(sk),
 		};
 		bpf_map_delete_elem(&listeners, &lkey);
 		return;
@@ -261,7 +261,7 @@ static __always_inline void on_tcp_state(const struct sock *sk, int oldstate, in
 	if (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_SENT) {
 		st->established = 1;
 		struct pf_tcp_established *rec =
-			reserve_record(sizeof(*rec), PF_REC_TCP_ESTABLISHED);
+		    reserve_record(sizeof(*rec), PF_REC_TCP_ESTABLISHED);
 		if (!rec)
 			return;
 		rec->sock_id = key;

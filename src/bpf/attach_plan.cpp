@@ -5,12 +5,16 @@ namespace {
 
 constexpr HookCandidate exec_candidates[] = {
     {HookKind::tp_btf, "tp_btf/sched_process_exec", {"pf_exec_btf", ""}, ""},
-    {HookKind::tracepoint, "tracepoint/sched/sched_process_exec", {"pf_exec_tp", ""},
+    {HookKind::tracepoint,
+     "tracepoint/sched/sched_process_exec",
+     {"pf_exec_tp", ""},
      "slightly more per-exec cost (untyped tracepoint)"},
 };
 constexpr HookCandidate fork_candidates[] = {
     {HookKind::tp_btf, "tp_btf/sched_process_fork", {"pf_fork_btf", ""}, ""},
-    {HookKind::tracepoint, "tracepoint/sched/sched_process_fork", {"pf_fork_tp", ""},
+    {HookKind::tracepoint,
+     "tracepoint/sched/sched_process_fork",
+     {"pf_fork_tp", ""},
      "child found through the parent's task list (same result)"},
 };
 constexpr HookCandidate exit_candidates[] = {
@@ -24,48 +28,55 @@ constexpr HookCandidate state_candidates[] = {
 constexpr HookCandidate connect_candidates[] = {
     {HookKind::fentry, "fentry/tcp_connect", {"pf_connect_fentry", ""}, ""},
     {HookKind::kprobe, "kprobe/tcp_connect", {"pf_connect_kprobe", ""}, ""},
-    {HookKind::state_transition, "inet_sock_set_state CLOSE->SYN_SENT", {"", ""},
+    {HookKind::state_transition,
+     "inet_sock_set_state CLOSE->SYN_SENT",
+     {"", ""},
      "the source port is not chosen yet inside connect(): `start` waits for the handshake "
      "(or the close of a failed attempt) instead of going out at the SYN"},
 };
 constexpr HookCandidate accept_candidates[] = {
     {HookKind::fexit, "fexit/inet_csk_accept", {"pf_accept_fexit", ""}, ""},
     {HookKind::kretprobe, "kretprobe/inet_csk_accept", {"pf_accept_kretprobe", ""}, ""},
-    {HookKind::syscall_tracepoint, "tracepoint/syscalls/sys_exit_accept{,4}",
+    {HookKind::syscall_tracepoint,
+     "tracepoint/syscalls/sys_exit_accept{,4}",
      {"pf_accept4_exit_tp", "pf_accept_exit_tp"},
      "accepts made inside the kernel (no accept syscall, e.g. io_uring) fall back to "
      "send/recv or the listener"},
-    {HookKind::sock_length_tracepoint, "tracepoint/sock/sock_{send,recv}_length (first use)",
+    {HookKind::sock_length_tracepoint,
+     "tracepoint/sock/sock_{send,recv}_length (first use)",
      {"pf_send_length_tp", "pf_recv_length_tp"},
      "an accepted socket is attributed when its process first sends or receives on it; "
      "until then, to the listener's owner"},
-    {HookKind::listener_owner, "the process that called listen()", {"", ""},
+    {HookKind::listener_owner,
+     "the process that called listen()",
+     {"", ""},
      "a pre-forking server's connections are attributed to the process that created the "
      "listening socket, not the worker that accepted"},
 };
 constexpr HookCandidate socket_use_candidates[] = {
-    {HookKind::sock_length_tracepoint, "tracepoint/sock/sock_{send,recv}_length",
-     {"pf_send_length_tp", "pf_recv_length_tp"}, ""},
+    {HookKind::sock_length_tracepoint,
+     "tracepoint/sock/sock_{send,recv}_length",
+     {"pf_send_length_tp", "pf_recv_length_tp"},
+     ""},
 };
 constexpr HookCandidate packet_candidates[] = {
     {HookKind::tcx, "tcx ingress+egress links", {"pf_tc_ingress", "pf_tc_egress"}, ""},
-    {HookKind::clsact, "clsact qdisc + bpf filters", {"pf_tc_ingress", "pf_tc_egress"},
+    {HookKind::clsact,
+     "clsact qdisc + bpf filters",
+     {"pf_tc_ingress", "pf_tc_egress"},
      "filters are not tied to the process: removed at exit, and stale ones at the next "
      "start after a crash"},
 };
 
 constexpr HookCandidate snapshot_candidates[] = {
-    {HookKind::raw_tracepoint, "raw_tp program run by BPF_PROG_TEST_RUN", {"pf_snapshot", ""},
-     ""},
+    {HookKind::raw_tracepoint, "raw_tp program run by BPF_PROG_TEST_RUN", {"pf_snapshot", ""}, ""},
 };
 
 constexpr NeedSpec table[] = {
     {Need::process_exec, "exec", false,
-     "exe/image_path of processes that exit before procflow reads /proc are lost",
-     exec_candidates},
+     "exe/image_path of processes that exit before procflow reads /proc are lost", exec_candidates},
     {Need::process_fork, "fork", false,
-     "forked children that never exec are resolved through /proc or their parent",
-     fork_candidates},
+     "forked children that never exec are resolved through /proc or their parent", fork_candidates},
     {Need::process_exit, "exit", false, "exited processes stay cached until evicted",
      exit_candidates},
     {Need::tcp_state, "tcp_state", true, "no TCP flows at all", state_candidates},
@@ -114,9 +125,13 @@ std::optional<HookKind> parse_hook_kind(std::string_view name) {
   return std::nullopt;
 }
 
-std::span<const NeedSpec> attach_table() { return table; }
+std::span<const NeedSpec> attach_table() {
+  return table;
+}
 
-const NeedSpec& need_spec(Need need) { return table[static_cast<size_t>(need)]; }
+const NeedSpec& need_spec(Need need) {
+  return table[static_cast<size_t>(need)];
+}
 
 std::optional<HookKind> AttachPlan::chosen_kind(Need need) const {
   const auto* c = choice(need).chosen;

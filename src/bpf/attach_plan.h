@@ -53,16 +53,16 @@ inline constexpr size_t need_count = 9;
 
 struct HookCandidate {
   HookKind kind;
-  std::string_view attach_point;              // e.g. "fentry/tcp_connect"
-  std::array<std::string_view, 2> programs;   // BPF program names; "" = unused slot
-  std::string_view cost;                      // what choosing this costs ("" = nothing)
+  std::string_view attach_point;             // e.g. "fentry/tcp_connect"
+  std::array<std::string_view, 2> programs;  // BPF program names; "" = unused slot
+  std::string_view cost;                     // what choosing this costs ("" = nothing)
 };
 
 struct NeedSpec {
   Need need;
   std::string_view name;
-  bool required;                   // tracing cannot start without one candidate
-  std::string_view cost_if_none;   // what is lost when no candidate works
+  bool required;                  // tracing cannot start without one candidate
+  std::string_view cost_if_none;  // what is lost when no candidate works
   std::span<const HookCandidate> candidates;
 };
 

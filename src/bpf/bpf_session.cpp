@@ -7,14 +7,13 @@
 #include <cerrno>
 #include <cstring>
 
-#include "procflow_abi.h"  // before the skeleton: it names struct pf_config
 #include "procflow.skel.h"
+#include "procflow_abi.h"  // before the skeleton: it names struct pf_config
 
 namespace procflow {
 
 std::unique_ptr<BpfSession> BpfSession::load(const std::set<std::string_view>& programs,
-                                             const SessionOptions& options,
-                                             std::string* error) {
+                                             const SessionOptions& options, std::string* error) {
   std::unique_ptr<BpfSession> session(new BpfSession());
   session->skel_ = procflow_bpf__open();
   if (!session->skel_) {
@@ -61,8 +60,8 @@ bool BpfSession::attach_tracing(std::string* error) {
     if (name == "pf_snapshot") continue;  // run on demand, never attached
     bpf_link* link = bpf_program__attach(prog);
     if (!link) {
-      *error = "cannot attach " + std::string(name) + " (" +
-               bpf_program__section_name(prog) + "): " + strerror(errno);
+      *error = "cannot attach " + std::string(name) + " (" + bpf_program__section_name(prog) +
+               "): " + strerror(errno);
       return false;
     }
     links_.emplace_back(link);
@@ -78,10 +77,18 @@ bpf_program* BpfSession::program(std::string_view name) const {
   return nullptr;
 }
 
-int BpfSession::events_fd() const { return bpf_map__fd(skel_->maps.events); }
-int BpfSession::pkt_stats_fd() const { return bpf_map__fd(skel_->maps.pkt_stats); }
-int BpfSession::drops_fd() const { return bpf_map__fd(skel_->maps.drops); }
-int BpfSession::flows_fd() const { return bpf_map__fd(skel_->maps.flows); }
+int BpfSession::events_fd() const {
+  return bpf_map__fd(skel_->maps.events);
+}
+int BpfSession::pkt_stats_fd() const {
+  return bpf_map__fd(skel_->maps.pkt_stats);
+}
+int BpfSession::drops_fd() const {
+  return bpf_map__fd(skel_->maps.drops);
+}
+int BpfSession::flows_fd() const {
+  return bpf_map__fd(skel_->maps.flows);
+}
 
 std::vector<uint64_t> BpfSession::read_drops() const {
   std::vector<uint64_t> totals(PF_DROP_COUNTER_MAX, 0);

@@ -59,8 +59,8 @@ bool KernelHookProber::try_candidate(const HookCandidate& candidate, std::string
       // A link on an ifindex that cannot exist: a kernel that knows tcx looks
       // the device up and answers ENODEV; one that does not rejects the type.
       int fd = bpf_program__fd(session->program(candidate.programs[0]));
-      int link = bpf_link_create(fd, 0x7ffffff0, static_cast<bpf_attach_type>(attach_type_tcx_ingress),
-                                 nullptr);
+      int link = bpf_link_create(fd, 0x7ffffff0,
+                                 static_cast<bpf_attach_type>(attach_type_tcx_ingress), nullptr);
       if (link >= 0) {
         close(link);
         return true;

@@ -1,8 +1,8 @@
 #include "bpf/interfaces.h"
 
-#include <net/if.h>  // before the linux/ headers, which would redefine its structs
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <net/if.h>  // before the linux/ headers, which would redefine its structs
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>

@@ -14,7 +14,9 @@
 namespace procflow {
 namespace {
 
-bool exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
+bool exists(const std::string& path) {
+  return access(path.c_str(), F_OK) == 0;
+}
 
 // Mount points of a file-system type, from /proc/self/mountinfo.
 std::vector<std::string> mounts_of_type(const std::string& fstype) {

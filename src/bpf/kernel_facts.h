@@ -8,11 +8,11 @@
 namespace procflow {
 
 struct KernelFacts {
-  std::string release;       // uname -r
-  bool btf = false;          // /sys/kernel/btf/vmlinux: CO-RE needs it
-  bool ringbuf = false;      // BPF_MAP_TYPE_RINGBUF (5.8+)
-  std::string tracefs;       // mount point, "" when none could be mounted
-  std::string cgroup_v2;     // cgroup2 mount point, "" when none
+  std::string release;                   // uname -r
+  bool btf = false;                      // /sys/kernel/btf/vmlinux: CO-RE needs it
+  bool ringbuf = false;                  // BPF_MAP_TYPE_RINGBUF (5.8+)
+  std::string tracefs;                   // mount point, "" when none could be mounted
+  std::string cgroup_v2;                 // cgroup2 mount point, "" when none
   bool sock_length_tracepoints = false;  // sock:sock_{send,recv}_length (6.3+)
   bool syscall_tracepoints = false;      // syscalls:sys_exit_accept4
 };

@@ -35,7 +35,11 @@ void install_libbpf_logging() {
   libbpf_set_print(forward);
 }
 
-QuietLibbpf::QuietLibbpf() { quiet_depth++; }
-QuietLibbpf::~QuietLibbpf() { quiet_depth--; }
+QuietLibbpf::QuietLibbpf() {
+  quiet_depth++;
+}
+QuietLibbpf::~QuietLibbpf() {
+  quiet_depth--;
+}
 
 }  // namespace procflow

@@ -48,8 +48,8 @@ bool is_procflow_program(uint32_t prog_id) {
   if (fd < 0) return false;
   bpf_prog_info info{};
   uint32_t len = sizeof(info);
-  bool ours = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
-              std::strncmp(info.name, "pf_tc_", 6) == 0;
+  bool ours =
+      bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && std::strncmp(info.name, "pf_tc_", 6) == 0;
   close(fd);
   return ours;
 }
@@ -110,7 +110,7 @@ std::unique_ptr<TcAttachment> TcAttachment::attach(int ifindex, std::string name
 
 TcAttachment::~TcAttachment() {
   if (mode_ == TcMode::tcx) return;  // closing the link fds detaches
-  QuietLibbpf quiet;  // the interface may be gone already
+  QuietLibbpf quiet;                 // the interface may be gone already
   if (ingress_filter_) detach_filter(ifindex_, handle_, BPF_TC_INGRESS);
   if (egress_filter_) detach_filter(ifindex_, handle_, BPF_TC_EGRESS);
   if (created_qdisc_) destroy_clsact(ifindex_);

@@ -37,7 +37,7 @@ class TcAttachment {
   std::string name_;
   TcMode mode_ = TcMode::tcx;
   uint32_t handle_ = 0;
-  UniqueFd ingress_link_, egress_link_;   // tcx
+  UniqueFd ingress_link_, egress_link_;                                          // tcx
   bool ingress_filter_ = false, egress_filter_ = false, created_qdisc_ = false;  // clsact
 };
 

@@ -53,7 +53,9 @@ TcRegistry::~TcRegistry() {
   if (wrote_) unlink(file_for(self_).c_str());
 }
 
-std::string TcRegistry::file_for(pid_t pid) const { return dir_ + "/tc-" + std::to_string(pid); }
+std::string TcRegistry::file_for(pid_t pid) const {
+  return dir_ + "/tc-" + std::to_string(pid);
+}
 
 void TcRegistry::record(int ifindex, const std::string& name, bool created_qdisc) {
   mkdir(dir_.c_str(), 0700);

@@ -9,8 +9,8 @@
 // uses that interface. tcx links need none of this: they die with the process.
 #pragma once
 
-#include <string>
 #include <sys/types.h>
+#include <string>
 
 namespace procflow {
 

@@ -102,11 +102,15 @@ void print_json(const KernelFacts& f, const AttachPlan& plan, const KernelHookPr
     w.Key("required");
     w.Bool(c.spec->required);
     w.Key("hook");
-    if (c.chosen) w.String(std::string(hook_kind_name(c.chosen->kind)).c_str());
-    else w.Null();
+    if (c.chosen)
+      w.String(std::string(hook_kind_name(c.chosen->kind)).c_str());
+    else
+      w.Null();
     w.Key("attach_point");
-    if (c.chosen) w.String(std::string(c.chosen->attach_point).c_str());
-    else w.Null();
+    if (c.chosen)
+      w.String(std::string(c.chosen->attach_point).c_str());
+    else
+      w.Null();
     w.Key("cost");
     w.String(std::string(c.chosen ? c.chosen->cost : c.spec->cost_if_none).c_str());
     w.Key("unavailable");
@@ -152,12 +156,15 @@ int run_probe(const ProbeArgs& args) {
   if (kernel_unsupported_reason(facts).empty())
     plan = choose_attach_plan(prober, disabled, /*probe_all=*/true);
   else
-    plan = choose_attach_plan(prober, {HookKind::fentry, HookKind::fexit, HookKind::kprobe,
-                                       HookKind::kretprobe, HookKind::tp_btf, HookKind::tracepoint,
-                                       HookKind::syscall_tracepoint, HookKind::sock_length_tracepoint,
-                                       HookKind::tcx, HookKind::clsact, HookKind::raw_tracepoint});
-  if (args.json) print_json(facts, plan, prober);
-  else print_text(facts, plan, prober);
+    plan =
+        choose_attach_plan(prober, {HookKind::fentry, HookKind::fexit, HookKind::kprobe,
+                                    HookKind::kretprobe, HookKind::tp_btf, HookKind::tracepoint,
+                                    HookKind::syscall_tracepoint, HookKind::sock_length_tracepoint,
+                                    HookKind::tcx, HookKind::clsact, HookKind::raw_tracepoint});
+  if (args.json)
+    print_json(facts, plan, prober);
+  else
+    print_text(facts, plan, prober);
   if (auto why = kernel_unsupported_reason(facts); !why.empty()) {
     spdlog::error("{}", why);
     return 1;

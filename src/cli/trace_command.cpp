@@ -79,8 +79,10 @@ int run_trace(const TraceArgs& args) {
   if (!json) lines += text_header();
   auto emit = [&](const FlowEvent& e) {
     if (!filter.matches(e)) return;
-    if (json) append_json_line(e, lines);
-    else append_text_line(e, lines);
+    if (json)
+      append_json_line(e, lines);
+    else
+      append_text_line(e, lines);
   };
   auto tracer = Tracer::start(options, emit, &error);
   if (!tracer) {
@@ -124,8 +126,7 @@ std::function<int()> add_trace_command(CLI::App& app) {
       ->delimiter(',');
   cmd->add_option("--port", args->ports, "only flows with this source or destination port")
       ->delimiter(',');
-  cmd->add_option("--host", args->hosts, "only flows to or from this IP or CIDR")
-      ->delimiter(',');
+  cmd->add_option("--host", args->hosts, "only flows to or from this IP or CIDR")->delimiter(',');
   cmd->add_option("--actions", args->actions, "start,message,end (default: all)");
   cmd->add_option("--interfaces", args->interfaces,
                   "interfaces for packet counters (default: every interface that is up)")

@@ -8,7 +8,8 @@ namespace procflow {
 std::unique_ptr<RingReader> RingReader::create(int ringbuf_map_fd, RecordHandler& handler,
                                                std::string* error) {
   std::unique_ptr<RingReader> reader(new RingReader(handler));
-  reader->rb_.reset(ring_buffer__new(ringbuf_map_fd, &RingReader::on_sample, reader.get(), nullptr));
+  reader->rb_.reset(
+      ring_buffer__new(ringbuf_map_fd, &RingReader::on_sample, reader.get(), nullptr));
   if (!reader->rb_) {
     *error = std::string("cannot map the ring buffer: ") + strerror(errno);
     return nullptr;
@@ -23,8 +24,12 @@ int RingReader::on_sample(void* ctx, void* data, size_t size) {
   return 0;
 }
 
-int RingReader::consume() { return ring_buffer__consume(rb_.get()); }
+int RingReader::consume() {
+  return ring_buffer__consume(rb_.get());
+}
 
-int RingReader::epoll_fd() const { return ring_buffer__epoll_fd(rb_.get()); }
+int RingReader::epoll_fd() const {
+  return ring_buffer__epoll_fd(rb_.get());
+}
 
 }  // namespace procflow

@@ -4,9 +4,9 @@
 #include <unistd.h>
 
 #include <charconv>
-#include <filesystem>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -24,7 +24,8 @@ std::string read_link(const std::string& path) {
   std::string out(buf, n);
   // An unlinked executable reads as "/path (deleted)": keep the path.
   constexpr std::string_view deleted = " (deleted)";
-  if (out.size() > deleted.size() && out.ends_with(deleted)) out.resize(out.size() - deleted.size());
+  if (out.size() > deleted.size() && out.ends_with(deleted))
+    out.resize(out.size() - deleted.size());
   return out;
 }
 
@@ -41,7 +42,7 @@ bool ProcessCache::same_start(const ProcessEntry& e, uint64_t start_boot_ns) {
   if (e.start_boot_ns == 0 || start_boot_ns == 0) return true;  // cannot tell: trust the pid
   if (!e.coarse_start) return e.start_boot_ns == start_boot_ns;
   uint64_t d = e.start_boot_ns > start_boot_ns ? e.start_boot_ns - start_boot_ns
-                                                : start_boot_ns - e.start_boot_ns;
+                                               : start_boot_ns - e.start_boot_ns;
   return d <= coarse_slack_ns;
 }
 

@@ -19,8 +19,8 @@ struct ProcessEntry {
   uint64_t start_boot_ns = 0;  // CLOCK_BOOTTIME ns; 0 = unknown
   bool coarse_start = false;   // from /proc (clock ticks), not from the kernel record
   uint32_t ppid = 0;
-  std::string image_path;  // absolute, as the process sees it; "" = unknown
-  std::string exe;         // basename of image_path
+  std::string image_path;     // absolute, as the process sees it; "" = unknown
+  std::string exe;            // basename of image_path
   uint64_t exited_at_ns = 0;  // when its exit was seen; 0 = running
 };
 

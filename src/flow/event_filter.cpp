@@ -17,9 +17,12 @@ bool EventFilter::parse_actions(const std::string& list, std::string* error) {
   std::istringstream in(list);
   std::string item;
   while (std::getline(in, item, ',')) {
-    if (item == "start") actions.insert(FlowAction::start);
-    else if (item == "message") actions.insert(FlowAction::message);
-    else if (item == "end") actions.insert(FlowAction::end);
+    if (item == "start")
+      actions.insert(FlowAction::start);
+    else if (item == "message")
+      actions.insert(FlowAction::message);
+    else if (item == "end")
+      actions.insert(FlowAction::end);
     else {
       *error = "unknown action '" + item + "' (expected start, message or end)";
       return false;

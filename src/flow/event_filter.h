@@ -16,9 +16,9 @@ class EventFilter {
  public:
   std::set<uint32_t> pids;
   std::set<std::string> exes;
-  std::set<uint16_t> ports;  // matches src_port or dest_port
+  std::set<uint16_t> ports;                // matches src_port or dest_port
   std::optional<NetworkClassifier> hosts;  // matches src_ip or dest_ip
-  std::set<FlowAction> actions;           // empty: all
+  std::set<FlowAction> actions;            // empty: all
 
   bool matches(const FlowEvent& e) const;
   // "start,end" -> actions; false + error on an unknown name.

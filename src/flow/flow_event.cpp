@@ -51,42 +51,60 @@ std::string IpAddress::to_string() const {
 
 std::string_view to_string(FlowAction action) {
   switch (action) {
-    case FlowAction::start: return "start";
-    case FlowAction::message: return "message";
-    case FlowAction::end: return "end";
+    case FlowAction::start:
+      return "start";
+    case FlowAction::message:
+      return "message";
+    case FlowAction::end:
+      return "end";
   }
   return "";
 }
 
 std::string_view to_string(EndReason reason) {
   switch (reason) {
-    case EndReason::none: return "";
-    case EndReason::close: return "close";
-    case EndReason::reset: return "reset";
-    case EndReason::timeout: return "timeout";
-    case EndReason::tracer_stop: return "tracer_stop";
+    case EndReason::none:
+      return "";
+    case EndReason::close:
+      return "close";
+    case EndReason::reset:
+      return "reset";
+    case EndReason::timeout:
+      return "timeout";
+    case EndReason::tracer_stop:
+      return "tracer_stop";
   }
   return "";
 }
 
 std::string_view to_string(NetworkDirection direction) {
   switch (direction) {
-    case NetworkDirection::unknown: return "";
-    case NetworkDirection::in: return "in";
-    case NetworkDirection::out: return "out";
-    case NetworkDirection::internal: return "internal";
-    case NetworkDirection::external: return "external";
+    case NetworkDirection::unknown:
+      return "";
+    case NetworkDirection::in:
+      return "in";
+    case NetworkDirection::out:
+      return "out";
+    case NetworkDirection::internal:
+      return "internal";
+    case NetworkDirection::external:
+      return "external";
   }
   return "";
 }
 
 std::string_view transport_name(uint8_t ip_proto) {
   switch (ip_proto) {
-    case ip_proto_tcp: return "TCP";
-    case ip_proto_udp: return "UDP";
-    case 1: return "ICMP";
-    case 58: return "ICMPv6";
-    case 132: return "SCTP";
+    case ip_proto_tcp:
+      return "TCP";
+    case ip_proto_udp:
+      return "UDP";
+    case 1:
+      return "ICMP";
+    case 58:
+      return "ICMPv6";
+    case 132:
+      return "SCTP";
   }
   return "";
 }

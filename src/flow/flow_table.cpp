@@ -14,8 +14,10 @@ IpAddress address_of(const uint8_t* bytes, uint8_t family) {
 
 EndReason end_reason_of(uint8_t close_cause) {
   switch (close_cause) {
-    case PF_CLOSE_RESET: return EndReason::reset;
-    case PF_CLOSE_TIMEOUT: return EndReason::timeout;
+    case PF_CLOSE_RESET:
+      return EndReason::reset;
+    case PF_CLOSE_TIMEOUT:
+      return EndReason::timeout;
   }
   return EndReason::close;
 }
@@ -113,8 +115,7 @@ void FlowTable::maybe_emit_start(Tracked& f, uint64_t now_ns, bool force) {
   if (f.start_emitted) return;
   if (!force) {
     if (!tuple_complete(f)) return;
-    if (!f.initiated && !owner_settled(f) && now_ns - f.start_ns < options_.owner_grace_ns)
-      return;
+    if (!f.initiated && !owner_settled(f) && now_ns - f.start_ns < options_.owner_grace_ns) return;
   }
   emit_start(f);
 }

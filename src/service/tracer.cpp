@@ -107,8 +107,10 @@ struct Tracer::Impl : RecordHandler {
       if (info.name.empty()) continue;
       if (!tc.count(info.index) && wanted(info)) {
         std::string err;
-        if (!attach_interface(info, &err)) spdlog::warn("cannot trace new interface: {}", err);
-        else spdlog::info("tracing new interface {}", info.name);
+        if (!attach_interface(info, &err))
+          spdlog::warn("cannot trace new interface: {}", err);
+        else
+          spdlog::info("tracing new interface {}", info.name);
       }
     }
   }
@@ -117,8 +119,7 @@ struct Tracer::Impl : RecordHandler {
 Tracer::Tracer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Tracer::~Tracer() = default;
 
-std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit,
-                                      std::string* error) {
+std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, std::string* error) {
   install_libbpf_logging();
   if (auto why = missing_privileges(); !why.empty()) {
     *error = why;
@@ -140,8 +141,8 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit,
   KernelHookProber prober;
   impl->plan = choose_attach_plan(prober, options.disabled_hooks);
   if (const NeedSpec* missing = impl->plan.missing_required()) {
-    *error = "this kernel offers no usable hook for '" + std::string(missing->name) +
-             "' (" + std::string(missing->cost_if_none) + "); run `procflow probe` for details";
+    *error = "this kernel offers no usable hook for '" + std::string(missing->name) + "' (" +
+             std::string(missing->cost_if_none) + "); run `procflow probe` for details";
     return nullptr;
   }
   spdlog::info("attach plan: {}", impl->plan.summary());
@@ -162,8 +163,8 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit,
     impl->tc_mode = *packets_kind == HookKind::tcx ? TcMode::tcx : TcMode::clsact;
     impl->packets = std::make_unique<PacketStatsMap>(impl->session->pkt_stats_fd());
   }
-  FlowContext ctx{impl->processes, impl->users,  impl->host,
-                  impl->networks,  impl->clock,  impl->packets.get()};
+  FlowContext ctx{impl->processes, impl->users, impl->host,
+                  impl->networks,  impl->clock, impl->packets.get()};
   impl->table = std::make_unique<FlowTable>(ctx, std::move(emit), options.flow);
   impl->ring = RingReader::create(impl->session->events_fd(), *impl, error);
   if (!impl->ring) return nullptr;
@@ -241,8 +242,7 @@ bool Tracer::run(const std::function<bool()>& after_batch, std::string* error) {
 
   // Ask the kernel for the counters of every flow still open, then end them.
   std::string snapshot_error;
-  if (m.plan.chosen_kind(Need::open_flow_counters) &&
-      !m.session->request_snapshot(&snapshot_error))
+  if (m.plan.chosen_kind(Need::open_flow_counters) && !m.session->request_snapshot(&snapshot_error))
     spdlog::warn("{}", snapshot_error);
   m.ring->consume();
   m.table->finish(m.clock.now_boot_ns());
@@ -250,7 +250,9 @@ bool Tracer::run(const std::function<bool()>& after_batch, std::string* error) {
   return true;
 }
 
-const AttachPlan& Tracer::plan() const { return impl_->plan; }
+const AttachPlan& Tracer::plan() const {
+  return impl_->plan;
+}
 
 TracerStats Tracer::stats() const {
   TracerStats s;

@@ -40,8 +40,7 @@ class Tracer {
   using Emit = FlowTable::Emit;
 
   // Everything up to attached programs; nullptr and a one-sentence error on failure.
-  static std::unique_ptr<Tracer> start(const TracerOptions& options, Emit emit,
-                                       std::string* error);
+  static std::unique_ptr<Tracer> start(const TracerOptions& options, Emit emit, std::string* error);
   ~Tracer();
 
   // Runs until SIGINT/SIGTERM, the duration, or stop_requested(); then ends

@@ -21,6 +21,8 @@ void BootClock::refresh() {
   offset_ns_ = r - (b1 + (b2 - b1) / 2);
 }
 
-uint64_t BootClock::now_boot_ns() const { return read_ns(CLOCK_BOOTTIME); }
+uint64_t BootClock::now_boot_ns() const {
+  return read_ns(CLOCK_BOOTTIME);
+}
 
 }  // namespace procflow
