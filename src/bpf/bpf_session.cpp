@@ -7,8 +7,10 @@
 #include <cerrno>
 #include <cstring>
 
+#include "procflow_abi.h"
+
+// After the ABI header: the skeleton names struct pf_config.
 #include "procflow.skel.h"
-#include "procflow_abi.h"  // before the skeleton: it names struct pf_config
 
 namespace procflow {
 

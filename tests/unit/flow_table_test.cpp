@@ -850,13 +850,12 @@ TEST(FlowTablePacketKeyTest, Ipv6UsesAllSixteenBytes) {
   EXPECT_EQ(a.port_hi, 80);
 }
 
-// BUG (flow_table.cpp, packet_key): a dual-stack socket's tuple is IPv6 with
+// Regression (bug fixed in 2d4c831): a dual-stack socket's tuple is IPv6 with
 // IPv4-mapped addresses (::ffff:a.b.c.d), but its packets are IPv4 on the
 // wire, so the TC programs (bpf/tc.bpf.h, parse_l4) key them as family 4 with
-// 4-byte addresses. packet_key() keeps family 6 and the mapped 16 bytes, so
-// the lookup never matches: every connection to a server listening on [::]
-// (nginx, sshd, ...) loses its TC packet_count and tcp_flags. The key should
-// be built from the unmapped addresses, as the event's addresses are.
+// 4-byte addresses. packet_key() used to keep family 6 and the mapped bytes,
+// so every connection to a server listening on [::] lost its TC packet_count
+// and tcp_flags. The key must be built from the unmapped addresses.
 TEST(FlowTablePacketKeyTest, Ipv4MappedTupleGivesTheKeyTcSees) {
   const auto mapped =
       FlowTable::packet_key(tuple(6, "::ffff:192.0.2.10", 40000, "::ffff:10.0.0.5", 80));
@@ -865,8 +864,8 @@ TEST(FlowTablePacketKeyTest, Ipv4MappedTupleGivesTheKeyTcSees) {
   EXPECT_EQ(std::memcmp(&mapped, &wire, sizeof wire), 0);
 }
 
-// The same bug seen end to end: the TC entry of an IPv4-mapped flow is not
-// found and the end falls back to the socket's segments and implied flags.
+// The same regression end to end: the TC entry of an IPv4-mapped flow must
+// be found, not replaced by the socket's segments and implied flags.
 TEST_F(FlowTableTest, Ipv4MappedFlowFindsItsTcCounters) {
   FakePackets packets;
   auto t = table(&packets);

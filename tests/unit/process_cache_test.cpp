@@ -165,12 +165,10 @@ TEST_F(ProcessCacheTest, StatWithTooFewFieldsIsRejected) {
   EXPECT_EQ(c.size(), 0u);
 }
 
-// BUG (process_cache.cpp, read_proc): a stat line that ends right after the
-// comm's ')' makes `line.substr(close + 2)` throw std::out_of_range out of
-// scan_proc()/find(). Unreachable with a real procfs (the kernel always
-// writes the whole line), but a malformed file should be rejected, not throw.
-// Under ASan the throw also shows a leak: scan_proc's DIR* is not closed when
-// an exception passes through it.
+// Regression (bug fixed in 2d4c831): a stat line ending right after the
+// comm's ')' made `line.substr(close + 2)` throw std::out_of_range out of
+// scan_proc()/find() (and leak scan_proc's DIR*). Unreachable with a real
+// procfs, but a malformed file must be rejected, not throw.
 TEST_F(ProcessCacheTest, StatEndingAtTheCommIsRejectedNotThrown) {
   write_raw_stat(53, "53 (cut)");
   link(53, "exe", "/bin/cut");
@@ -206,12 +204,10 @@ TEST_F(ProcessCacheTest, ExactStartMustMatchExactly) {
   EXPECT_EQ(c.proc_reads(), 0u);
 }
 
-// BUG (process_cache.cpp, find): when the cached entry is a different process
-// (same pid, other start time: the pid was reused) and neither /proc nor the
-// parent knows better, find() still returns the old process's entry as its
-// last resort. That attributes the new process's flow to the old image,
-// which contradicts "identified by (tgid, start time)" and "unknown values
-// are omitted, never guessed". Expected: nullptr.
+// Regression (bug fixed in 2d4c831): when the cached entry is a different
+// process (same pid, other start time: the pid was reused) and neither /proc
+// nor the parent knows better, find() used to return the old process's entry,
+// attributing the new process's flow to the old image. Expected: nullptr.
 TEST_F(ProcessCacheTest, ReusedPidWithOtherStartIsNotTheOldProcess) {
   auto c = cache();
   c.on_exec(task(700, 1, 9'000'000'001), "/usr/bin/old");
@@ -281,11 +277,9 @@ TEST_F(ProcessCacheTest, ExecWithRelativeFilenameResolvesAgainstCwd) {
   EXPECT_EQ(e->exe, "server");
 }
 
-// BUG (minor, process_cache.cpp, resolve_image_path): the relative path is
-// glued to the cwd without lexical normalisation, so `./server` run in
-// /opt/app gives image_path "/opt/app/./server" and a process started in "/"
-// gives "//tool". Same files, but image_path no longer equals the path users
-// filter and join on.
+// Regression (bug fixed in 2d4c831): a relative exec path used to be glued to
+// the cwd without lexical normalisation ("/opt/app/./server", "//tool"), so
+// image_path no longer equalled the path users filter and join on.
 TEST_F(ProcessCacheTest, ExecWithDotSlashFilenameGivesNormalPath) {
   link(902, "cwd", "/opt/app");
   link(903, "cwd", "/");

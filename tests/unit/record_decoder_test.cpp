@@ -277,10 +277,9 @@ TEST(RecordDecoderTest, EmptyAndShorterThanHeaderIsTruncated) {
   EXPECT_TRUE(h.calls.empty());
 }
 
-// BUG (record_decoder.cpp, copy_and_call): a buffer that holds a valid header
-// but is cut off before the end of its record is reported as size_mismatch,
-// not truncated, so the two failure kinds cannot be told apart. The record is
-// not decoded either way (the handler-not-called part below passes).
+// Regression (bug fixed in 2d4c831): a buffer holding a valid header but cut
+// off before the end of its record used to be reported as size_mismatch
+// rather than truncated.
 TEST(RecordDecoderTest, ShorterThanRecordIsTruncated) {
   pf_tcp_end r{};
   set_header(r, PF_REC_TCP_END);
