@@ -1,0 +1,114 @@
+// Exact-value assertions on procflow's flow events; see flow_assertions.h.
+#include "flow_assertions.h"
+
+#include <gtest/gtest.h>
+
+namespace procflow_it {
+namespace {
+
+template <typename T>
+void expect_field(const JsonLine& event, const std::string& key, const std::optional<T>& actual,
+                  const T& expected, Presence presence) {
+  if (!event.has(key)) {
+    if (presence == Presence::required)
+      ADD_FAILURE() << "missing \"" << key << "\" in " << event.raw();
+    return;
+  }
+  if (!actual) {
+    ADD_FAILURE() << "\"" << key << "\" has the wrong JSON type in " << event.raw();
+    return;
+  }
+  const T& reported = *actual;
+  const T& ground_truth = expected;
+  EXPECT_EQ(reported, ground_truth) << "\"" << key << "\" in " << event.raw();
+}
+
+}  // namespace
+
+ExpectedProcess expected_process(Helper helper, int64_t pid, std::optional<int64_t> ppid,
+                                 RunAs who) {
+  ExpectedProcess p;
+  p.pid = pid;
+  p.ppid = ppid;
+  p.exe = helper_exe(helper);
+  p.image_path = helper_image_path(helper);
+  p.uid = who == RunAs::nobody ? kNobodyUid : 0;
+  p.user = who == RunAs::nobody ? "nobody" : "root";
+  return p;
+}
+
+void expect_process(const JsonLine& event, const ExpectedProcess& expected, Presence presence) {
+  expect_field(event, "pid", event.integer("pid"), expected.pid, presence);
+  if (expected.ppid) expect_field(event, "ppid", event.integer("ppid"), *expected.ppid, presence);
+  expect_field(event, "exe", event.str("exe"), expected.exe, presence);
+  expect_field(event, "image_path", event.str("image_path"), expected.image_path, presence);
+  expect_field(event, "uid", event.integer("uid"), expected.uid, presence);
+  expect_field(event, "user", event.str("user"), expected.user, presence);
+}
+
+void expect_endpoints(const JsonLine& event, const FlowSelector& selector) {
+  EXPECT_TRUE(same_ip(event.str("src_ip").value_or("?"), selector.src_ip.value_or("")))
+      << "src_ip should be " << selector.src_ip.value_or("?") << ": " << event.raw();
+  EXPECT_TRUE(same_ip(event.str("dest_ip").value_or("?"), selector.dest_ip.value_or("")))
+      << "dest_ip should be " << selector.dest_ip.value_or("?") << ": " << event.raw();
+  expect_field(event, "src_port", event.integer("src_port"), selector.src_port.value_or(-1),
+               Presence::required);
+  expect_field(event, "dest_port", event.integer("dest_port"), selector.dest_port.value_or(-1),
+               Presence::required);
+  expect_field(event, "transport_protocol", event.str("transport_protocol"), std::string("TCP"),
+               Presence::required);
+  EXPECT_TRUE(parse_rfc3339_us(event.str("timestamp").value_or("")))
+      << "timestamp is not RFC 3339: " << event.raw();
+}
+
+void expect_flow(const Flow& flow, const FlowSelector& selector, const ExpectedFlow& expected) {
+  SCOPED_TRACE(selector.describe());
+  ASSERT_EQ(flow.starts.size(), 1u) << "exactly one start event expected";
+  ASSERT_EQ(flow.ends.size(), 1u) << "exactly one end event expected";
+  EXPECT_TRUE(flow.others.empty()) << "unknown action: " << flow.others.front().raw();
+  const JsonLine& start = *flow.start();
+  const JsonLine& end = *flow.end();
+
+  for (const JsonLine* event : flow.all()) {
+    expect_endpoints(*event, selector);
+    expect_process(*event, expected.process, Presence::if_present);
+    EXPECT_EQ(event->boolean("initiated"), selector.initiated) << event->raw();
+  }
+  expect_process(start, expected.process,
+                 expected.process_on_start ? Presence::required : Presence::if_present);
+  expect_process(end, expected.process, Presence::required);
+
+  if (expected.in_bytes) {
+    expect_field(end, "in_bytes", end.integer("in_bytes"), *expected.in_bytes, Presence::required);
+  }
+  if (expected.out_bytes) {
+    expect_field(end, "out_bytes", end.integer("out_bytes"), *expected.out_bytes,
+                 Presence::required);
+  }
+  expect_field(end, "end_reason", end.str("end_reason"), expected.end_reason, Presence::required);
+
+  auto flags = split_flags(end.str("tcp_flags").value_or(""));
+  for (const auto& flag : expected.flags) {
+    EXPECT_TRUE(flags.count(flag)) << "tcp_flags lacks " << flag << ": " << end.raw();
+  }
+  if (expected.expect_packets) {
+    EXPECT_GT(end.integer("packet_count").value_or(0), 0) << "packet_count: " << end.raw();
+  }
+
+  auto start_time = parse_rfc3339_us(end.str("start_time").value_or(""));
+  auto end_time = parse_rfc3339_us(end.str("end_time").value_or(""));
+  EXPECT_TRUE(start_time) << "start_time missing or not RFC 3339: " << end.raw();
+  EXPECT_TRUE(end_time) << "end_time missing or not RFC 3339: " << end.raw();
+  if (start_time && end_time) {
+    EXPECT_LE(*start_time, *end_time) << end.raw();
+  }
+  if (auto first = parse_rfc3339_us(start.str("start_time").value_or("")); first && start_time) {
+    EXPECT_EQ(*first, *start_time) << "start_time differs between start and end events";
+  }
+
+  EXPECT_FALSE(end.str("community_id").value_or("").empty()) << "community_id: " << end.raw();
+  EXPECT_EQ(start.str("community_id"), end.str("community_id"))
+      << "community_id differs between start and end";
+}
+
+}  // namespace procflow_it

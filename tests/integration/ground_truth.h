@@ -1,0 +1,72 @@
+// The helpers' own account of what they did (pids, ports, bytes), read from
+// the JSON line each prints: the exact values procflow's flows must match.
+// PreforkServer wraps the running prefork_server and finds the worker that
+// served a given client port.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "spawned_process.h"
+
+namespace procflow_it {
+
+// tcp_client / quick_connect: {"pid","local_port","sent","received"} or "error"
+// (with --hold-ms: the counts at the hold, the peer having acknowledged them).
+struct ClientTruth {
+  int64_t pid = -1;
+  int64_t local_port = 0;
+  int64_t sent = 0;
+  int64_t received = 0;
+  std::string error;  // set when the connect failed
+};
+// The first ground-truth line of a client's stdout, or nullopt.
+std::optional<ClientTruth> client_truth(const SpawnedProcess& client);
+// Waits up to `timeout` for the client's line (the client may still be running).
+std::optional<ClientTruth> wait_client_truth(const SpawnedProcess& client,
+                                             std::chrono::milliseconds timeout = 10s);
+
+// One connection served by a prefork_server worker (received/sent are -1
+// while it is only accepted).
+struct WorkerTruth {
+  int64_t worker_pid = -1;
+  int64_t parent_pid = -1;
+  int64_t peer_port = 0;
+  int64_t received = 0;
+  int64_t sent = 0;
+};
+
+class PreforkServer {
+ public:
+  // Starts `prefork_server IP PORT WORKERS REPLY_BYTES` in the root namespace.
+  PreforkServer(const std::string& ip, int port, int workers, int reply_bytes);
+  // Waits for {"listening":true}; fails with the server's output otherwise.
+  ::testing::AssertionResult wait_listening(std::chrono::milliseconds timeout = 10s);
+
+  int64_t parent_pid() const { return parent_pid_; }
+  int port() const { return port_; }
+  // The worker's line for the connection from `peer_port`, waiting up to `timeout`.
+  std::optional<WorkerTruth> wait_for_peer(int64_t peer_port,
+                                           std::chrono::milliseconds timeout = 10s) const;
+  // The worker that accepted the connection from `peer_port` (it may still be serving it).
+  std::optional<WorkerTruth> wait_for_accept(int64_t peer_port,
+                                             std::chrono::milliseconds timeout = 10s) const;
+  // Connections the workers have finished.
+  std::vector<WorkerTruth> connections() const;
+  const SpawnedProcess& process() const { return *process_; }
+
+ private:
+  std::optional<WorkerTruth> wait_for_line(int64_t peer_port, bool finished,
+                                           std::chrono::milliseconds timeout) const;
+
+  int port_;
+  int64_t parent_pid_ = -1;
+  std::unique_ptr<SpawnedProcess> process_;
+};
+
+}  // namespace procflow_it

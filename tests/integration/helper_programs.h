@@ -1,0 +1,19 @@
+// Where the helper programs (tcp_client, prefork_server, quick_connect) are,
+// and the exe/image_path procflow must report for them: image_path is the
+// fully resolved path (readlink -f), exe its basename.
+#pragma once
+
+#include <string>
+
+namespace procflow_it {
+
+enum class Helper { tcp_client, prefork_server, quick_connect };
+
+// The path CMake built the helper at (as passed to exec).
+std::string helper_path(Helper helper);
+// readlink -f of helper_path(): the expected image_path.
+std::string helper_image_path(Helper helper);
+// Basename of the image path: the expected exe.
+std::string helper_exe(Helper helper);
+
+}  // namespace procflow_it

@@ -1,0 +1,69 @@
+// Base fixture of the integration suites: gates on BPF (skip or fail), builds
+// a fresh topology per test, owns procflow, the servers and the clients it
+// starts (so they are killed even when a test fails half-way), and on any
+// failure prints everything they printed.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "flow_query.h"
+#include "ground_truth.h"
+#include "helper_programs.h"
+#include "procflow_runner.h"
+#include "topology.h"
+
+namespace procflow_it {
+
+inline constexpr int kServerPort = 18080;
+inline constexpr int kOtherPort = 18081;
+inline constexpr int kClosedPort = 18099;  // nothing ever listens here
+
+class IntegrationTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  Topology& topo() { return *topology_; }
+
+  // Starts procflow on the host-side veth; use with ASSERT_NO_FATAL_FAILURE.
+  void start_procflow(std::vector<std::string> extra_args = {});
+  ProcflowRunner& procflow() { return *runner_; }
+  // Stops procflow with SIGINT and expects exit status 0.
+  void stop_procflow();
+
+  // A prefork_server in the root namespace, listening; nullptr (and a
+  // failure) if it did not come up.
+  PreforkServer* start_server(const std::string& ip, int port, int workers, int reply_bytes);
+
+  // Runs a helper inside the namespace to completion (up to 15 s).
+  SpawnedProcess& run_in_ns(std::vector<std::string> argv, RunAs who = RunAs::root);
+  // Starts a helper inside the namespace without waiting for it.
+  SpawnedProcess& spawn_in_ns(std::vector<std::string> argv, RunAs who = RunAs::root);
+
+  // Waits for procflow's events to satisfy `predicate`; on timeout records a
+  // failure naming `what` and returns false. The predicate must not call
+  // back into procflow().
+  bool wait_for_events(const ProcflowRunner::EventPredicate& predicate, const std::string& what,
+                       std::chrono::milliseconds timeout = 10s);
+  // Waits until every selector has an end event.
+  bool wait_for_ends(const std::vector<FlowSelector>& selectors,
+                     std::chrono::milliseconds timeout = 10s);
+
+  // Selectors for the two flows of one connection from the namespace to a server.
+  FlowSelector client_side(const std::string& client_ip, int64_t client_port,
+                           const std::string& server_ip, int64_t server_port) const;
+  FlowSelector server_side(const std::string& client_ip, int64_t client_port,
+                           const std::string& server_ip, int64_t server_port) const;
+
+ private:
+  std::unique_ptr<Topology> topology_;
+  std::vector<std::unique_ptr<PreforkServer>> servers_;
+  std::vector<std::unique_ptr<SpawnedProcess>> clients_;
+  std::unique_ptr<ProcflowRunner> runner_;
+};
+
+}  // namespace procflow_it

@@ -1,0 +1,61 @@
+// The network every integration test runs on: a fresh network namespace joined
+// to the root namespace by a veth pair, with IPv4 and IPv6 addresses from a
+// test-only range. Clients run inside the namespace, servers in the root
+// namespace, so traffic crosses the host-side veth where procflow attaches TC.
+// RAII: names are unique per test (pf-<pid>-<n>), leftovers of the same names
+// and of crashed runs are removed before setup, everything is removed after.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "spawned_process.h"
+
+namespace procflow_it {
+
+// Who a helper runs as: root, or nobody (65534) via setpriv.
+enum class RunAs { root, nobody };
+
+inline constexpr int kNobodyUid = 65534;
+
+// Prefixes argv with setpriv when it must run as nobody.
+std::vector<std::string> as_user(std::vector<std::string> argv, RunAs who);
+
+class Topology {
+ public:
+  // Builds the namespace and the veth pair; throws std::runtime_error naming
+  // the command that failed.
+  Topology();
+  ~Topology();
+  Topology(const Topology&) = delete;
+  Topology& operator=(const Topology&) = delete;
+
+  const std::string& netns() const { return netns_; }
+  const std::string& host_if() const { return host_if_; }  // in the root namespace
+  const std::string& ns_if() const { return ns_if_; }      // inside netns()
+
+  // Host side (root namespace) is .1 / ::1, the namespace side .2 / ::2.
+  std::string host_ip4() const;
+  std::string ns_ip4() const;
+  std::string host_ip6() const;
+  std::string ns_ip6() const;
+  std::string ip6_prefix() const;  // "fd00:213:N::/64"
+
+  // argv wrapped to run inside the namespace (and as `who`); `ip netns exec`
+  // and setpriv both exec, so the spawned pid is the final program's pid.
+  std::vector<std::string> in_ns(std::vector<std::string> argv, RunAs who = RunAs::root) const;
+  std::unique_ptr<SpawnedProcess> spawn_in_ns(std::vector<std::string> argv,
+                                              RunAs who = RunAs::root) const;
+
+ private:
+  void set_up();
+  void tear_down() noexcept;
+
+  std::string netns_;
+  std::string host_if_;
+  std::string ns_if_;
+  int subnet_ = 0;  // N in 10.213.N.0/24 and fd00:213:N::/64
+};
+
+}  // namespace procflow_it
