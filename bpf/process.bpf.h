@@ -10,6 +10,7 @@
 #ifndef PROCFLOW_PROCESS_BPF_H
 #define PROCFLOW_PROCESS_BPF_H
 
+#include "file_path.bpf.h"
 #include "record.bpf.h"
 
 static __always_inline void emit_exec(const char *filename)
@@ -20,7 +21,9 @@ static __always_inline void emit_exec(const char *filename)
 	fill_current_task(&rec->task);
 	long n = bpf_probe_read_kernel_str(rec->filename, sizeof(rec->filename), filename);
 	rec->filename_len = n > 0 ? n : 0;
-	rec->_pad = 0;
+	/* The new image is mapped by now: mm->exe_file is what /proc/<pid>/exe shows. */
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	rec->exe_path_len = file_path(BPF_CORE_READ(task, mm, exe_file), rec->exe_path);
 	submit_record(rec);
 }
 

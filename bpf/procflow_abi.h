@@ -103,9 +103,10 @@ struct pf_tuple {
 struct pf_proc_exec {
 	struct pf_header hdr;
 	struct pf_task task;
-	__u32 filename_len; /* bytes copied into filename, with the NUL */
-	__u32 _pad;
+	__u32 filename_len;	    /* bytes copied into filename, with the NUL */
+	__u32 exe_path_len;	    /* bytes in exe_path, with the NUL; 0 = not resolved */
 	char filename[PF_PATH_LEN]; /* the path given to execve() */
+	char exe_path[PF_PATH_LEN]; /* the image running now, resolved in the kernel */
 };
 
 struct pf_proc_fork {

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 namespace procflow {
@@ -14,9 +15,11 @@ namespace {
 std::atomic<int> quiet_depth{0};
 
 int forward(enum libbpf_print_level level, const char* format, va_list args) {
-  char buf[1024];
-  int n = vsnprintf(buf, sizeof buf, format, args);
-  std::string_view msg(buf, n > 0 ? std::min<size_t>(n, sizeof buf - 1) : 0);
+  // Verifier logs run to many kilobytes: format into an allocated string.
+  char* text = nullptr;
+  int n = vasprintf(&text, format, args);
+  if (n < 0 || !text) return 0;
+  std::string_view msg(text, n);
   while (!msg.empty() && msg.back() == '\n') msg.remove_suffix(1);
   if (quiet_depth.load() > 0 || level == LIBBPF_DEBUG) {
     spdlog::trace("libbpf: {}", msg);
@@ -25,6 +28,7 @@ int forward(enum libbpf_print_level level, const char* format, va_list args) {
   } else {
     spdlog::debug("libbpf: {}", msg);
   }
+  free(text);
   return n;
 }
 

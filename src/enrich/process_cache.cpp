@@ -59,12 +59,14 @@ std::string ProcessCache::resolve_image_path(uint32_t tgid, std::string_view fil
   return std::string(filename);
 }
 
-void ProcessCache::on_exec(const pf_task& task, std::string_view filename) {
+void ProcessCache::on_exec(const pf_task& task, std::string_view filename,
+                           std::string_view kernel_path) {
   ProcessEntry& e = entries_[task.tgid];
   e.start_boot_ns = task.start_boot_ns;
   e.coarse_start = false;
   e.ppid = task.ppid;
-  e.image_path = resolve_image_path(task.tgid, filename);
+  e.image_path =
+      kernel_path.empty() ? resolve_image_path(task.tgid, filename) : std::string(kernel_path);
   e.exe = std::string(basename(e.image_path));
   e.exited_at_ns = 0;
 }

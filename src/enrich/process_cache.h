@@ -28,7 +28,9 @@ class ProcessCache {
  public:
   explicit ProcessCache(std::string proc_root = "/proc");
 
-  void on_exec(const pf_task& task, std::string_view filename);
+  // kernel_path: the image as the kernel resolved it (pf_proc_exec.exe_path);
+  // when empty, the execve() filename is resolved through /proc instead.
+  void on_exec(const pf_task& task, std::string_view filename, std::string_view kernel_path = {});
   void on_fork(const pf_task& child);
   void on_exit(const pf_task& task, uint64_t now_ns);
 

@@ -46,8 +46,14 @@ struct Tracer::Impl : RecordHandler {
   UniqueFd epoll_fd;
 
   void on_exec(const pf_proc_exec& r) override {
-    size_t len = strnlen(r.filename, sizeof r.filename);
-    processes.on_exec(r.task, std::string_view(r.filename, len));
+    std::string_view filename(r.filename, strnlen(r.filename, sizeof r.filename));
+    std::string_view kernel_path(r.exe_path,
+                                 r.exe_path_len ? strnlen(r.exe_path, sizeof r.exe_path) : 0);
+    spdlog::trace("exec pid={} filename={} kernel_path={}", r.task.tgid, filename, kernel_path);
+    processes.on_exec(r.task, filename, kernel_path);
+    // Read the new process's user table while its root is still reachable: a
+    // short-lived process in a fresh container is gone by the time its flow ends.
+    users.name(r.task.uid, r.task.tgid, r.task.mntns);
   }
   void on_fork(const pf_proc_fork& r) override { processes.on_fork(r.child); }
   void on_exit(const pf_proc_exit& r) override { processes.on_exit(r.task, r.hdr.ktime_ns); }
