@@ -49,6 +49,32 @@ std::string IpAddress::to_string() const {
   return buf;
 }
 
+void FlowEvent::clear() {
+  action = FlowAction::start;
+  timestamp_us = 0;
+  src_ip = dest_ip = IpAddress{};
+  src_port = dest_port = 0;
+  transport = ip_proto_tcp;
+  for (std::string* s : {&src_fqdn, &src_hostname, &dest_fqdn, &dest_hostname, &user, &exe,
+                         &image_path, &comm, &hostname, &fqdn, &community_id,
+                         &application_protocol, &content, &proto_info, &container_id, &interface})
+    s->clear();
+  pid.reset();
+  ppid.reset();
+  uid.reset();
+  in_bytes.reset();
+  out_bytes.reset();
+  packet_count.reset();
+  tcp_flags = 0;
+  start_time_us.reset();
+  end_time_us.reset();
+  network_direction = NetworkDirection::unknown;
+  initiated.reset();
+  end_reason = EndReason::none;
+  netns.reset();
+  cgroup_id.reset();
+}
+
 std::string_view to_string(FlowAction action) {
   switch (action) {
     case FlowAction::start:

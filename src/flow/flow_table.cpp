@@ -140,7 +140,7 @@ void FlowTable::finish(uint64_t now_ns) {
 }
 
 void FlowTable::fill_common(FlowEvent& ev, Tracked& f) {
-  ev = FlowEvent{};
+  ev.clear();
   ev.transport = f.tuple.proto ? f.tuple.proto : ip_proto_tcp;
   ev.src_ip = address_of(f.tuple.saddr, f.tuple.family);
   ev.dest_ip = address_of(f.tuple.daddr, f.tuple.family);

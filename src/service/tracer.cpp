@@ -152,6 +152,12 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
     return nullptr;
   }
   spdlog::info("attach plan: {}", impl->plan.summary());
+  for (const auto& c : impl->plan.choices) {
+    if (!c.chosen)
+      spdlog::warn("no usable hook for '{}': {}", c.spec->name, c.spec->cost_if_none);
+    else if (!c.chosen->cost.empty())
+      spdlog::info("{} uses {}: {}", c.spec->name, c.chosen->attach_point, c.chosen->cost);
+  }
 
   SessionOptions session_options = options.session;
   session_options.self_tgid = static_cast<uint32_t>(getpid());
