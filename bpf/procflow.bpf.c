@@ -11,6 +11,8 @@
  *
  *  process.bpf.h  exec/fork/exit  -> process cache in userspace
  *  tcp.bpf.h      socket lifecycle, owners, counters at close
+ *  udp.bpf.h      UDP flows per (socket, peer): peers from cgroup hooks
+ *  socket_use.bpf.h  send/recv tracepoints: TCP owners, UDP datagrams
  *  tc.bpf.h       per-connection packets, bytes and TCP flags on the wire
  */
 #include "vmlinux.h"
@@ -19,6 +21,8 @@
 #include "maps.bpf.h"
 #include "process.bpf.h"
 #include "tcp.bpf.h"
+#include "udp.bpf.h"
+#include "socket_use.bpf.h"
 #include "tc.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -378,26 +378,6 @@ int pf_accept_exit_tp(struct pf_sys_exit_args *ctx)
 
 /* ---- first (and every) send/recv, in the caller's context (6.3+) ---- */
 
-static __always_inline void on_msg_length(struct trace_event_raw_sock_msg_length *ctx)
-{
-	if (ctx->protocol != IPPROTO_TCP || (ctx->family != AF_INET && ctx->family != AF_INET6))
-		return;
-	on_owner_seen(ctx->sk, PF_OWNER_SENDRECV, PF_HOOK_SOCK_LENGTH_TP);
-}
-
-SEC("tracepoint/sock/sock_send_length")
-int pf_send_length_tp(struct trace_event_raw_sock_msg_length *ctx)
-{
-	on_msg_length(ctx);
-	return 0;
-}
-
-SEC("tracepoint/sock/sock_recv_length")
-int pf_recv_length_tp(struct trace_event_raw_sock_msg_length *ctx)
-{
-	on_msg_length(ctx);
-	return 0;
-}
 
 /* ---- snapshot of every open flow, on userspace's request ---- */
 

@@ -72,6 +72,22 @@ constexpr HookCandidate snapshot_candidates[] = {
     {HookKind::raw_tracepoint, "raw_tp program run by BPF_PROG_TEST_RUN", {"pf_snapshot", ""}, ""},
 };
 
+constexpr HookCandidate udp_datagram_candidates[] = {
+    {HookKind::sock_length_tracepoint,
+     "tracepoint/sock/sock_{send,recv}_length",
+     {"pf_send_length_tp", "pf_recv_length_tp"},
+     ""},
+};
+constexpr HookCandidate udp_peer_candidates[] = {
+    {HookKind::cgroup_sock_addr,
+     "cgroup/{send,recv}msg{4,6} on the cgroup v2 root",
+     {"pf_udp_sendmsg4", "pf_udp_sendmsg6", "pf_udp_recvmsg4", "pf_udp_recvmsg6"},
+     ""},
+};
+constexpr HookCandidate udp_release_candidates[] = {
+    {HookKind::cgroup_sock, "cgroup/sock_release on the cgroup v2 root", {"pf_udp_release"}, ""},
+};
+
 constexpr NeedSpec table[] = {
     {Need::process_exec, "exec", false,
      "exe/image_path of processes that exit before procflow reads /proc are lost", exec_candidates},
@@ -92,6 +108,12 @@ constexpr NeedSpec table[] = {
     {Need::open_flow_counters, "open_flow_counters", false,
      "flows still open when procflow stops end without byte and segment counts",
      snapshot_candidates},
+    {Need::udp_datagrams, "udp", false, "no UDP flows (needs Linux 6.3+)", udp_datagram_candidates},
+    {Need::udp_peers, "udp_peers", false,
+     "datagrams of unconnected UDP sockets (sendto/recvfrom) are not counted", udp_peer_candidates},
+    {Need::udp_release, "udp_release", false,
+     "UDP flows end only by idle timeout or at shutdown, not when their socket closes",
+     udp_release_candidates},
 };
 static_assert(std::size(table) == need_count, "every Need has a row in the attach table");
 
@@ -109,6 +131,8 @@ constexpr std::pair<HookKind, std::string_view> kind_names[] = {
     {HookKind::tcx, "tcx"},
     {HookKind::clsact, "clsact"},
     {HookKind::raw_tracepoint, "raw_tp"},
+    {HookKind::cgroup_sock_addr, "cgroup_sock_addr"},
+    {HookKind::cgroup_sock, "cgroup_sock"},
 };
 
 }  // namespace

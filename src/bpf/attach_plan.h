@@ -32,6 +32,8 @@ enum class HookKind : uint8_t {
   tcx,
   clsact,
   raw_tracepoint,  // run on demand through BPF_PROG_TEST_RUN
+  cgroup_sock_addr,
+  cgroup_sock,
 };
 
 // The name used by `--disable-hook` and printed by `procflow probe`.
@@ -48,13 +50,16 @@ enum class Need : uint8_t {
   tcp_socket_use,
   packets,
   open_flow_counters,
+  udp_datagrams,
+  udp_peers,
+  udp_release,
 };
-inline constexpr size_t need_count = 9;
+inline constexpr size_t need_count = 12;
 
 struct HookCandidate {
   HookKind kind;
   std::string_view attach_point;             // e.g. "fentry/tcp_connect"
-  std::array<std::string_view, 2> programs;  // BPF program names; "" = unused slot
+  std::array<std::string_view, 4> programs;  // BPF program names; "" = unused slot
   std::string_view cost;                     // what choosing this costs ("" = nothing)
 };
 

@@ -2,6 +2,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -32,6 +33,7 @@ std::unique_ptr<BpfSession> BpfSession::load(const std::set<std::string_view>& p
     bpf_map__set_max_entries(skel->maps.flows, 1);
     bpf_map__set_max_entries(skel->maps.listeners, 1);
     bpf_map__set_max_entries(skel->maps.pkt_stats, 1);
+    bpf_map__set_max_entries(skel->maps.udp_flows, 1);
   } else {
     bpf_map__set_max_entries(skel->maps.events, options.ringbuf_bytes);
     bpf_map__set_max_entries(skel->maps.flows, options.max_flows);
@@ -39,6 +41,8 @@ std::unique_ptr<BpfSession> BpfSession::load(const std::set<std::string_view>& p
   }
   skel->rodata->pf_cfg.self_tgid = options.self_tgid;
   skel->rodata->pf_cfg.connect_by_tracepoint = options.connect_by_tracepoint ? 1 : 0;
+  skel->rodata->pf_cfg.udp_enabled = options.udp_enabled ? 1 : 0;
+  session->cgroup_path_ = options.cgroup_path;
   int err = procflow_bpf__load(skel);
   if (err) {
     *error = std::string("cannot load the BPF programs: ") + strerror(-err);
@@ -60,7 +64,21 @@ bool BpfSession::attach_tracing(std::string* error) {
     if (type == BPF_PROG_TYPE_SCHED_CLS) continue;  // TcAttachment's job
     std::string_view name = bpf_program__name(prog);
     if (name == "pf_snapshot") continue;  // run on demand, never attached
-    bpf_link* link = bpf_program__attach(prog);
+    bpf_link* link = nullptr;
+    if (type == BPF_PROG_TYPE_CGROUP_SOCK_ADDR || type == BPF_PROG_TYPE_CGROUP_SOCK) {
+      if (cgroup_path_.empty()) {
+        *error = "cannot attach " + std::string(name) + ": no cgroup v2 mount";
+        return false;
+      }
+      UniqueFd cgroup(open(cgroup_path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      if (!cgroup.valid()) {
+        *error = "cannot open " + cgroup_path_ + ": " + strerror(errno);
+        return false;
+      }
+      link = bpf_program__attach_cgroup(prog, cgroup.get());  // a link: gone with us
+    } else {
+      link = bpf_program__attach(prog);
+    }
     if (!link) {
       *error = "cannot attach " + std::string(name) + " (" + bpf_program__section_name(prog) +
                "): " + strerror(errno);
@@ -90,6 +108,9 @@ int BpfSession::drops_fd() const {
 }
 int BpfSession::flows_fd() const {
   return bpf_map__fd(skel_->maps.flows);
+}
+int BpfSession::udp_flows_fd() const {
+  return bpf_map__fd(skel_->maps.udp_flows);
 }
 
 std::vector<uint64_t> BpfSession::read_drops() const {

@@ -23,6 +23,8 @@ struct SessionOptions {
   uint32_t max_flows = 65536;
   uint32_t max_packet_tuples = 65536;
   bool connect_by_tracepoint = false;
+  bool udp_enabled = false;
+  std::string cgroup_path;  // cgroup v2 root for the cgroup programs
   uint32_t self_tgid = 0;
   bool probing = false;  // tiny maps, no config: only to see if programs load
 };
@@ -44,6 +46,7 @@ class BpfSession {
   int pkt_stats_fd() const;
   int drops_fd() const;
   int flows_fd() const;
+  int udp_flows_fd() const;
 
   // Per-counter totals over all CPUs of the pf_drops map.
   std::vector<uint64_t> read_drops() const;
@@ -54,6 +57,8 @@ class BpfSession {
   BpfSession() = default;
   procflow_bpf* skel_ = nullptr;
   std::vector<BpfLinkPtr> links_;
+  std::string cgroup_path_;
+  int udp_flows_fd_ = -1;
 };
 
 }  // namespace procflow

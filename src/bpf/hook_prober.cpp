@@ -41,6 +41,7 @@ bool KernelHookProber::try_candidate(const HookCandidate& candidate, std::string
     if (!p.empty()) programs.insert(p);
   SessionOptions options;
   options.probing = true;
+  options.cgroup_path = cgroup_v2_;
   auto session = BpfSession::load(programs, options, why);
   if (!session) return false;
 

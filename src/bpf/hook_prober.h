@@ -14,12 +14,15 @@ namespace procflow {
 
 class KernelHookProber : public HookProber {
  public:
+  // cgroup_v2: where cgroup programs are test-attached ("" = they fail).
+  explicit KernelHookProber(std::string cgroup_v2 = "") : cgroup_v2_(std::move(cgroup_v2)) {}
   bool works(const HookCandidate& candidate) override;
   // Why the last failing probe of this attach point failed ("" if it worked).
   std::string failure(std::string_view attach_point) const;
 
  private:
   bool try_candidate(const HookCandidate& candidate, std::string* why);
+  std::string cgroup_v2_;
   std::map<std::string_view, bool> memo_;
   std::map<std::string_view, std::string> failures_;
 };

@@ -151,16 +151,16 @@ int run_probe(const ProbeArgs& args) {
     return 2;
   }
   KernelFacts facts = detect_kernel_facts();
-  KernelHookProber prober;
+  KernelHookProber prober(facts.cgroup_v2);
   AttachPlan plan;
   if (kernel_unsupported_reason(facts).empty())
     plan = choose_attach_plan(prober, disabled, /*probe_all=*/true);
   else
-    plan =
-        choose_attach_plan(prober, {HookKind::fentry, HookKind::fexit, HookKind::kprobe,
-                                    HookKind::kretprobe, HookKind::tp_btf, HookKind::tracepoint,
-                                    HookKind::syscall_tracepoint, HookKind::sock_length_tracepoint,
-                                    HookKind::tcx, HookKind::clsact, HookKind::raw_tracepoint});
+    plan = choose_attach_plan(
+        prober, {HookKind::fentry, HookKind::fexit, HookKind::kprobe, HookKind::kretprobe,
+                 HookKind::tp_btf, HookKind::tracepoint, HookKind::syscall_tracepoint,
+                 HookKind::sock_length_tracepoint, HookKind::tcx, HookKind::clsact,
+                 HookKind::raw_tracepoint, HookKind::cgroup_sock_addr, HookKind::cgroup_sock});
   if (args.json)
     print_json(facts, plan, prober);
   else

@@ -28,12 +28,14 @@ struct TraceArgs {
   std::vector<std::string> interfaces;
   std::string disable_hooks;
   std::vector<std::string> internal_networks;
+  double udp_idle_timeout = 60;
 };
 
 void report_losses(const TracerStats& s) {
   static constexpr const char* names[PF_DROP_COUNTER_MAX] = {
-      "ring buffer full (records lost)", "flow map full (sockets not tracked)",
-      "packet map full (counters lost)", "listener map full"};
+      "ring buffer full (records lost)",       "flow map full (sockets not tracked)",
+      "packet map full (counters lost)",       "listener map full",
+      "UDP flow map full (flows not tracked)", "UDP datagrams with no known peer"};
   uint64_t lost = 0;
   for (size_t i = 0; i < s.kernel_drops.size() && i < PF_DROP_COUNTER_MAX; i++) {
     if (!s.kernel_drops[i]) continue;
@@ -68,6 +70,7 @@ int run_trace(const TraceArgs& args) {
   options.interfaces = args.interfaces;
   options.duration_s = args.duration;
   options.internal_networks = args.internal_networks;
+  options.udp.idle_timeout_ns = static_cast<uint64_t>(args.udp_idle_timeout * 1e9);
   if (!parse_hook_list(args.disable_hooks, &options.disabled_hooks, &error)) {
     spdlog::error("--disable-hook: {}", error);
     return 2;
@@ -133,6 +136,9 @@ std::function<int()> add_trace_command(CLI::App& app) {
       ->delimiter(',');
   cmd->add_option("--disable-hook", args->disable_hooks,
                   "never use these hooks, e.g. fentry,kprobe (forces the fallbacks)");
+  cmd->add_option("--udp-idle-timeout", args->udp_idle_timeout,
+                  "end a UDP flow after SEC seconds without a datagram (default 60)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--internal-networks", args->internal_networks,
                   "CIDRs counted as internal for network_direction (default: RFC 1918, "
                   "loopback, link-local, ULA)")

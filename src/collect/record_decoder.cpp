@@ -24,6 +24,10 @@ static_assert(sizeof(pf_tcp_snapshot) == 16 + 8 + 16 + 8 + 8);
 static_assert(sizeof(pf_pkt_key) == 40);
 static_assert(sizeof(pf_pkt_stats) == 40);
 static_assert(sizeof(pf_config) == 8);
+static_assert(sizeof(pf_udp_key) == 32);
+static_assert(sizeof(pf_udp_stats) == 56);
+static_assert(sizeof(pf_udp_start) == 16 + 32 + 8 + 40 + 64 + 8);
+static_assert(sizeof(pf_udp_release) == 24);
 
 template <typename Record, typename Fn>
 DecodeStatus copy_and_call(const void* data, size_t size, Fn&& fn) {
@@ -59,6 +63,10 @@ DecodeStatus decode_record(const void* data, size_t size, RecordHandler& h) {
       return copy_and_call<pf_tcp_end>(data, size, [&](auto& r) { h.on_tcp_end(r); });
     case PF_REC_TCP_SNAPSHOT:
       return copy_and_call<pf_tcp_snapshot>(data, size, [&](auto& r) { h.on_tcp_snapshot(r); });
+    case PF_REC_UDP_START:
+      return copy_and_call<pf_udp_start>(data, size, [&](auto& r) { h.on_udp_start(r); });
+    case PF_REC_UDP_RELEASE:
+      return copy_and_call<pf_udp_release>(data, size, [&](auto& r) { h.on_udp_release(r); });
   }
   return DecodeStatus::unknown_kind;
 }

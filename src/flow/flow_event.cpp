@@ -56,8 +56,8 @@ void FlowEvent::clear() {
   src_port = dest_port = 0;
   transport = ip_proto_tcp;
   for (std::string* s : {&src_fqdn, &src_hostname, &dest_fqdn, &dest_hostname, &user, &exe,
-                         &image_path, &comm, &hostname, &fqdn, &community_id,
-                         &application_protocol, &content, &proto_info, &container_id, &interface})
+                         &image_path, &comm, &hostname, &fqdn, &community_id, &application_protocol,
+                         &content, &proto_info, &container_id, &interface})
     s->clear();
   pid.reset();
   ppid.reset();

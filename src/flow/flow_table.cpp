@@ -2,15 +2,8 @@
 
 #include <cstring>
 
-#include "enrich/community_id.h"
-
 namespace procflow {
 namespace {
-
-IpAddress address_of(const uint8_t* bytes, uint8_t family) {
-  IpAddress a = family == 4 ? IpAddress::v4(bytes) : IpAddress::v6(bytes);
-  return a.unmapped();  // a dual-stack socket talking IPv4 is IPv4 on the wire
-}
 
 EndReason end_reason_of(uint8_t close_cause) {
   switch (close_cause) {
@@ -22,22 +15,18 @@ EndReason end_reason_of(uint8_t close_cause) {
   return EndReason::close;
 }
 
-std::string_view comm_of(const pf_task& t) {
-  return std::string_view(t.comm, strnlen(t.comm, sizeof t.comm));
-}
-
 }  // namespace
 
 FlowTable::FlowTable(FlowContext context, Emit emit, FlowTableOptions options)
-    : ctx_(context), emit_(std::move(emit)), options_(options) {}
+    : ctx_(context), enricher_(context), emit_(std::move(emit)), options_(options) {}
 
 pf_pkt_key FlowTable::packet_key(const pf_tuple& t) {
   pf_pkt_key k{};
   k.proto = t.proto;
   // A dual-stack socket talking IPv4 has mapped addresses; on the wire (and so
   // in TC's key) the packets are plain IPv4.
-  const IpAddress src = address_of(t.saddr, t.family);
-  const IpAddress dst = address_of(t.daddr, t.family);
+  const IpAddress src = tuple_address(t.saddr, t.family);
+  const IpAddress dst = tuple_address(t.daddr, t.family);
   k.family = src.family;
   const size_t n = src.size();
   int cmp = std::memcmp(src.bytes.data(), dst.bytes.data(), n);
@@ -140,35 +129,8 @@ void FlowTable::finish(uint64_t now_ns) {
 }
 
 void FlowTable::fill_common(FlowEvent& ev, Tracked& f) {
-  ev.clear();
-  ev.transport = f.tuple.proto ? f.tuple.proto : ip_proto_tcp;
-  ev.src_ip = address_of(f.tuple.saddr, f.tuple.family);
-  ev.dest_ip = address_of(f.tuple.daddr, f.tuple.family);
-  ev.src_port = f.tuple.sport;
-  ev.dest_port = f.tuple.dport;
-  ev.initiated = f.initiated;
-  ev.netns = f.netns;
-  ev.hostname = ctx_.host.hostname;
-  ev.fqdn = ctx_.host.fqdn;
-  ev.network_direction = ctx_.networks.classify(ev.src_ip, ev.dest_ip);
-  if (f.community_id.empty() && f.tuple.sport && f.tuple.dport)
-    f.community_id = community_id(ev.src_ip, ev.dest_ip, ev.src_port, ev.dest_port, ev.transport);
-  ev.community_id = f.community_id;
-  ev.start_time_us = ctx_.clock.to_unix_us(f.start_ns);
-
-  if (f.owner_source != PF_OWNER_NONE && f.owner.tgid != 0) {
-    const pf_task& o = f.owner;
-    ev.pid = o.tgid;
-    ev.ppid = o.ppid;
-    ev.uid = o.uid;
-    ev.comm = comm_of(o);
-    ev.cgroup_id = o.cgroup_id;
-    ev.user = ctx_.users.name(o.uid, o.tgid, o.mntns);
-    if (const ProcessEntry* p = ctx_.processes.find(o.tgid, o.start_boot_ns, o.ppid)) {
-      ev.image_path = p->image_path;
-      ev.exe = p->exe;
-    }
-  }
+  enricher_.fill_flow(ev, f.tuple, f.netns, f.initiated, f.start_ns, &f.community_id);
+  if (f.owner_source != PF_OWNER_NONE) enricher_.fill_owner(ev, f.owner);
 }
 
 void FlowTable::emit_start(Tracked& f) {

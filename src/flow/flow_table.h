@@ -20,6 +20,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "flow/event_enricher.h"
 #include "flow/flow_context.h"
 #include "procflow/flow_event.h"
 #include "procflow_abi.h"
@@ -88,6 +89,7 @@ class FlowTable {
   void fill_common(FlowEvent& ev, Tracked& f);
 
   FlowContext ctx_;
+  EventEnricher enricher_;
   Emit emit_;
   FlowTableOptions options_;
   FlowTableStats stats_;

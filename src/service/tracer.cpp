@@ -18,10 +18,12 @@
 #include "bpf/tc_registry.h"
 #include "collect/packet_stats_map.h"
 #include "collect/ring_reader.h"
+#include "collect/udp_stats_map.h"
 #include "enrich/host_identity.h"
 #include "enrich/network_direction.h"
 #include "enrich/process_cache.h"
 #include "enrich/user_resolver.h"
+#include "flow/udp_flow_table.h"
 
 namespace procflow {
 
@@ -41,6 +43,8 @@ struct Tracer::Impl : RecordHandler {
   NetworkClassifier networks = NetworkClassifier::defaults();
   std::unique_ptr<PacketStatsMap> packets;
   std::unique_ptr<FlowTable> table;
+  std::unique_ptr<UdpStatsMap> udp_stats;
+  std::unique_ptr<UdpFlowTable> udp_table;
   std::unique_ptr<RingReader> ring;
   UniqueFd signal_fd;
   UniqueFd epoll_fd;
@@ -71,6 +75,12 @@ struct Tracer::Impl : RecordHandler {
   void on_tcp_established(const pf_tcp_established& r) override { table->on_tcp_established(r); }
   void on_tcp_end(const pf_tcp_end& r) override { table->on_tcp_end(r); }
   void on_tcp_snapshot(const pf_tcp_snapshot& r) override { table->on_tcp_snapshot(r); }
+  void on_udp_start(const pf_udp_start& r) override {
+    if (udp_table) udp_table->on_udp_start(r);
+  }
+  void on_udp_release(const pf_udp_release& r) override {
+    if (udp_table) udp_table->on_udp_release(r);
+  }
 
   bool wanted(const InterfaceInfo& info) const {
     if (options.interfaces.empty()) return info.up;
@@ -144,7 +154,7 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
     impl->networks = *parsed;
   }
 
-  KernelHookProber prober;
+  KernelHookProber prober(facts.cgroup_v2);
   impl->plan = choose_attach_plan(prober, options.disabled_hooks);
   if (const NeedSpec* missing = impl->plan.missing_required()) {
     *error = "this kernel offers no usable hook for '" + std::string(missing->name) + "' (" +
@@ -163,6 +173,8 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
   session_options.self_tgid = static_cast<uint32_t>(getpid());
   session_options.connect_by_tracepoint =
       impl->plan.chosen_kind(Need::tcp_connect) == HookKind::state_transition;
+  session_options.udp_enabled = impl->plan.chosen_kind(Need::udp_datagrams).has_value();
+  session_options.cgroup_path = facts.cgroup_v2;
   impl->session = BpfSession::load(impl->plan.programs(), session_options, error);
   if (!impl->session) return nullptr;
 
@@ -177,7 +189,11 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
   }
   FlowContext ctx{impl->processes, impl->users, impl->host,
                   impl->networks,  impl->clock, impl->packets.get()};
-  impl->table = std::make_unique<FlowTable>(ctx, std::move(emit), options.flow);
+  impl->table = std::make_unique<FlowTable>(ctx, emit, options.flow);
+  if (session_options.udp_enabled) {
+    impl->udp_stats = std::make_unique<UdpStatsMap>(impl->session->udp_flows_fd());
+    impl->udp_table = std::make_unique<UdpFlowTable>(ctx, *impl->udp_stats, emit, options.udp);
+  }
   impl->ring = RingReader::create(impl->session->events_fd(), *impl, error);
   if (!impl->ring) return nullptr;
 
@@ -242,6 +258,7 @@ bool Tracer::run(const std::function<bool()>& after_batch, std::string* error) {
     m.ring->consume();
     uint64_t now = m.clock.now_boot_ns();
     m.table->tick(now);
+    if (m.udp_table) m.udp_table->tick(now);
     if (m.packets) m.packets->sweep(now);
     if (now - last_refresh > 1'000'000'000ull) {
       m.processes.expire(now, keep_exited_ns);
@@ -258,6 +275,7 @@ bool Tracer::run(const std::function<bool()>& after_batch, std::string* error) {
     spdlog::warn("{}", snapshot_error);
   m.ring->consume();
   m.table->finish(m.clock.now_boot_ns());
+  if (m.udp_table) m.udp_table->finish(m.clock.now_boot_ns());
   after_batch();
   return true;
 }
@@ -273,6 +291,10 @@ TracerStats Tracer::stats() const {
   s.kernel_drops = impl_->session->read_drops();
   s.flows_started = impl_->table->stats().starts;
   s.flows_ended = impl_->table->stats().ends;
+  if (impl_->udp_table) {
+    s.flows_started += impl_->udp_table->starts();
+    s.flows_ended += impl_->udp_table->ends();
+  }
   return s;
 }
 

@@ -14,6 +14,7 @@
 #include "bpf/attach_plan.h"
 #include "bpf/bpf_session.h"
 #include "flow/flow_table.h"
+#include "flow/udp_flow_table.h"
 
 namespace procflow {
 
@@ -25,6 +26,7 @@ struct TracerOptions {
   int tick_ms = 50;
   SessionOptions session;
   FlowTableOptions flow;
+  UdpFlowTableOptions udp;
 };
 
 struct TracerStats {

@@ -38,6 +38,8 @@ const std::set<HookKind> kEveryKind = {
     HookKind::tcx,
     HookKind::clsact,
     HookKind::raw_tracepoint,
+    HookKind::cgroup_sock_addr,
+    HookKind::cgroup_sock,
 };
 
 // This machine: BTF tracepoints and tcx, but no fentry/fexit and no kprobes.
@@ -49,6 +51,8 @@ const std::set<HookKind> kNoTrampolines = {
     HookKind::tcx,
     HookKind::clsact,
     HookKind::raw_tracepoint,
+    HookKind::cgroup_sock_addr,
+    HookKind::cgroup_sock,
 };
 
 bool is_synthetic(HookKind kind) {
@@ -68,9 +72,9 @@ TEST(AttachTableTest, HasEveryNeedInEnumOrder) {
 TEST(AttachTableTest, NeedNames) {
   std::vector<std::string_view> names;
   for (const auto& spec : attach_table()) names.push_back(spec.name);
-  EXPECT_EQ(names,
-            (std::vector<std::string_view>{"exec", "fork", "exit", "tcp_state", "connect", "accept",
-                                           "socket_use", "packets", "open_flow_counters"}));
+  EXPECT_EQ(names, (std::vector<std::string_view>{
+                       "exec", "fork", "exit", "tcp_state", "connect", "accept", "socket_use",
+                       "packets", "open_flow_counters", "udp", "udp_peers", "udp_release"}));
 }
 
 TEST(AttachTableTest, OnlyStateAndConnectAreRequired) {
@@ -129,6 +133,8 @@ TEST(HookKindTest, NamesRoundTrip) {
       HookKind::tcx,
       HookKind::clsact,
       HookKind::raw_tracepoint,
+      HookKind::cgroup_sock_addr,
+      HookKind::cgroup_sock,
   };
   std::set<std::string_view> seen;
   for (HookKind k : all) {
@@ -174,7 +180,8 @@ TEST(ChooseAttachPlanTest, KernelWithEverythingGetsThePreferredHooks) {
   EXPECT_EQ(plan.missing_required(), nullptr);
   EXPECT_EQ(plan.summary(),
             "exec=tp_btf,fork=tp_btf,exit=tp_btf,tcp_state=tp_btf,connect=fentry,accept=fexit,"
-            "socket_use=sock_length,packets=tcx,open_flow_counters=raw_tp");
+            "socket_use=sock_length,packets=tcx,open_flow_counters=raw_tp,"
+            "udp=sock_length,udp_peers=cgroup_sock_addr,udp_release=cgroup_sock");
 }
 
 TEST(ChooseAttachPlanTest, EveryChoiceKnowsItsSpec) {
@@ -203,7 +210,8 @@ TEST(ChooseAttachPlanTest, KernelWithEverythingPrograms) {
             (std::set<std::string_view>{"pf_exec_btf", "pf_fork_btf", "pf_exit_btf", "pf_state_btf",
                                         "pf_connect_fentry", "pf_accept_fexit", "pf_send_length_tp",
                                         "pf_recv_length_tp", "pf_tc_ingress", "pf_tc_egress",
-                                        "pf_snapshot"}));
+                                        "pf_snapshot", "pf_udp_sendmsg4", "pf_udp_sendmsg6",
+                                        "pf_udp_recvmsg4", "pf_udp_recvmsg6", "pf_udp_release"}));
 }
 
 TEST(ChooseAttachPlanTest, ThisMachineWithoutTrampolinesOrKprobes) {
@@ -217,7 +225,8 @@ TEST(ChooseAttachPlanTest, ThisMachineWithoutTrampolinesOrKprobes) {
   EXPECT_EQ(plan.missing_required(), nullptr);
   EXPECT_EQ(plan.summary(),
             "exec=tp_btf,fork=tp_btf,exit=tp_btf,tcp_state=tp_btf,connect=state_transition,"
-            "accept=syscall_tp,socket_use=sock_length,packets=tcx,open_flow_counters=raw_tp");
+            "accept=syscall_tp,socket_use=sock_length,packets=tcx,open_flow_counters=raw_tp,"
+            "udp=sock_length,udp_peers=cgroup_sock_addr,udp_release=cgroup_sock");
 
   // connect probed fentry and kprobe (both failed); the state transition is
   // not asked of the prober.
@@ -233,10 +242,11 @@ TEST(ChooseAttachPlanTest, ThisMachineWithoutTrampolinesOrKprobes) {
 
   // The state-transition connect adds no program of its own.
   EXPECT_EQ(plan.programs(),
-            (std::set<std::string_view>{"pf_exec_btf", "pf_fork_btf", "pf_exit_btf", "pf_state_btf",
-                                        "pf_accept4_exit_tp", "pf_accept_exit_tp",
-                                        "pf_send_length_tp", "pf_recv_length_tp", "pf_tc_ingress",
-                                        "pf_tc_egress", "pf_snapshot"}));
+            (std::set<std::string_view>{
+                "pf_exec_btf", "pf_fork_btf", "pf_exit_btf", "pf_state_btf", "pf_accept4_exit_tp",
+                "pf_accept_exit_tp", "pf_send_length_tp", "pf_recv_length_tp", "pf_tc_ingress",
+                "pf_tc_egress", "pf_snapshot", "pf_udp_sendmsg4", "pf_udp_sendmsg6",
+                "pf_udp_recvmsg4", "pf_udp_recvmsg6", "pf_udp_release"}));
 }
 
 TEST(ChooseAttachPlanTest, OldKernelFallsBackToTracepointsKprobesAndClsact) {
@@ -245,7 +255,8 @@ TEST(ChooseAttachPlanTest, OldKernelFallsBackToTracepointsKprobesAndClsact) {
   AttachPlan plan = choose_attach_plan(prober, {});
   EXPECT_EQ(plan.summary(),
             "exec=tracepoint,fork=tracepoint,exit=tracepoint,tcp_state=tracepoint,connect=kprobe,"
-            "accept=kretprobe,socket_use=none,packets=clsact,open_flow_counters=none");
+            "accept=kretprobe,socket_use=none,packets=clsact,open_flow_counters=none,"
+            "udp=none,udp_peers=none,udp_release=none");
   EXPECT_EQ(plan.missing_required(), nullptr);
   EXPECT_EQ(plan.choice(Need::tcp_socket_use).chosen, nullptr);
   EXPECT_FALSE(plan.chosen_kind(Need::open_flow_counters).has_value());
@@ -288,7 +299,8 @@ TEST(ChooseAttachPlanTest, MissingStateHookNamesTcpState) {
   EXPECT_EQ(plan.chosen_kind(Need::tcp_connect), HookKind::fentry);
   EXPECT_EQ(plan.summary(),
             "exec=none,fork=none,exit=none,tcp_state=none,connect=fentry,accept=fexit,"
-            "socket_use=sock_length,packets=tcx,open_flow_counters=raw_tp");
+            "socket_use=sock_length,packets=tcx,open_flow_counters=raw_tp,"
+            "udp=sock_length,udp_peers=cgroup_sock_addr,udp_release=cgroup_sock");
 }
 
 TEST(ChooseAttachPlanTest, WithoutStateHookTheSyntheticFallbacksDoNotWork) {
@@ -303,7 +315,8 @@ TEST(ChooseAttachPlanTest, WithoutStateHookTheSyntheticFallbacksDoNotWork) {
   EXPECT_TRUE(plan.programs().empty());
   EXPECT_EQ(plan.summary(),
             "exec=none,fork=none,exit=none,tcp_state=none,connect=none,accept=none,"
-            "socket_use=none,packets=none,open_flow_counters=none");
+            "socket_use=none,packets=none,open_flow_counters=none,udp=none,udp_peers=none,"
+            "udp_release=none");
 }
 
 TEST(ChooseAttachPlanTest, MissingConnectIsReportedWhenStateWorks) {

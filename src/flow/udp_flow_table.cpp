@@ -1,0 +1,85 @@
+#include "flow/udp_flow_table.h"
+
+#include <cstring>
+#include <vector>
+
+namespace procflow {
+
+bool UdpFlowTable::KeyLess::operator()(const pf_udp_key& a, const pf_udp_key& b) const {
+  if (a.sock_id != b.sock_id) return a.sock_id < b.sock_id;
+  return std::memcmp(&a, &b, sizeof a) < 0;
+}
+
+UdpFlowTable::UdpFlowTable(FlowContext context, UdpStatsSource& stats, Emit emit,
+                           UdpFlowTableOptions options)
+    : ctx_(context), enricher_(context), stats_(stats), emit_(std::move(emit)), options_(options) {}
+
+void UdpFlowTable::on_udp_start(const pf_udp_start& rec) {
+  auto [it, fresh] = flows_.try_emplace(rec.key);
+  it->second = Tracked{rec, {}};
+  starts_++;
+  Tracked& f = it->second;
+  enricher_.fill_flow(event_, rec.tuple, rec.netns, rec.initiated != 0, rec.hdr.ktime_ns,
+                      &f.community_id);
+  enricher_.fill_owner(event_, rec.owner);
+  event_.action = FlowAction::start;
+  event_.timestamp_us = ctx_.clock.to_unix_us(rec.hdr.ktime_ns);
+  emit_(event_);
+}
+
+void UdpFlowTable::on_udp_release(const pf_udp_release& rec) {
+  pf_udp_key first{};
+  first.sock_id = rec.sock_id;
+  auto it = flows_.lower_bound(first);
+  while (it != flows_.end() && it->first.sock_id == rec.sock_id) {
+    pf_udp_stats s{};
+    if (auto taken = stats_.take(it->first)) s = *taken;
+    emit_end(it->second, s, rec.hdr.ktime_ns, EndReason::close);
+    it = flows_.erase(it);
+  }
+}
+
+void UdpFlowTable::tick(uint64_t now_ns) {
+  if (now_ns - last_sweep_ns_ < options_.sweep_interval_ns) return;
+  last_sweep_ns_ = now_ns;
+  std::vector<std::pair<pf_udp_key, pf_udp_stats>> idle;
+  stats_.read_all([&](const pf_udp_key& key, const pf_udp_stats& s) {
+    if (now_ns > s.last_ns && now_ns - s.last_ns >= options_.idle_timeout_ns)
+      idle.emplace_back(key, s);
+  });
+  for (const auto& [key, s] : idle) {
+    auto it = flows_.find(key);
+    auto final_stats = stats_.take(key).value_or(s);
+    if (it == flows_.end()) continue;  // its start was lost: nothing to end
+    emit_end(it->second, final_stats, final_stats.last_ns, EndReason::timeout);
+    flows_.erase(it);
+  }
+}
+
+void UdpFlowTable::finish(uint64_t now_ns) {
+  std::map<pf_udp_key, pf_udp_stats, KeyLess> latest;
+  stats_.read_all([&](const pf_udp_key& key, const pf_udp_stats& s) { latest[key] = s; });
+  for (auto& [key, f] : flows_) {
+    auto it = latest.find(key);
+    emit_end(f, it == latest.end() ? pf_udp_stats{} : it->second, now_ns, EndReason::tracer_stop);
+  }
+  flows_.clear();
+}
+
+void UdpFlowTable::emit_end(Tracked& f, const pf_udp_stats& s, uint64_t end_ns, EndReason reason) {
+  ends_++;
+  const pf_udp_start& st = f.start;
+  enricher_.fill_flow(event_, st.tuple, st.netns, st.initiated != 0, st.hdr.ktime_ns,
+                      &f.community_id);
+  enricher_.fill_owner(event_, st.owner);
+  event_.action = FlowAction::end;
+  event_.end_time_us = ctx_.clock.to_unix_us(end_ns);
+  event_.timestamp_us = *event_.end_time_us;
+  event_.end_reason = reason;
+  event_.in_bytes = s.bytes_in;
+  event_.out_bytes = s.bytes_out;
+  event_.packet_count = s.dgrams_in + s.dgrams_out;
+  emit_(event_);
+}
+
+}  // namespace procflow

@@ -1,0 +1,69 @@
+// UDP flows: one per (local socket, peer), announced by the kernel's
+// PF_REC_UDP_START and counted in the kernel's udp_flows map.
+//
+// A flow ends when its socket is released (end_reason close), when it has
+// been idle for idle_timeout (end_reason timeout, end_time = its last
+// datagram), or at shutdown (tracer_stop). Counters are read from the kernel
+// in one batch per sweep, never per datagram.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <unordered_map>
+
+#include "flow/event_enricher.h"
+#include "flow/flow_context.h"
+#include "procflow/flow_event.h"
+#include "procflow_abi.h"
+
+namespace procflow {
+
+struct UdpFlowTableOptions {
+  uint64_t idle_timeout_ns = 60'000'000'000ull;
+  uint64_t sweep_interval_ns = 1'000'000'000ull;
+};
+
+class UdpFlowTable {
+ public:
+  using Emit = std::function<void(const FlowEvent&)>;
+
+  UdpFlowTable(FlowContext context, UdpStatsSource& stats, Emit emit,
+               UdpFlowTableOptions options = {});
+
+  void on_udp_start(const pf_udp_start& rec);
+  void on_udp_release(const pf_udp_release& rec);
+  // Ends idle flows (at most once per sweep interval).
+  void tick(uint64_t now_ns);
+  // Shutdown: every open flow ends with tracer_stop and its latest counters.
+  void finish(uint64_t now_ns);
+
+  size_t open_flows() const { return flows_.size(); }
+  uint64_t starts() const { return starts_; }
+  uint64_t ends() const { return ends_; }
+
+ private:
+  struct KeyLess {
+    bool operator()(const pf_udp_key& a, const pf_udp_key& b) const;
+  };
+  struct Tracked {
+    pf_udp_start start;
+    std::string community_id;
+  };
+
+  void emit_end(Tracked& f, const pf_udp_stats& stats, uint64_t end_ns, EndReason reason);
+
+  FlowContext ctx_;
+  EventEnricher enricher_;
+  UdpStatsSource& stats_;
+  Emit emit_;
+  UdpFlowTableOptions options_;
+  // Ordered by socket first, so a released socket's flows are one range.
+  std::map<pf_udp_key, Tracked, KeyLess> flows_;
+  uint64_t last_sweep_ns_ = 0;
+  uint64_t starts_ = 0, ends_ = 0;
+  FlowEvent event_;
+};
+
+}  // namespace procflow
