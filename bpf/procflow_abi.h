@@ -32,6 +32,7 @@ enum pf_record_kind {
 	PF_REC_TCP_SNAPSHOT = 8, /* counters of a still-open socket, on request */
 	PF_REC_UDP_START = 9,    /* first datagram between a local socket and one peer */
 	PF_REC_UDP_RELEASE = 10, /* a UDP socket was released: all its flows end */
+	PF_REC_DNS = 11,         /* a DNS response seen on the wire (TC) */
 };
 
 /* How the owner of a socket was learned, best first. */
@@ -69,7 +70,8 @@ enum pf_drop_counter {
 	PF_DROP_LISTENER_MAP_FULL = 3,
 	PF_DROP_UDP_MAP_FULL = 4,     /* a UDP flow could not be tracked */
 	PF_DROP_UDP_UNKNOWN_PEER = 5, /* a datagram on an unconnected socket with no known peer */
-	PF_DROP_COUNTER_MAX = 6,
+	PF_DROP_DNS_TRUNCATED = 6,    /* a DNS response longer than PF_DNS_MAX: not captured whole */
+	PF_DROP_COUNTER_MAX = 7,
 };
 
 struct pf_header {
@@ -206,6 +208,21 @@ struct pf_udp_start {
 struct pf_udp_release {
 	struct pf_header hdr;
 	__u64 sock_id;
+};
+
+/* A DNS response copied from the wire for the name cache. UDP port 53
+ * (and mDNS 5353, LLMNR 5355) carry one message; over TCP (port 53) the
+ * payload starts with the 2-byte length and is captured only when the whole
+ * message is in one segment. */
+#define PF_DNS_MAX 1024
+struct pf_dns {
+	struct pf_header hdr;
+	__u32 ifindex;
+	__u16 payload_len;     /* bytes in payload */
+	__u8 proto;            /* IPPROTO_UDP or IPPROTO_TCP */
+	__u8 _pad;
+	struct pf_tuple tuple; /* as on the wire: the server is the source */
+	__u8 payload[PF_DNS_MAX];
 };
 
 /* Answer to a snapshot request (the pf_snapshot program, run by userspace

@@ -2,7 +2,7 @@
 /*
  * TC clsact / tcx programs: per-connection packet and byte counts and the
  * union of TCP flags, as seen on the wire of the interfaces procflow is
- * attached to.
+ * attached to, and copies of DNS responses for the name cache.
  *
  * They only observe. Every path returns TC_ACT_UNSPEC (== TCX_NEXT): the
  * packet continues exactly as if procflow were not there, and other filters
@@ -30,7 +30,12 @@
 struct pf_l4_view {
 	struct pf_pkt_key key; /* still in packet order (src first) until canonicalized */
 	u8 tcp_flags;
+	int payload_off; /* where the transport payload starts in the skb */
 };
+
+#define PF_DNS_PORT 53
+#define PF_MDNS_PORT 5353
+#define PF_LLMNR_PORT 5355
 
 /* Where the IP header starts: after Ethernet (and VLAN tags), or at 0 on
  * devices without a link-layer header (tun, wireguard). */
@@ -93,17 +98,73 @@ static __always_inline int parse_l4(struct __sk_buff *skb, struct pf_l4_view *v)
 	} else {
 		return -1;
 	}
+	v->key.proto = proto;
+	if (proto == IPPROTO_UDP) {
+		struct udphdr udp;
+		if (bpf_skb_load_bytes(skb, off, &udp, sizeof(udp)))
+			return -1;
+		v->key.port_lo = bpf_ntohs(udp.source);
+		v->key.port_hi = bpf_ntohs(udp.dest);
+		v->payload_off = off + sizeof(udp);
+		return 0;
+	}
 	if (proto != IPPROTO_TCP)
 		return -1;
 	struct tcphdr tcp;
 	if (bpf_skb_load_bytes(skb, off, &tcp, sizeof(tcp)))
 		return -1;
-	v->key.proto = proto;
 	v->key.port_lo = bpf_ntohs(tcp.source);
 	v->key.port_hi = bpf_ntohs(tcp.dest);
 	/* The flags byte follows the data offset byte: offset 13 of the header. */
 	v->tcp_flags = ((u8 *)&tcp)[13];
+	v->payload_off = off + tcp.doff * 4;
 	return 0;
+}
+
+static __always_inline bool is_dns_server_port(u16 port)
+{
+	return port == PF_DNS_PORT || port == PF_MDNS_PORT || port == PF_LLMNR_PORT;
+}
+
+/* Copies a DNS response (source port 53/5353/5355) into the ring buffer. The
+ * parsing happens in userspace, with a real DNS library. */
+static __always_inline void capture_dns(struct __sk_buff *skb, const struct pf_l4_view *v)
+{
+	if (!is_dns_server_port(v->key.port_lo))
+		return; /* key still in packet order: port_lo is the source port */
+	if (v->key.proto == IPPROTO_TCP && v->key.port_lo != PF_DNS_PORT)
+		return;
+	if (v->payload_off <= 0 || v->payload_off >= skb->len)
+		return; /* a bare ACK or FIN */
+	u32 len = skb->len - v->payload_off;
+	if (len > PF_DNS_MAX) {
+		count_drop(PF_DROP_DNS_TRUNCATED);
+		return;
+	}
+	struct pf_dns *rec = reserve_record(sizeof(*rec), PF_REC_DNS);
+	if (!rec)
+		return;
+	rec->ifindex = skb->ifindex;
+	rec->proto = v->key.proto;
+	rec->_pad = 0;
+	__builtin_memset(&rec->tuple, 0, sizeof(rec->tuple));
+	rec->tuple.family = v->key.family;
+	rec->tuple.proto = v->key.proto;
+	__builtin_memcpy(rec->tuple.saddr, v->key.addr_lo, 16);
+	__builtin_memcpy(rec->tuple.daddr, v->key.addr_hi, 16);
+	rec->tuple.sport = v->key.port_lo;
+	rec->tuple.dport = v->key.port_hi;
+	/* Keep the compiler from folding the mask into the comparisons: the
+	 * verifier must see len as an unsigned value bounded by the mask. */
+	asm volatile("" : "+r"(len));
+	len &= (PF_DNS_MAX * 2 - 1);
+	if (len == 0 || len > PF_DNS_MAX ||
+	    bpf_skb_load_bytes(skb, v->payload_off, rec->payload, len)) {
+		bpf_ringbuf_discard(rec, 0);
+		return;
+	}
+	rec->payload_len = len;
+	submit_record(rec);
 }
 
 /* Orders the endpoints so that (addr_lo, port_lo) < (addr_hi, port_hi). */
@@ -126,11 +187,17 @@ static __always_inline void canonicalize(struct pf_pkt_key *k)
 	k->port_hi = port;
 }
 
-static __always_inline void count_packet(struct __sk_buff *skb)
+static __always_inline void observe_packet(struct __sk_buff *skb)
 {
 	struct pf_l4_view v = {};
 	if (parse_l4(skb, &v))
 		return;
+	if (v.key.proto == IPPROTO_UDP) {
+		capture_dns(skb, &v);
+		return; /* UDP flows are counted per datagram at the socket */
+	}
+	if (v.key.port_lo == PF_DNS_PORT)
+		capture_dns(skb, &v);
 	canonicalize(&v.key);
 	u64 now = bpf_ktime_get_boot_ns();
 	struct pf_pkt_stats *s = bpf_map_lookup_elem(&pkt_stats, &v.key);
@@ -165,14 +232,14 @@ SEC("tc")
 int pf_tc_ingress(struct __sk_buff *skb)
 {
 	if (skb->ifindex != PF_LOOPBACK_IFINDEX)
-		count_packet(skb);
+		observe_packet(skb);
 	return TC_ACT_UNSPEC;
 }
 
 SEC("tc")
 int pf_tc_egress(struct __sk_buff *skb)
 {
-	count_packet(skb);
+	observe_packet(skb);
 	return TC_ACT_UNSPEC;
 }
 

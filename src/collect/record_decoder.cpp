@@ -28,6 +28,7 @@ static_assert(sizeof(pf_udp_key) == 32);
 static_assert(sizeof(pf_udp_stats) == 56);
 static_assert(sizeof(pf_udp_start) == 16 + 32 + 8 + 40 + 64 + 8);
 static_assert(sizeof(pf_udp_release) == 24);
+static_assert(sizeof(pf_dns) == 16 + 8 + 40 + PF_DNS_MAX);
 
 template <typename Record, typename Fn>
 DecodeStatus copy_and_call(const void* data, size_t size, Fn&& fn) {
@@ -67,6 +68,8 @@ DecodeStatus decode_record(const void* data, size_t size, RecordHandler& h) {
       return copy_and_call<pf_udp_start>(data, size, [&](auto& r) { h.on_udp_start(r); });
     case PF_REC_UDP_RELEASE:
       return copy_and_call<pf_udp_release>(data, size, [&](auto& r) { h.on_udp_release(r); });
+    case PF_REC_DNS:
+      return copy_and_call<pf_dns>(data, size, [&](auto& r) { h.on_dns(r); });
   }
   return DecodeStatus::unknown_kind;
 }

@@ -24,6 +24,7 @@ class RecordHandler {
   virtual void on_tcp_snapshot(const pf_tcp_snapshot&) {}
   virtual void on_udp_start(const pf_udp_start&) {}
   virtual void on_udp_release(const pf_udp_release&) {}
+  virtual void on_dns(const pf_dns&) {}
 };
 
 enum class DecodeStatus { ok, truncated, unknown_kind, size_mismatch };

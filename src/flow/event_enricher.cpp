@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "enrich/community_id.h"
+#include "enrich/host_names.h"
 
 namespace procflow {
 
@@ -17,7 +18,7 @@ IpAddress tuple_address(const uint8_t* bytes, uint8_t family) {
 }
 
 void EventEnricher::fill_flow(FlowEvent& ev, const pf_tuple& tuple, uint64_t netns, bool initiated,
-                              uint64_t start_ns, std::string* community_id_cache) {
+                              uint64_t start_ns, FlowLabels* labels) {
   ev.clear();
   ev.transport = tuple.proto ? tuple.proto : ip_proto_tcp;
   ev.src_ip = tuple_address(tuple.saddr, tuple.family);
@@ -29,12 +30,23 @@ void EventEnricher::fill_flow(FlowEvent& ev, const pf_tuple& tuple, uint64_t net
   ev.hostname = ctx_.host.hostname;
   ev.fqdn = ctx_.host.fqdn;
   ev.network_direction = ctx_.networks.classify(ev.src_ip, ev.dest_ip);
-  if (community_id_cache->empty() && tuple.sport && tuple.dport && ev.src_ip.is_set() &&
-      ev.dest_ip.is_set())
-    *community_id_cache =
-        community_id(ev.src_ip, ev.dest_ip, ev.src_port, ev.dest_port, ev.transport);
-  ev.community_id = *community_id_cache;
   ev.start_time_us = ctx_.clock.to_unix_us(start_ns);
+  // Labels wait for a complete tuple: an outbound TCP flow learns its port late.
+  if (!labels->named && tuple.sport && tuple.dport) {
+    labels->named = true;
+    if (ev.src_ip.is_set() && ev.dest_ip.is_set())
+      labels->community_id =
+          community_id(ev.src_ip, ev.dest_ip, ev.src_port, ev.dest_port, ev.transport);
+    if (ctx_.names) {
+      const uint64_t now_s = ctx_.clock.now_boot_ns() / 1'000'000'000ull;
+      labels->src_fqdn = ctx_.names->fqdn_of(netns, ev.src_ip, now_s);
+      labels->dest_fqdn = ctx_.names->fqdn_of(netns, ev.dest_ip, now_s);
+    }
+  }
+  ev.community_id = labels->community_id;
+  ev.src_fqdn = labels->src_fqdn;
+  ev.dest_fqdn = labels->dest_fqdn;
+  fill_short_hostnames(ev);
 }
 
 void EventEnricher::fill_owner(FlowEvent& ev, const pf_task& o) {

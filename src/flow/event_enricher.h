@@ -15,15 +15,24 @@ namespace procflow {
 // as on the wire. The wildcard address (0.0.0.0, ::) comes back unset.
 IpAddress tuple_address(const uint8_t* bytes, uint8_t family);
 
+// What a flow keeps from its first event so every later event says the same:
+// the community id (computed once) and the names its addresses had when the
+// flow started (a later DNS answer for the same address must not rename it).
+struct FlowLabels {
+  bool named = false;
+  std::string community_id;
+  std::string src_fqdn, dest_fqdn;
+};
+
 class EventEnricher {
  public:
   explicit EventEnricher(FlowContext context) : ctx_(context) {}
 
-  // Clears ev, then sets endpoints (initiator -> responder), transport,
-  // direction, host, netns, initiated and start_time. community_id is
-  // computed into *community_id once and reused for every event of the flow.
+  // Clears ev, then sets endpoints (initiator -> responder) and their names,
+  // transport, direction, community id, host, netns, initiated and
+  // start_time. *labels is filled on the first call and reused after.
   void fill_flow(FlowEvent& ev, const pf_tuple& tuple, uint64_t netns, bool initiated,
-                 uint64_t start_ns, std::string* community_id);
+                 uint64_t start_ns, FlowLabels* labels);
   // pid, ppid, uid, user, comm, cgroup_id, exe and image_path of owner.
   void fill_owner(FlowEvent& ev, const pf_task& owner);
 

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "enrich/host_identity.h"
+#include "enrich/name_resolver.h"
 #include "enrich/network_direction.h"
 #include "enrich/process_cache.h"
 #include "enrich/user_resolver.h"
@@ -41,6 +42,7 @@ struct FlowContext {
   const NetworkClassifier& networks;
   const BootClock& clock;
   PacketStatsSource* packets = nullptr;  // nullptr: no TC program attached
+  NameResolver* names = nullptr;         // nullptr: no names for remote addresses
 };
 
 }  // namespace procflow

@@ -129,7 +129,7 @@ void FlowTable::finish(uint64_t now_ns) {
 }
 
 void FlowTable::fill_common(FlowEvent& ev, Tracked& f) {
-  enricher_.fill_flow(ev, f.tuple, f.netns, f.initiated, f.start_ns, &f.community_id);
+  enricher_.fill_flow(ev, f.tuple, f.netns, f.initiated, f.start_ns, &f.labels);
   if (f.owner_source != PF_OWNER_NONE) enricher_.fill_owner(ev, f.owner);
 }
 

@@ -71,7 +71,7 @@ class FlowTable {
     bool initiated = false;
     uint64_t start_ns = 0;
     bool start_emitted = false;
-    std::string community_id;
+    FlowLabels labels;
     std::optional<pf_tcp_snapshot> snapshot;
   };
   struct Ending {

@@ -16,11 +16,11 @@ UdpFlowTable::UdpFlowTable(FlowContext context, UdpStatsSource& stats, Emit emit
 
 void UdpFlowTable::on_udp_start(const pf_udp_start& rec) {
   auto [it, fresh] = flows_.try_emplace(rec.key);
-  it->second = Tracked{rec, {}};
+  it->second = Tracked{rec, FlowLabels{}};
   starts_++;
   Tracked& f = it->second;
   enricher_.fill_flow(event_, rec.tuple, rec.netns, rec.initiated != 0, rec.hdr.ktime_ns,
-                      &f.community_id);
+                      &f.labels);
   enricher_.fill_owner(event_, rec.owner);
   event_.action = FlowAction::start;
   event_.timestamp_us = ctx_.clock.to_unix_us(rec.hdr.ktime_ns);
@@ -69,8 +69,7 @@ void UdpFlowTable::finish(uint64_t now_ns) {
 void UdpFlowTable::emit_end(Tracked& f, const pf_udp_stats& s, uint64_t end_ns, EndReason reason) {
   ends_++;
   const pf_udp_start& st = f.start;
-  enricher_.fill_flow(event_, st.tuple, st.netns, st.initiated != 0, st.hdr.ktime_ns,
-                      &f.community_id);
+  enricher_.fill_flow(event_, st.tuple, st.netns, st.initiated != 0, st.hdr.ktime_ns, &f.labels);
   enricher_.fill_owner(event_, st.owner);
   event_.action = FlowAction::end;
   event_.end_time_us = ctx_.clock.to_unix_us(end_ns);

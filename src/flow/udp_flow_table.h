@@ -49,7 +49,7 @@ class UdpFlowTable {
   };
   struct Tracked {
     pf_udp_start start;
-    std::string community_id;
+    FlowLabels labels;
   };
 
   void emit_end(Tracked& f, const pf_udp_stats& stats, uint64_t end_ns, EndReason reason);

@@ -1,5 +1,6 @@
 #include "service/tracer.h"
 
+#include <netinet/in.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
@@ -19,7 +20,10 @@
 #include "collect/packet_stats_map.h"
 #include "collect/ring_reader.h"
 #include "collect/udp_stats_map.h"
+#include "dns/dns_message.h"
+#include "enrich/dns_cache.h"
 #include "enrich/host_identity.h"
+#include "enrich/name_resolver.h"
 #include "enrich/network_direction.h"
 #include "enrich/process_cache.h"
 #include "enrich/user_resolver.h"
@@ -42,6 +46,9 @@ struct Tracer::Impl : RecordHandler {
   HostIdentity host;
   NetworkClassifier networks = NetworkClassifier::defaults();
   std::unique_ptr<PacketStatsMap> packets;
+  DnsCache dns_cache;
+  std::unique_ptr<NameResolver> names;
+  uint64_t dns_answers = 0, dns_rejected = 0;
   std::unique_ptr<FlowTable> table;
   std::unique_ptr<UdpStatsMap> udp_stats;
   std::unique_ptr<UdpFlowTable> udp_table;
@@ -77,6 +84,20 @@ struct Tracer::Impl : RecordHandler {
   void on_tcp_snapshot(const pf_tcp_snapshot& r) override { table->on_tcp_snapshot(r); }
   void on_udp_start(const pf_udp_start& r) override {
     if (udp_table) udp_table->on_udp_start(r);
+  }
+  void on_dns(const pf_dns& r) override {
+    std::span<const uint8_t> payload(r.payload, std::min<size_t>(r.payload_len, PF_DNS_MAX));
+    std::string error;
+    auto message = r.proto == IPPROTO_TCP ? parse_dns_over_tcp(payload, &error)
+                                          : parse_dns_message(payload, &error);
+    if (!message) {
+      dns_rejected++;
+      spdlog::debug("DNS response rejected: {}", error);
+      return;
+    }
+    dns_answers++;
+    // Seen on a host interface: which namespace asked is unknown (scope 0).
+    dns_cache.add(0, *message, r.hdr.ktime_ns / 1'000'000'000ull);
   }
   void on_udp_release(const pf_udp_release& r) override {
     if (udp_table) udp_table->on_udp_release(r);
@@ -187,8 +208,12 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
     impl->tc_mode = *packets_kind == HookKind::tcx ? TcMode::tcx : TcMode::clsact;
     impl->packets = std::make_unique<PacketStatsMap>(impl->session->pkt_stats_fd());
   }
-  FlowContext ctx{impl->processes, impl->users, impl->host,
-                  impl->networks,  impl->clock, impl->packets.get()};
+  std::string hosts_error;
+  impl->names =
+      std::make_unique<NameResolver>(impl->dns_cache, HostsTable::load("/etc/hosts", &hosts_error),
+                                     NameResolver::local_addresses(), impl->host.fqdn);
+  FlowContext ctx{impl->processes, impl->users,         impl->host,       impl->networks,
+                  impl->clock,     impl->packets.get(), impl->names.get()};
   impl->table = std::make_unique<FlowTable>(ctx, emit, options.flow);
   if (session_options.udp_enabled) {
     impl->udp_stats = std::make_unique<UdpStatsMap>(impl->session->udp_flows_fd());

@@ -326,7 +326,7 @@ TEST(RecordDecoderTest, UnknownKindIsRefused) {
   RecordingHandler h;
   pf_tcp_end r{};
   set_header(r, PF_REC_TCP_END);
-  for (uint16_t kind : {0, PF_REC_UDP_RELEASE + 1, 100, 0xffff}) {
+  for (uint16_t kind : {0, PF_REC_DNS + 1, 100, 0xffff}) {
     r.hdr.kind = kind;
     EXPECT_EQ(decode(r, h), DecodeStatus::unknown_kind) << kind;
   }
