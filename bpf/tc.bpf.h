@@ -154,16 +154,18 @@ static __always_inline void capture_dns(struct __sk_buff *skb, const struct pf_l
 	__builtin_memcpy(rec->tuple.daddr, v->key.addr_hi, 16);
 	rec->tuple.sport = v->key.port_lo;
 	rec->tuple.dport = v->key.port_hi;
-	/* Keep the compiler from folding the mask into the comparisons: the
-	 * verifier must see len as an unsigned value bounded by the mask. */
-	asm volatile("" : "+r"(len));
-	len &= (PF_DNS_MAX * 2 - 1);
-	if (len == 0 || len > PF_DNS_MAX ||
-	    bpf_skb_load_bytes(skb, v->payload_off, rec->payload, len)) {
+	/* len is 1..PF_DNS_MAX here. Copy (len - 1) masked, plus one: older
+	 * verifiers do not learn a lower bound from a `len == 0` test, and a
+	 * zero-size copy is refused. The barrier keeps the compiler from folding
+	 * the mask into the comparisons above. */
+	u32 n = len - 1;
+	asm volatile("" : "+r"(n));
+	n &= (PF_DNS_MAX - 1);
+	if (bpf_skb_load_bytes(skb, v->payload_off, rec->payload, n + 1)) {
 		bpf_ringbuf_discard(rec, 0);
 		return;
 	}
-	rec->payload_len = len;
+	rec->payload_len = n + 1;
 	submit_record(rec);
 }
 

@@ -12,7 +12,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev rapidjson-dev libyaml-cpp-dev libssl-dev
   libpcap-dev libldns-dev libc-ares-dev libndpi-dev libcpp-httplib-dev libsystemd-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev
   # real peers and tools the tests drive
   iproute2 util-linux python3 curl openssl tshark tcpdump dnsmasq nginx libbpf-tools
 )

@@ -2,7 +2,10 @@
 # Quick start: set everything up, build, and run the whole test suite:
 #   1. unit tests and integration tests (real BPF programs, network
 #      namespaces, real servers) under CTest;
-#   2. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+#   2. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer;
+#   3. the parsers of untrusted input under libFuzzer (ASan/UBSan), briefly;
+#   4. the kernel matrix: stock kernels booted under qemu, where the fentry,
+#      kprobe and older-kernel paths this machine lacks are exercised.
 # Integration tests need root. Set PROCFLOW_REQUIRE_BPF=1 (CI does) to make a
 # test that cannot load BPF fail instead of skip.
 set -euo pipefail
@@ -17,3 +20,9 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPROCFLOW_SANITIZE=ON >/dev/n
 cmake --build build-asan -j"$(nproc)" --target procflow_unit_tests
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -L unit
+
+echo "== fuzzing the parsers of untrusted input (libFuzzer, ASan/UBSan)"
+bash fuzz/run.sh "${PROCFLOW_FUZZ_SECONDS:-60}"
+
+echo "== kernel matrix (qemu)"
+bash tests/vm/run-matrix.sh --no-build

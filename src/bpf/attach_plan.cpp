@@ -36,12 +36,18 @@ constexpr HookCandidate connect_candidates[] = {
 };
 constexpr HookCandidate accept_candidates[] = {
     {HookKind::fexit, "fexit/inet_csk_accept", {"pf_accept_fexit", ""}, ""},
-    {HookKind::kretprobe, "kretprobe/inet_csk_accept", {"pf_accept_kretprobe", ""}, ""},
     {HookKind::syscall_tracepoint,
      "tracepoint/syscalls/sys_exit_accept{,4}",
      {"pf_accept4_exit_tp", "pf_accept_exit_tp"},
      "accepts made inside the kernel (no accept syscall, e.g. io_uring) fall back to "
      "send/recv or the listener"},
+    // After the syscall tracepoint: a kretprobe has a fixed number of
+    // instances (as few as one per CPU without CONFIG_PREEMPTION), and every
+    // worker blocked in accept() holds one, so busy pre-fork servers lose
+    // accepts.
+    {HookKind::kretprobe, "kretprobe/inet_csk_accept", {"pf_accept_kretprobe", ""},
+     "a fixed number of kretprobe instances: accepts beyond the workers blocked in accept() "
+     "at once may be missed and fall back to send/recv or the listener"},
     {HookKind::sock_length_tracepoint,
      "tracepoint/sock/sock_{send,recv}_length (first use)",
      {"pf_send_length_tp", "pf_recv_length_tp"},

@@ -1,11 +1,14 @@
 // DNS wire parsing through ldns, reduced to a DnsMessage under fixed limits.
 #include "dns/dns_message.h"
 
-// Before ldns: without it ldns/common.h defines `true`, `false` and `bool`
-// as macros in C++, which breaks standard headers included later.
+// Before ldns, in a block of its own so include sorting keeps it first:
+// without it ldns/common.h defines `true`, `false` and `bool` as macros in
+// C++, which breaks standard headers included after it.
 #include <stdbool.h>  // NOLINT(modernize-deprecated-headers)
+
 #include <ldns/ldns.h>
 
+#include <algorithm>
 #include <memory>
 #include <string_view>
 
@@ -22,45 +25,58 @@ constexpr uint16_t kClassMask = 0x7fff;
 struct PktFree {
   void operator()(ldns_pkt* p) const { ldns_pkt_free(p); }
 };
-struct BufferFree {
-  void operator()(ldns_buffer* b) const { ldns_buffer_free(b); }
-};
 using PktPtr = std::unique_ptr<ldns_pkt, PktFree>;
-using BufferPtr = std::unique_ptr<ldns_buffer, BufferFree>;
 
 void set_error(std::string* error, std::string_view why) {
   if (error) error->assign(why);
 }
 
-// Presentation form of a parsed name, as ldns prints it (so odd bytes come
-// out as \DDD, the way dig and tshark show them), lowercased and without the
-// root's trailing dot. False when the name is not a name or is too long.
-bool name_to_string(const ldns_rdf* rdf, ldns_buffer* scratch, size_t max_length,
-                    std::string* out) {
+// Presentation form of a name ldns has parsed (and decompressed): labels
+// joined by dots, lowercased, no trailing dot, "" for the root. Bytes are
+// escaped exactly as ldns_rdf2buffer_str_dname escapes them (the tests
+// compare the two), so odd names read as dig and tshark print them:
+// . ; ( ) \ get a backslash, bytes that are not printable ASCII become \DDD.
+// Done here rather than with ldns's printer because that one formats each
+// character with printf and took most of the parse time.
+// False when the data is not a well-formed name or the text would be longer
+// than `max_length`.
+bool name_to_string(const ldns_rdf* rdf, size_t max_length, std::string* out) {
   if (!rdf || ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_DNAME) return false;
-  ldns_buffer_clear(scratch);
-  if (ldns_rdf2buffer_str_dname(scratch, rdf) != LDNS_STATUS_OK ||
-      !ldns_buffer_status_ok(scratch)) {
-    return false;
+  const uint8_t* data = ldns_rdf_data(rdf);
+  const size_t size = ldns_rdf_size(rdf);
+  if (!data || size == 0 || size > LDNS_MAX_DOMAINLEN) return false;
+  out->clear();
+  out->reserve(size);  // the text of a name without escapes: one allocation
+  size_t pos = 0;
+  while (pos < size && data[pos] != 0) {
+    const size_t length = data[pos++];
+    if (length > LDNS_MAX_LABELLEN || length > size - pos) return false;
+    if (!out->empty()) out->push_back('.');
+    for (const uint8_t c : std::span<const uint8_t>(data + pos, length)) {
+      if (c == '.' || c == ';' || c == '(' || c == ')' || c == '\\') {
+        out->push_back('\\');
+        out->push_back(static_cast<char>(c));
+      } else if (c <= ' ' || c >= 0x7f) {
+        const char escaped[4] = {'\\', static_cast<char>('0' + c / 100),
+                                 static_cast<char>('0' + c / 10 % 10),
+                                 static_cast<char>('0' + c % 10)};
+        out->append(escaped, sizeof escaped);
+      } else {
+        // DNS names compare case-insensitively (RFC 4343).
+        out->push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a')
+                                            : static_cast<char>(c));
+      }
+    }
+    pos += length;
+    if (out->size() > max_length) return false;
   }
-  size_t length = ldns_buffer_position(scratch);
-  const char* text = reinterpret_cast<const char*>(ldns_buffer_begin(scratch));
-  // Every ldns name ends with the root's unescaped dot ("." alone for the root).
-  if (length > 0 && text[length - 1] == '.') --length;
-  if (length > max_length) return false;
-  out->assign(text, length);
-  // DNS names compare case-insensitively (RFC 4343); escapes are digits and
-  // punctuation, so lowercasing the text lowercases exactly the label bytes.
-  for (char& c : *out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return true;
+  // A name ends with the root label; ldns guarantees it, this keeps it checked.
+  return pos < size && data[pos] == 0;
 }
 
 // One answer-section record as a DnsRecord, or false when it is not an
 // A/AAAA/CNAME of class IN with well-formed data.
-bool to_record(const ldns_rr* rr, ldns_buffer* scratch, const DnsParseLimits& limits,
-               DnsRecord* record) {
+bool to_record(const ldns_rr* rr, const DnsParseLimits& limits, DnsRecord* record) {
   const auto type = static_cast<uint16_t>(ldns_rr_get_type(rr));
   if (type != dns_type::a && type != dns_type::aaaa && type != dns_type::cname) return false;
   if ((static_cast<uint16_t>(ldns_rr_get_class(rr)) & kClassMask) != LDNS_RR_CLASS_IN) {
@@ -79,10 +95,10 @@ bool to_record(const ldns_rr* rr, ldns_buffer* scratch, const DnsParseLimits& li
   } else if (type == dns_type::aaaa) {
     if (ldns_rdf_get_type(data) != LDNS_RDF_TYPE_AAAA || ldns_rdf_size(data) != 16) return false;
     record->address = IpAddress::v6(ldns_rdf_data(data));
-  } else if (!name_to_string(data, scratch, limits.max_name_length, &record->target)) {
+  } else if (!name_to_string(data, limits.max_name_length, &record->target)) {
     return false;
   }
-  if (!name_to_string(ldns_rr_owner(rr), scratch, limits.max_name_length, &record->name)) {
+  if (!name_to_string(ldns_rr_owner(rr), limits.max_name_length, &record->name)) {
     return false;
   }
   // RFC 2181 8: a TTL with the top bit set is to be treated as zero.
@@ -107,8 +123,8 @@ std::optional<DnsMessage> parse_dns_message(std::span<const uint8_t> wire, std::
   // record per count; it would fail on them later anyway.
   const size_t room = wire.size() - LDNS_HEADER_SIZE;
   const size_t qd = LDNS_QDCOUNT(wire.data());
-  const size_t rrs = size_t{LDNS_ANCOUNT(wire.data())} + LDNS_NSCOUNT(wire.data()) +
-                     LDNS_ARCOUNT(wire.data());
+  const size_t rrs =
+      size_t{LDNS_ANCOUNT(wire.data())} + LDNS_NSCOUNT(wire.data()) + LDNS_ARCOUNT(wire.data());
   if (qd * kMinQuestionBytes + rrs * kMinRecordBytes > room) {
     set_error(error, "section counts exceed what the message can hold");
     return std::nullopt;
@@ -126,12 +142,6 @@ std::optional<DnsMessage> parse_dns_message(std::span<const uint8_t> wire, std::
     set_error(error, std::string("malformed: ") + (why ? why : "unknown ldns error"));
     return std::nullopt;
   }
-  BufferPtr scratch(ldns_buffer_new(LDNS_MAX_DOMAINLEN * 4 + 2));
-  if (!scratch) {
-    set_error(error, "out of memory");
-    return std::nullopt;
-  }
-
   DnsMessage m;
   m.id = ldns_pkt_id(pkt.get());
   m.is_response = ldns_pkt_qr(pkt.get());
@@ -142,7 +152,7 @@ std::optional<DnsMessage> parse_dns_message(std::span<const uint8_t> wire, std::
   const ldns_rr_list* questions = ldns_pkt_question(pkt.get());
   if (questions && ldns_rr_list_rr_count(questions) > 0) {
     const ldns_rr* q = ldns_rr_list_rr(questions, 0);
-    if (!name_to_string(ldns_rr_owner(q), scratch.get(), limits.max_name_length, &m.question)) {
+    if (!name_to_string(ldns_rr_owner(q), limits.max_name_length, &m.question)) {
       set_error(error, "question name invalid or longer than the limit");
       return std::nullopt;
     }
@@ -154,10 +164,11 @@ std::optional<DnsMessage> parse_dns_message(std::span<const uint8_t> wire, std::
 
   const ldns_rr_list* answers = ldns_pkt_answer(pkt.get());
   const size_t count = answers ? ldns_rr_list_rr_count(answers) : 0;
-  DnsRecord record;
+  m.answers.reserve(std::min(count, limits.max_answers));
   for (size_t i = 0; i < count && m.answers.size() < limits.max_answers; ++i) {
     const ldns_rr* rr = ldns_rr_list_rr(answers, i);
-    if (rr && to_record(rr, scratch.get(), limits, &record)) m.answers.push_back(record);
+    DnsRecord& record = m.answers.emplace_back();
+    if (!rr || !to_record(rr, limits, &record)) m.answers.pop_back();
   }
   return m;
 }

@@ -42,8 +42,8 @@ struct DnsRecord {
 struct DnsMessage {
   uint16_t id = 0;
   bool is_response = false;
-  uint8_t opcode = 0;  // 0 = QUERY; only those answers name addresses
-  uint16_t rcode = 0;  // including the EDNS extended bits
+  uint8_t opcode = 0;    // 0 = QUERY; only those answers name addresses
+  uint16_t rcode = 0;    // including the EDNS extended bits
   std::string question;  // first question's name; "" for the root (or none, if allowed)
   uint16_t qtype = 0;
   // The answer section's A, AAAA and CNAME records of class IN, in wire
@@ -73,8 +73,9 @@ struct DnsParseLimits {
 // oversized input, compression-pointer loops and other wire errors (found by
 // ldns), section counts the message cannot hold, no question (unless
 // allowed), a question name over the limit. Names are lowercased
-// presentation form without the trailing dot; characters outside
-// letters/digits/hyphen and friends appear as ldns escapes them (\DDD).
+// presentation form without the trailing dot, escaped as ldns (and dig,
+// tshark) print them: . ; ( ) \ behind a backslash, spaces, control and
+// non-ASCII bytes as \DDD.
 std::optional<DnsMessage> parse_dns_message(std::span<const uint8_t> wire, std::string* error,
                                             const DnsParseLimits& limits = {});
 

@@ -11,7 +11,9 @@ namespace procflow {
 namespace {
 
 // glibc malloc: 8 bytes of header, 16-byte granularity, 32-byte minimum.
-size_t malloc_chunk(size_t n) { return std::max<size_t>(32, (n + 8 + 15) & ~size_t{15}); }
+size_t malloc_chunk(size_t n) {
+  return std::max<size_t>(32, (n + 8 + 15) & ~size_t{15});
+}
 
 uint64_t mix(uint64_t x) {
   // splitmix64's finaliser: every input bit affects every output bit.
@@ -121,8 +123,8 @@ void DnsCache::insert(const Key& key, std::string_view fqdn, std::string_view ca
     ++evictions_;
   }
   lru_.push_front(Entry{key, DnsName{std::string(fqdn), std::string(canonical)}, expires_s});
-  string_bytes_ += string_heap_bytes(lru_.front().name.fqdn) +
-                   string_heap_bytes(lru_.front().name.canonical);
+  string_bytes_ +=
+      string_heap_bytes(lru_.front().name.fqdn) + string_heap_bytes(lru_.front().name.canonical);
   index_.emplace(key, lru_.begin());
 }
 
@@ -149,8 +151,7 @@ const DnsName* DnsCache::find(uint64_t scope, const IpAddress& address, uint64_t
   return nullptr;
 }
 
-std::optional<DnsName> DnsCache::lookup(uint64_t scope, const IpAddress& address,
-                                        uint64_t now_s) {
+std::optional<DnsName> DnsCache::lookup(uint64_t scope, const IpAddress& address, uint64_t now_s) {
   const DnsName* name = find(scope, address, now_s);
   if (!name) return std::nullopt;
   return *name;

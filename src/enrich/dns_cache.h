@@ -32,7 +32,7 @@
 namespace procflow {
 
 struct DnsName {
-  std::string fqdn;       // the name the client asked for
+  std::string fqdn;  // the name the client asked for
   // End of the CNAME chain; empty when there was none (the asked name is
   // itself canonical), which keeps the common case to one string per entry.
   std::string canonical;

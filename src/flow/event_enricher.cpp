@@ -30,7 +30,8 @@ void EventEnricher::fill_flow(FlowEvent& ev, const pf_tuple& tuple, uint64_t net
   ev.hostname = ctx_.host.hostname;
   ev.fqdn = ctx_.host.fqdn;
   ev.network_direction = ctx_.networks.classify(ev.src_ip, ev.dest_ip);
-  ev.start_time_us = ctx_.clock.to_unix_us(start_ns);
+  if (!labels->start_time_us) labels->start_time_us = ctx_.clock.to_unix_us(start_ns);
+  ev.start_time_us = labels->start_time_us;
   // Labels wait for a complete tuple: an outbound TCP flow learns its port late.
   if (!labels->named && tuple.sport && tuple.dport) {
     labels->named = true;

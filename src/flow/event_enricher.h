@@ -19,6 +19,9 @@ IpAddress tuple_address(const uint8_t* bytes, uint8_t family);
 // the community id (computed once) and the names its addresses had when the
 // flow started (a later DNS answer for the same address must not rename it).
 struct FlowLabels {
+  // Converted once: the boot-to-wall offset is re-measured while a flow lives,
+  // and its start and end events must agree to the microsecond.
+  uint64_t start_time_us = 0;
   bool named = false;
   std::string community_id;
   std::string src_fqdn, dest_fqdn;

@@ -138,7 +138,7 @@ void FlowTable::emit_start(Tracked& f) {
   stats_.starts++;
   fill_common(event_, f);
   event_.action = FlowAction::start;
-  event_.timestamp_us = ctx_.clock.to_unix_us(f.start_ns);
+  event_.timestamp_us = *event_.start_time_us;
   emit_(event_);
 }
 

@@ -23,7 +23,7 @@ void UdpFlowTable::on_udp_start(const pf_udp_start& rec) {
                       &f.labels);
   enricher_.fill_owner(event_, rec.owner);
   event_.action = FlowAction::start;
-  event_.timestamp_us = ctx_.clock.to_unix_us(rec.hdr.ktime_ns);
+  event_.timestamp_us = *event_.start_time_us;
   emit_(event_);
 }
 

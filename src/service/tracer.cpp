@@ -36,6 +36,7 @@ struct Tracer::Impl : RecordHandler {
   AttachPlan plan;
   std::unique_ptr<BpfSession> session;
   bool tc_enabled = false;
+  bool exec_hooked = false;
   TcMode tc_mode = TcMode::tcx;
   TcRegistry tc_registry;
   std::map<int, std::unique_ptr<TcAttachment>> tc;  // by ifindex
@@ -66,7 +67,11 @@ struct Tracer::Impl : RecordHandler {
     // short-lived process in a fresh container is gone by the time its flow ends.
     users.name(r.task.uid, r.task.tgid, r.task.mntns);
   }
-  void on_fork(const pf_proc_fork& r) override { processes.on_fork(r.child); }
+  void on_fork(const pf_proc_fork& r) override {
+    // A child inherits its parent's image only until it execs: without the
+    // exec hook that moment is invisible, and /proc is the better answer.
+    if (exec_hooked) processes.on_fork(r.child);
+  }
   void on_exit(const pf_proc_exit& r) override { processes.on_exit(r.task, r.hdr.ktime_ns); }
   void on_tcp_start(const pf_tcp_start& r) override {
     spdlog::trace("tcp start sock={:x} initiated={} owner={} source={} hook={} ports={}->{}",
@@ -202,6 +207,7 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
   // Enrichers and the flow table exist before the first record can arrive.
   impl->host = HostIdentity::detect();
   impl->processes.scan_proc();
+  impl->exec_hooked = impl->plan.chosen_kind(Need::process_exec).has_value();
   auto packets_kind = impl->plan.chosen_kind(Need::packets);
   impl->tc_enabled = packets_kind.has_value();
   if (impl->tc_enabled) {

@@ -117,6 +117,14 @@ std::vector<std::string> attachments_on(const std::string& dev) {
   return found;
 }
 
+bool has_attachment(const std::vector<std::string>& lines, const std::string& hook,
+                    const std::string& program) {
+  for (const auto& line : lines) {
+    if (line.rfind(hook + ": ", 0) == 0 && line.find(program) != std::string::npos) return true;
+  }
+  return false;
+}
+
 std::vector<std::string> orphaned_programs(int64_t after_id) {
   auto held = held_program_ids();
   std::vector<std::string> orphans;

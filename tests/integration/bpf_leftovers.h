@@ -17,6 +17,10 @@ int64_t max_bpf_prog_id();
 // `tc filter show dev DEV ingress|egress` lines, and the programs attached
 // to DEV through tcx (queried from the kernel), each as one readable line.
 std::vector<std::string> attachments_on(const std::string& dev);
+// Whether `lines` (from attachments_on) has a line of `hook` ("tcx ingress",
+// "tc egress", ...) that names `program`.
+bool has_attachment(const std::vector<std::string>& lines, const std::string& hook,
+                    const std::string& program);
 // "pf_*" programs with an id above `after_id` that no live process holds a
 // file descriptor for (so something in the kernel keeps them alive).
 std::vector<std::string> orphaned_programs(int64_t after_id);

@@ -49,11 +49,23 @@ std::optional<ClientTruth> wait_client_truth(const SpawnedProcess& client,
   return client_truth(client);
 }
 
-PreforkServer::PreforkServer(const std::string& ip, int port, int workers, int reply_bytes)
+namespace {
+
+std::vector<std::string> prefork_server_argv(const std::string& ip, int port, int workers,
+                                             int reply_bytes, ServerMode mode) {
+  std::vector<std::string> argv = {helper_path(Helper::prefork_server), ip, std::to_string(port),
+                                   std::to_string(workers), std::to_string(reply_bytes)};
+  if (mode == ServerMode::echo) argv.push_back("--echo");
+  return argv;
+}
+
+}  // namespace
+
+PreforkServer::PreforkServer(const std::string& ip, int port, int workers, int reply_bytes,
+                             ServerMode mode)
     : port_(port),
       process_(std::make_unique<SpawnedProcess>(
-          std::vector<std::string>{helper_path(Helper::prefork_server), ip, std::to_string(port),
-                                   std::to_string(workers), std::to_string(reply_bytes)})) {}
+          prefork_server_argv(ip, port, workers, reply_bytes, mode))) {}
 
 ::testing::AssertionResult PreforkServer::wait_listening(std::chrono::milliseconds timeout) {
   auto listening = [](const std::vector<std::string>& lines) {

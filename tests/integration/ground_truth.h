@@ -41,10 +41,15 @@ struct WorkerTruth {
   int64_t sent = 0;
 };
 
+// How a prefork_server worker serves a connection: read to EOF then reply,
+// or (for tcp_client --rounds) echo everything first (`--echo`).
+enum class ServerMode { reply_at_eof, echo };
+
 class PreforkServer {
  public:
-  // Starts `prefork_server IP PORT WORKERS REPLY_BYTES` in the root namespace.
-  PreforkServer(const std::string& ip, int port, int workers, int reply_bytes);
+  // Starts `prefork_server IP PORT WORKERS REPLY_BYTES [--echo]` in the root namespace.
+  PreforkServer(const std::string& ip, int port, int workers, int reply_bytes,
+                ServerMode mode = ServerMode::reply_at_eof);
   // Waits for {"listening":true}; fails with the server's output otherwise.
   ::testing::AssertionResult wait_listening(std::chrono::milliseconds timeout = 10s);
 

@@ -10,7 +10,7 @@ namespace procflow_it {
 void IntegrationTest::SetUp() {
   PROCFLOW_REQUIRE_BPF_OR_SKIP();
   try {
-    topology_ = std::make_unique<Topology>();
+    topology_ = std::make_unique<Topology>(topology_when_);
   } catch (const std::exception& e) {
     FAIL() << e.what();
   }
@@ -32,8 +32,12 @@ void IntegrationTest::TearDown() {
 }
 
 void IntegrationTest::start_procflow(std::vector<std::string> extra_args) {
-  runner_ = std::make_unique<ProcflowRunner>(std::vector<std::string>{topo().host_if()},
-                                             std::move(extra_args));
+  start_procflow_on({topo().host_if()}, std::move(extra_args));
+}
+
+void IntegrationTest::start_procflow_on(std::vector<std::string> interfaces,
+                                        std::vector<std::string> extra_args) {
+  runner_ = std::make_unique<ProcflowRunner>(interfaces, std::move(extra_args));
   ASSERT_TRUE(runner_->start());
 }
 
@@ -44,8 +48,8 @@ void IntegrationTest::stop_procflow() {
 }
 
 PreforkServer* IntegrationTest::start_server(const std::string& ip, int port, int workers,
-                                             int reply_bytes) {
-  servers_.push_back(std::make_unique<PreforkServer>(ip, port, workers, reply_bytes));
+                                             int reply_bytes, ServerMode mode) {
+  servers_.push_back(std::make_unique<PreforkServer>(ip, port, workers, reply_bytes, mode));
   auto listening = servers_.back()->wait_listening();
   if (!listening) {
     ADD_FAILURE() << listening.message();

@@ -24,6 +24,11 @@ inline constexpr int kClosedPort = 18099;  // nothing ever listens here
 
 class IntegrationTest : public ::testing::Test {
  protected:
+  // Topology::When::later: SetUp only names the topology (for suites that
+  // start procflow before the network exists); the test calls topo().build().
+  explicit IntegrationTest(Topology::When topology = Topology::When::now)
+      : topology_when_(topology) {}
+
   void SetUp() override;
   void TearDown() override;
 
@@ -31,13 +36,17 @@ class IntegrationTest : public ::testing::Test {
 
   // Starts procflow on the host-side veth; use with ASSERT_NO_FATAL_FAILURE.
   void start_procflow(std::vector<std::string> extra_args = {});
+  // The same with --interfaces of the test's choosing.
+  void start_procflow_on(std::vector<std::string> interfaces,
+                         std::vector<std::string> extra_args = {});
   ProcflowRunner& procflow() { return *runner_; }
   // Stops procflow with SIGINT and expects exit status 0.
   void stop_procflow();
 
   // A prefork_server in the root namespace, listening; nullptr (and a
   // failure) if it did not come up.
-  PreforkServer* start_server(const std::string& ip, int port, int workers, int reply_bytes);
+  PreforkServer* start_server(const std::string& ip, int port, int workers, int reply_bytes,
+                              ServerMode mode = ServerMode::reply_at_eof);
 
   // Runs a helper inside the namespace to completion (up to 15 s).
   SpawnedProcess& run_in_ns(std::vector<std::string> argv, RunAs who = RunAs::root);
@@ -60,6 +69,7 @@ class IntegrationTest : public ::testing::Test {
                            const std::string& server_ip, int64_t server_port) const;
 
  private:
+  Topology::When topology_when_;
   std::unique_ptr<Topology> topology_;
   std::vector<std::unique_ptr<PreforkServer>> servers_;
   std::vector<std::unique_ptr<SpawnedProcess>> clients_;

@@ -118,6 +118,19 @@ std::string ProcflowRunner::stderr_text() const {
   return process_ ? process_->err().text() : "";
 }
 
+bool ProcflowRunner::wait_for_log(const std::string& text,
+                                  std::chrono::milliseconds timeout) const {
+  if (!process_) return false;
+  return process_->err().wait_for(
+      [&](const std::vector<std::string>& lines) {
+        for (const auto& line : lines) {
+          if (line.find(text) != std::string::npos) return true;
+        }
+        return false;
+      },
+      timeout);
+}
+
 std::string ProcflowRunner::describe() const {
   if (!process_) return "procflow was not started: " + join(argv_, " ") + "\n";
   return process_->describe();

@@ -52,6 +52,8 @@ class ProcflowRunner {
   void kill();
 
   std::string stderr_text() const;
+  // Waits until a line procflow logged on stderr contains `text`; false on timeout.
+  bool wait_for_log(const std::string& text, std::chrono::milliseconds timeout = 10s) const;
   // Command line, status, all stdout lines and stderr, for failure messages.
   std::string describe() const;
 

@@ -87,18 +87,23 @@ std::vector<std::string> as_user(std::vector<std::string> argv, RunAs who) {
   return out;
 }
 
-Topology::Topology() {
+Topology::Topology(When when) {
   const int pid = static_cast<int>(getpid());
-  const int n = g_next_topology++;
-  netns_ = "pf-" + std::to_string(pid) + "-" + std::to_string(n);
-  host_if_ = "pfh" + std::to_string(pid) + "-" + std::to_string(n);
-  ns_if_ = "pfn" + std::to_string(pid) + "-" + std::to_string(n);
+  number_ = g_next_topology++;
+  netns_ = "pf-" + std::to_string(pid) + "-" + std::to_string(number_);
+  host_if_ = "pfh" + std::to_string(pid) + "-" + std::to_string(number_);
+  ns_if_ = "pfn" + std::to_string(pid) + "-" + std::to_string(number_);
+  if (when == When::now) build();
+}
+
+void Topology::build() {
+  if (built()) return;
   try {
     sweep_stale();
     // Leftovers under our own names (a previous process with the same pid).
     try_run({"ip", "netns", "del", netns_});
     try_run({"ip", "link", "del", host_if_});
-    subnet_ = pick_subnet(pid * 7 + n);
+    subnet_ = pick_subnet(static_cast<int>(getpid()) * 7 + number_);
     set_up();
   } catch (...) {
     tear_down();

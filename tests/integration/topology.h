@@ -24,10 +24,17 @@ std::vector<std::string> as_user(std::vector<std::string> argv, RunAs who);
 
 class Topology {
  public:
-  // Builds the namespace and the veth pair; throws std::runtime_error naming
-  // the command that failed.
-  Topology();
+  // now: builds the namespace and the veth pair at once. later: only chooses
+  // the names, so a test can hand them to procflow before the interfaces
+  // exist, then calls build().
+  enum class When { now, later };
+
+  // Throws std::runtime_error naming the command that failed.
+  explicit Topology(When when = When::now);
   ~Topology();
+  // Builds what a When::later topology named (once); throws like the constructor.
+  void build();
+  bool built() const { return subnet_ != 0; }
   Topology(const Topology&) = delete;
   Topology& operator=(const Topology&) = delete;
 
@@ -35,7 +42,8 @@ class Topology {
   const std::string& host_if() const { return host_if_; }  // in the root namespace
   const std::string& ns_if() const { return ns_if_; }      // inside netns()
 
-  // Host side (root namespace) is .1 / ::1, the namespace side .2 / ::2.
+  // Host side (root namespace) is .1 / ::1, the namespace side .2 / ::2
+  // (known once built).
   std::string host_ip4() const;
   std::string ns_ip4() const;
   std::string host_ip6() const;
@@ -55,7 +63,8 @@ class Topology {
   std::string netns_;
   std::string host_if_;
   std::string ns_if_;
-  int subnet_ = 0;  // N in 10.213.N.0/24 and fd00:213:N::/64
+  int number_ = 0;  // n in the names
+  int subnet_ = 0;  // N in 10.213.N.0/24 and fd00:213:N::/64; 0 until built
 };
 
 }  // namespace procflow_it

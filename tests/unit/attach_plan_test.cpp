@@ -335,7 +335,8 @@ TEST(ChooseAttachPlanTest, DisabledKindsAreSkippedAndListed) {
   prober.kinds = kEveryKind;
   AttachPlan plan = choose_attach_plan(prober, {HookKind::fentry, HookKind::fexit});
   EXPECT_EQ(plan.chosen_kind(Need::tcp_connect), HookKind::kprobe);
-  EXPECT_EQ(plan.chosen_kind(Need::tcp_accept), HookKind::kretprobe);
+  // The accept syscall's tracepoint ranks above kretprobe (fixed instances).
+  EXPECT_EQ(plan.chosen_kind(Need::tcp_accept), HookKind::syscall_tracepoint);
 
   const auto& connect = plan.choice(Need::tcp_connect);
   ASSERT_EQ(connect.disabled.size(), 1u);
@@ -407,8 +408,8 @@ TEST(ChooseAttachPlanTest, ProbeAllProbesEveryCandidate) {
   const auto& accept = plan.choice(Need::tcp_accept);
   ASSERT_EQ(accept.probed.size(), 5u);
   EXPECT_FALSE(accept.probed[0].second);  // fexit
-  EXPECT_FALSE(accept.probed[1].second);  // kretprobe
-  EXPECT_TRUE(accept.probed[2].second);   // syscall_tp
+  EXPECT_TRUE(accept.probed[1].second);   // syscall_tp
+  EXPECT_FALSE(accept.probed[2].second);  // kretprobe
   EXPECT_TRUE(accept.probed[3].second);   // sock_length
   EXPECT_TRUE(accept.probed[4].second);   // listener
   EXPECT_EQ(plan.chosen_kind(Need::packets), HookKind::tcx);

@@ -4,12 +4,15 @@
 // owner instead of the accepting worker is caught. The parent never touches an
 // accepted socket.
 //
-//   prefork_server IP PORT WORKERS REPLY_BYTES
+//   prefork_server IP PORT WORKERS REPLY_BYTES [--echo]
 //   parent, once every worker is ready:  {"listening":true,"pid":..,"port":..}
 //   each worker, per connection, when it accepts and when it is done:
 //     {"accepted":true,"worker_pid":..,"parent_pid":..,"peer_port":..}
 //     {"worker_pid":..,"parent_pid":..,"peer_port":..,"received":..,"sent":..}
-// Each connection: read until EOF, write REPLY_BYTES, close.
+// Each connection: read until EOF, write REPLY_BYTES, close. With --echo
+// (for tcp_client --rounds): TCP_NODELAY, every read is written straight back
+// until EOF, then REPLY_BYTES, all in writes smaller than one MSS, so that
+// every write is a packet of its own; "sent" counts the echoes too.
 // SIGTERM/SIGINT to the parent stops the workers and exits 0.
 #include <fcntl.h>
 #include <signal.h>
@@ -22,7 +25,28 @@
 
 namespace {
 
-[[noreturn]] void worker_loop(int listen_fd, pid_t parent, int ready_fd, long reply_bytes) {
+// --echo: writes back what arrives until EOF; returns the bytes received.
+long echo_until_eof(int fd, long& sent) {
+  char chunk[pf_helper::kSmallWrite];
+  long received = 0;
+  for (;;) {
+    ssize_t n = recv(fd, chunk, sizeof(chunk), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    received += n;
+    for (ssize_t done = 0; done < n;) {
+      ssize_t w = send(fd, chunk + done, static_cast<size_t>(n - done), MSG_NOSIGNAL);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) return received;
+      done += w;
+      sent += w;
+    }
+  }
+  return received;
+}
+
+[[noreturn]] void worker_loop(int listen_fd, pid_t parent, int ready_fd, long reply_bytes,
+                              bool echo) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != parent) _exit(0);
   char one = 1;
@@ -38,8 +62,16 @@ namespace {
     }
     pf_helper::emit_line(R"({"accepted":true,"worker_pid":%d,"parent_pid":%d,"peer_port":%d})",
                          getpid(), parent, pf_helper::port_of(peer));
-    long received = pf_helper::drain(fd);
-    long sent = pf_helper::send_pattern(fd, reply_bytes);
+    long received = 0;
+    long sent = 0;
+    if (echo) {
+      pf_helper::set_nodelay(fd);
+      received = echo_until_eof(fd, sent);
+      sent += pf_helper::send_pattern(fd, reply_bytes, pf_helper::kSmallWrite);
+    } else {
+      received = pf_helper::drain(fd);
+      sent = pf_helper::send_pattern(fd, reply_bytes);
+    }
     close(fd);
     pf_helper::emit_line(
         R"({"worker_pid":%d,"parent_pid":%d,"peer_port":%d,"received":%ld,"sent":%ld})", getpid(),
@@ -69,8 +101,9 @@ void stop_workers(const std::vector<pid_t>& workers) {
 
 int main(int argc, char** argv) {
   pf_helper::Endpoint local;
-  if (argc != 5 || !pf_helper::parse_endpoint(argv[1], argv[2], local)) {
-    std::fprintf(stderr, "usage: prefork_server IP PORT WORKERS REPLY_BYTES\n");
+  bool echo = argc == 6 && std::strcmp(argv[5], "--echo") == 0;
+  if ((argc != 5 && !echo) || !pf_helper::parse_endpoint(argv[1], argv[2], local)) {
+    std::fprintf(stderr, "usage: prefork_server IP PORT WORKERS REPLY_BYTES [--echo]\n");
     return 2;
   }
   long worker_count = pf_helper::parse_count(argv[3], "WORKERS");
@@ -86,6 +119,12 @@ int main(int argc, char** argv) {
   sigaddset(&wait_set, SIGCHLD);
   sigprocmask(SIG_BLOCK, &wait_set, &old_set);
   signal(SIGPIPE, SIG_IGN);
+  // A test run that dies without its destructors (SIGKILL, SIGPIPE) must not
+  // leave the server listening: a later test that gets the same subnet could
+  // not bind. The SIGTERM is taken like any other stop request.
+  pid_t spawner = getppid();
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != spawner) return 1;
 
   int listen_fd = open_listener(local);
   if (listen_fd < 0) {
@@ -103,7 +142,7 @@ int main(int argc, char** argv) {
     if (child == 0) {
       sigprocmask(SIG_SETMASK, &old_set, nullptr);
       close(ready[0]);
-      worker_loop(listen_fd, parent, ready[1], reply_bytes);
+      worker_loop(listen_fd, parent, ready[1], reply_bytes, echo);
     }
     if (child < 0) {
       stop_workers(workers);

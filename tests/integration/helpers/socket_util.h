@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -101,19 +102,43 @@ inline void emit_line(const char* format, ...) {
   }
 }
 
-// Sends exactly `count` bytes of a fixed pattern; returns the bytes sent.
-inline long send_pattern(int fd, long count) {
+// Sends exactly `count` bytes of a fixed pattern, in writes of at most
+// `write_size` bytes (at most 4096); returns the bytes sent.
+inline long send_pattern(int fd, long count, long write_size = 4096) {
   char chunk[4096];
   for (size_t i = 0; i < sizeof(chunk); ++i) chunk[i] = static_cast<char>('a' + i % 26);
+  write_size = std::clamp<long>(write_size, 1, sizeof(chunk));
   long sent = 0;
   while (sent < count) {
-    size_t want = static_cast<size_t>(std::min<long>(count - sent, sizeof(chunk)));
+    size_t want = static_cast<size_t>(std::min<long>(count - sent, write_size));
     ssize_t n = send(fd, chunk, want, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     sent += n;
   }
   return sent;
+}
+
+// Writes that must each leave as one segment of their own (tests that count
+// packets): no Nagle coalescing, and each write smaller than one MSS.
+inline constexpr long kSmallWrite = 1000;
+inline void set_nodelay(int fd) {
+  int on = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+}
+
+// Reads exactly `count` bytes; returns the bytes read (fewer on EOF or error).
+inline long recv_exact(int fd, long count) {
+  char chunk[4096];
+  long received = 0;
+  while (received < count) {
+    size_t want = static_cast<size_t>(std::min<long>(count - received, sizeof(chunk)));
+    ssize_t n = recv(fd, chunk, want, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    received += n;
+  }
+  return received;
 }
 
 // Reads until EOF (or an error); returns the bytes received.

@@ -9,6 +9,12 @@
 //     print the counts so far, keep the connection fully open for N ms (so a
 //     test can stop the tracer mid-flow), then half-close, drain, close
 //     -> {"pid":..,"local_port":..,"sent":..,"received":0,"holding":true}
+//   tcp_client IP PORT SEND_BYTES --rounds N
+//     against an echoing server (prefork_server --echo): N round trips, each
+//     sending SEND_BYTES/N bytes (the last one the rest) and reading the same
+//     number back, with TCP_NODELAY and writes smaller than one MSS so every
+//     write is a packet of its own; then half-close, drain, close
+//     -> {"pid":..,"local_port":..,"sent":..,"received":..}              exit 0
 //   a failed connect
 //     -> {"pid":..,"local_port":..,"error":"..."}                       exit 1
 //
@@ -19,6 +25,7 @@
 #include <linux/sockios.h>
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -29,7 +36,7 @@
 namespace {
 
 int usage() {
-  std::fprintf(stderr, "usage: tcp_client IP PORT SEND_BYTES [--hold-ms N]\n");
+  std::fprintf(stderr, "usage: tcp_client IP PORT SEND_BYTES [--hold-ms N | --rounds N]\n");
   return 2;
 }
 
@@ -69,6 +76,23 @@ bool wait_all_acked(int fd) {
   return false;
 }
 
+// The --rounds exchange; returns the bytes received (echoes, then the reply).
+long echo_rounds(int fd, long send_bytes, long rounds, long& sent) {
+  pf_helper::set_nodelay(fd);
+  // A server that does not echo must not hang the test: give up after 10 s.
+  timeval timeout{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  long received = 0;
+  for (long i = 0; i < rounds; ++i) {
+    long chunk = i + 1 < rounds ? send_bytes / rounds : send_bytes - sent;
+    long n = pf_helper::send_pattern(fd, chunk, pf_helper::kSmallWrite);
+    sent += n;
+    received += pf_helper::recv_exact(fd, n);
+  }
+  shutdown(fd, SHUT_WR);
+  return received + pf_helper::drain(fd);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -77,9 +101,16 @@ int main(int argc, char** argv) {
   if (!pf_helper::parse_endpoint(argv[1], argv[2], peer)) return usage();
   long send_bytes = pf_helper::parse_count(argv[3], "SEND_BYTES");
   long hold_ms = 0;
+  long rounds = 0;
   if (argc == 6) {
-    if (std::strcmp(argv[4], "--hold-ms") != 0) return usage();
-    hold_ms = pf_helper::parse_count(argv[5], "--hold-ms");
+    if (std::strcmp(argv[4], "--hold-ms") == 0) {
+      hold_ms = pf_helper::parse_count(argv[5], "--hold-ms");
+    } else if (std::strcmp(argv[4], "--rounds") == 0) {
+      rounds = pf_helper::parse_count(argv[5], "--rounds");
+      if (rounds < 1) return usage();
+    } else {
+      return usage();
+    }
   }
 
   int port = 0;
@@ -92,6 +123,14 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  if (rounds > 0) {
+    long sent = 0;
+    long received = echo_rounds(fd, send_bytes, rounds, sent);
+    pf_helper::emit_line(R"({"pid":%d,"local_port":%d,"sent":%ld,"received":%ld})", getpid(), port,
+                         sent, received);
+    close(fd);
+    return sent == send_bytes ? 0 : 1;
+  }
   long sent = pf_helper::send_pattern(fd, send_bytes);
   if (hold_ms > 0) {
     if (!wait_all_acked(fd)) std::fprintf(stderr, "tcp_client: data not acknowledged in 5 s\n");

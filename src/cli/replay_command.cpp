@@ -1,0 +1,159 @@
+#include "cli/replay_command.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "flow/event_filter.h"
+#include "output/json_serializer.h"
+#include "output/line_sink.h"
+#include "output/text_formatter.h"
+#include "replay/capture_replay.h"
+
+namespace procflow {
+namespace {
+
+struct ReplayArgs {
+  std::string file;
+  std::string format;
+  std::string actions;
+  std::vector<uint16_t> ports;
+  std::vector<std::string> hosts;
+  std::vector<std::string> internal_networks;
+  double udp_idle_timeout = 60;
+};
+
+// Lines are handed to the sink in chunks of about this size: few write(2) calls, little memory.
+constexpr size_t output_chunk = 64 * 1024;
+
+// "4 not IP, 7 non-first IP fragments (no ports)": what was skipped and why, "" when nothing.
+std::string skipped_summary(const CaptureStats& capture, const ReplayFlowStats& flows) {
+  std::string out;
+  uint64_t total = 0;
+  auto add = [&](uint64_t n, std::string_view why) {
+    if (!n) return;
+    total += n;
+    if (!out.empty()) out += ", ";
+    out += std::to_string(n) + " " + std::string(why);
+  };
+  for (size_t i = 0; i < capture.by_status.size(); i++) {
+    const auto status = static_cast<ParseStatus>(i);
+    if (status != ParseStatus::ok) add(capture.by_status[i], to_string(status));
+  }
+  add(flows.after_close, "after their TCP flow closed");
+  add(flows.table_full, "of flows over the flow limit");
+  return total ? std::to_string(total) + " packets skipped: " + out : std::string();
+}
+
+void report(const CaptureStats& capture, const ReplayFlows& flows, size_t open_at_end) {
+  const ReplayFlowStats& f = flows.stats();
+  const ReplayDnsStats& d = flows.dns().stats();
+  spdlog::info("{} packets, {} flows ({} still open at the end of the capture)", capture.frames,
+               f.flows_started, open_at_end);
+  std::string dns = std::to_string(d.messages) + " DNS responses parsed, " +
+                    std::to_string(d.address_answers) + " address answers, " +
+                    std::to_string(flows.dns().cache().size()) + " addresses named";
+  if (d.rejected) dns += "; " + std::to_string(d.rejected) + " payloads on DNS ports rejected";
+  if (d.fragmented)
+    dns += "; " + std::to_string(d.fragmented) + " responses in IP fragments not reassembled";
+  if (d.cut_short) dns += "; " + std::to_string(d.cut_short) + " cut short by the snap length";
+  if (d.tcp_resyncs) dns += "; " + std::to_string(d.tcp_resyncs) + " DNS-over-TCP gaps";
+  spdlog::info("{}", dns);
+  if (auto skipped = skipped_summary(capture, f); !skipped.empty()) spdlog::info("{}", skipped);
+}
+
+int run_replay(const ReplayArgs& args) {
+  const bool json = args.format.empty() ? !isatty(STDOUT_FILENO) : args.format == "json";
+  EventFilter filter;
+  filter.ports.insert(args.ports.begin(), args.ports.end());
+  std::string error;
+  if (!args.hosts.empty()) {
+    filter.hosts = NetworkClassifier::parse(args.hosts, &error);
+    if (!filter.hosts) {
+      spdlog::error("--host: {}", error);
+      return 2;
+    }
+  }
+  if (!args.actions.empty() && !filter.parse_actions(args.actions, &error)) {
+    spdlog::error("--actions: {}", error);
+    return 2;
+  }
+  ReplayOptions options;
+  options.udp_idle_timeout_us = static_cast<uint64_t>(args.udp_idle_timeout * 1e6);
+  if (!args.internal_networks.empty()) {
+    auto networks = NetworkClassifier::parse(args.internal_networks, &error);
+    if (!networks) {
+      spdlog::error("--internal-networks: {}", error);
+      return 2;
+    }
+    options.networks = std::move(*networks);
+  }
+
+  // `procflow replay x.pcap | head`: see EPIPE from write(2) and stop, rather than die.
+  signal(SIGPIPE, SIG_IGN);
+  auto sink = LineSink::to_fd(STDOUT_FILENO);
+  std::string lines;
+  if (!json) lines += text_header();
+  auto emit = [&](const FlowEvent& e, const ReplayFlowRecord&) {
+    if (!filter.matches(e)) return;
+    if (json)
+      append_json_line(e, lines);
+    else
+      append_text_line(e, lines);
+    if (lines.size() >= output_chunk) {
+      sink->write(lines);
+      lines.clear();
+    }
+  };
+  ReplayFlows flows(options, emit);
+  CaptureStats capture;
+  const bool read_all =
+      replay_capture(args.file, flows, &capture, &error, [&] { return sink->broken(); });
+  // A truncated file's flows still end: what was read is reported, then the error.
+  const size_t open_at_end = flows.open_flows();
+  flows.finish();
+  sink->write(lines);
+  sink->flush();
+  if (capture.started) report(capture, flows, open_at_end);
+  if (sink->bytes_dropped() && sink->last_error() != EPIPE)
+    spdlog::error("output: {} bytes could not be written ({})", sink->bytes_dropped(),
+                  strerror(sink->last_error()));
+  if (!read_all) {
+    spdlog::error("{}", error);
+    return 1;
+  }
+  return sink->broken() && sink->last_error() != EPIPE ? 1 : 0;
+}
+
+}  // namespace
+
+std::function<int()> add_replay_command(CLI::App& app) {
+  auto args = std::make_shared<ReplayArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "replay", "Flows of a capture file (pcap, pcapng; '-' for stdin): same events, no processes");
+  cmd->add_option("file", args->file, "capture file to read")->required();
+  cmd->add_option("--format", args->format, "text (default on a terminal) or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--actions", args->actions, "start,end (default: all)");
+  cmd->add_option("--port", args->ports, "only flows with this source or destination port")
+      ->delimiter(',');
+  cmd->add_option("--host", args->hosts, "only flows to or from this IP or CIDR")->delimiter(',');
+  cmd->add_option("--udp-idle-timeout", args->udp_idle_timeout,
+                  "end a UDP flow after SEC seconds of capture time without a datagram "
+                  "(default 60)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--internal-networks", args->internal_networks,
+                  "CIDRs counted as internal for network_direction (default: RFC 1918, "
+                  "loopback, link-local, ULA)")
+      ->delimiter(',');
+  return [cmd, args]() -> int {
+    if (!cmd->parsed()) return -1;
+    return run_replay(*args);
+  };
+}
+
+}  // namespace procflow

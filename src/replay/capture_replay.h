@@ -1,0 +1,36 @@
+// Reads a capture file (pcap or pcapng, through libpcap) and feeds every frame to the packet
+// parser and a ReplayFlows table: the library half of `procflow replay`, which tests call directly.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "replay/packet_parser.h"
+#include "replay/replay_flows.h"
+
+namespace procflow {
+
+struct CaptureStats {
+  uint64_t frames = 0;  // records read from the file
+  int link_type = -1;   // pcap DLT_* value, once the file is open
+  bool started = false;  // the file opened and its link type is supported: frames were read
+  // Frames by what the parser made of them (indexed by ParseStatus); ok frames went to the flows.
+  std::array<uint64_t, 6> by_status{};
+
+  uint64_t count(ParseStatus s) const { return by_status[static_cast<size_t>(s)]; }
+};
+
+// Replays `path` ("-" reads standard input) into `flows`, without calling flows.finish(): the
+// caller ends the flows, whether the file was read to its end or not.
+//
+// Returns false and sets *error to one line, naming the file, when the file cannot be opened or
+// is not a capture, when its link type is not one the parser reads, or when libpcap fails part
+// way (a truncated or damaged file; stats->frames then says how many frames were read before).
+// `stop`, when given, is asked every few thousand frames and ends the replay early (returning
+// true) when it says so, e.g. because the output's reader went away.
+bool replay_capture(const std::string& path, ReplayFlows& flows, CaptureStats* stats,
+                    std::string* error, const std::function<bool()>& stop = {});
+
+}  // namespace procflow
