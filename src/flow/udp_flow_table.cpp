@@ -14,7 +14,30 @@ UdpFlowTable::UdpFlowTable(FlowContext context, UdpStatsSource& stats, Emit emit
                            UdpFlowTableOptions options)
     : ctx_(context), enricher_(context), stats_(stats), emit_(std::move(emit)), options_(options) {}
 
+std::string UdpFlowTable::endpoint_key(const IpAddress& peer, uint16_t peer_port,
+                                       uint16_t local_port) {
+  IpAddress p = peer.unmapped();
+  std::string key(reinterpret_cast<const char*>(p.bytes.data()), p.size());
+  key.append(reinterpret_cast<const char*>(&peer_port), sizeof peer_port);
+  key.append(reinterpret_cast<const char*>(&local_port), sizeof local_port);
+  return key;
+}
+
+std::string UdpFlowTable::endpoint_key(const pf_udp_start& s) {
+  IpAddress peer = tuple_address(s.key.peer_addr, s.key.family);
+  const uint16_t local_port = s.initiated ? s.tuple.sport : s.tuple.dport;
+  return endpoint_key(peer, s.key.peer_port, local_port);
+}
+
+std::optional<uint64_t> UdpFlowTable::netns_of(const IpAddress& peer, uint16_t peer_port,
+                                               uint16_t local_port) const {
+  auto it = netns_by_endpoints_.find(endpoint_key(peer, peer_port, local_port));
+  if (it == netns_by_endpoints_.end()) return std::nullopt;
+  return it->second;
+}
+
 void UdpFlowTable::on_udp_start(const pf_udp_start& rec) {
+  netns_by_endpoints_[endpoint_key(rec)] = rec.netns;
   auto [it, fresh] = flows_.try_emplace(rec.key);
   it->second = Tracked{rec, FlowLabels{}};
   starts_++;

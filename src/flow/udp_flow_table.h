@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -39,6 +40,12 @@ class UdpFlowTable {
   // Shutdown: every open flow ends with tracer_stop and its latest counters.
   void finish(uint64_t now_ns);
 
+  // The network namespace of the local socket talking to peer:peer_port from
+  // local_port, if such a flow is open. Tells which namespace a DNS answer
+  // (seen by TC, which cannot know) was for.
+  std::optional<uint64_t> netns_of(const IpAddress& peer, uint16_t peer_port,
+                                   uint16_t local_port) const;
+
   size_t open_flows() const { return flows_.size(); }
   uint64_t starts() const { return starts_; }
   uint64_t ends() const { return ends_; }
@@ -53,6 +60,9 @@ class UdpFlowTable {
   };
 
   void emit_end(Tracked& f, const pf_udp_stats& stats, uint64_t end_ns, EndReason reason);
+  // peer address + peer port + local port: the endpoints of a flow as a packet names them.
+  static std::string endpoint_key(const IpAddress& peer, uint16_t peer_port, uint16_t local_port);
+  static std::string endpoint_key(const pf_udp_start& start);
 
   FlowContext ctx_;
   EventEnricher enricher_;
@@ -61,6 +71,7 @@ class UdpFlowTable {
   UdpFlowTableOptions options_;
   // Ordered by socket first, so a released socket's flows are one range.
   std::map<pf_udp_key, Tracked, KeyLess> flows_;
+  std::unordered_map<std::string, uint64_t> netns_by_endpoints_;
   uint64_t last_sweep_ns_ = 0;
   uint64_t starts_ = 0, ends_ = 0;
   FlowEvent event_;

@@ -101,8 +101,15 @@ struct Tracer::Impl : RecordHandler {
       return;
     }
     dns_answers++;
-    // Seen on a host interface: which namespace asked is unknown (scope 0).
-    dns_cache.add(0, *message, r.hdr.ktime_ns / 1'000'000'000ull);
+    // TC cannot tell which namespace asked; the resolver's own UDP flow can
+    // (the query went out before the answer came back). Otherwise scope 0.
+    uint64_t scope = 0;
+    if (udp_table && r.proto == IPPROTO_UDP) {
+      IpAddress server =
+          r.tuple.family == 4 ? IpAddress::v4(r.tuple.saddr) : IpAddress::v6(r.tuple.saddr);
+      scope = udp_table->netns_of(server, r.tuple.sport, r.tuple.dport).value_or(0);
+    }
+    dns_cache.add(scope, *message, r.hdr.ktime_ns / 1'000'000'000ull);
   }
   void on_udp_release(const pf_udp_release& r) override {
     if (udp_table) udp_table->on_udp_release(r);
