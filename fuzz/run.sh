@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds dns_message_fuzz with clang (libFuzzer + ASan + UBSan) and runs it
-# for SECONDS (default 60) on a corpus seeded from the shared DNS captures.
+# Builds the fuzz targets with clang (libFuzzer + ASan + UBSan) and runs each
+# for SECONDS (default 60) on a corpus seeded from the shared DNS captures:
+# dns_message_fuzz (DNS wire parser + name cache) and packet_parser_fuzz
+# (the replay's frame parser + flow table).
 # Exits non-zero when the fuzzer finds a crash, leak or sanitizer error; the
 # input is saved under BUILD/artifacts/.
 #   fuzz/run.sh [SECONDS]        env: PROCFLOW_FUZZ_BUILD (default build-fuzz)
@@ -17,15 +19,27 @@ if [ ! -e "$runtime" ]; then
 fi
 
 cmake -S fuzz -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DPROCFLOW_BUILD_FUZZERS=ON >/dev/null
-cmake --build "$build" -j"$(nproc)" --target dns_message_fuzz
+cmake --build "$build" -j"$(nproc)" --target dns_message_fuzz packet_parser_fuzz
 
-# The working corpus grows with what the fuzzer finds; seeds are re-added
+# The working corpora grow with what the fuzzers find; seeds are re-added
 # each run (cheap, idempotent) in case the captures changed.
-bash fuzz/make_corpus.sh "$build/corpus"
+bash fuzz/make_corpus.sh "$build/corpus" >/dev/null
+bash fuzz/make_frame_corpus.sh "$build/frame-corpus" >/dev/null
 mkdir -p "$build/artifacts"
 
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  "$build/dns_message_fuzz" -max_total_time="$seconds" -max_len=8192 -timeout=10 \
-  -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$build/artifacts/" \
-  "$build/corpus"
+run() {  # target corpus: libFuzzer's progress goes to a log, its verdict here
+  local target=$1 corpus=$2 log="$build/$1.log"
+  if ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+     "$build/$target" -max_total_time="$seconds" -max_len=8192 -timeout=10 \
+       -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$build/artifacts/$target-" \
+       "$corpus" >"$log" 2>&1; then
+    echo "$target: $(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}') runs in ${seconds}s, no findings"
+  else
+    tail -60 "$log"
+    echo "$target: FAILED (input saved under $build/artifacts/)" >&2
+    return 1
+  fi
+}
+run dns_message_fuzz "$build/corpus"
+run packet_parser_fuzz "$build/frame-corpus"

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/probe_command.h"
+#include "cli/replay_command.h"
 #include "cli/trace_command.h"
 
 int main(int argc, char** argv) {
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", PROCFLOW_VERSION);
   auto trace = procflow::add_trace_command(app);
   auto probe = procflow::add_probe_command(app);
+  auto replay = procflow::add_replay_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -30,7 +32,7 @@ int main(int argc, char** argv) {
     return status == 0 ? 0 : 2;
   }
   spdlog::set_level(spdlog::level::from_str(log_level));
-  for (const auto& command : {trace, probe}) {
+  for (const auto& command : {trace, probe, replay}) {
     int status = command();
     if (status >= 0) return status;
   }

@@ -67,9 +67,9 @@ bool replay_capture(const std::string& path, ReplayFlows& flows, CaptureStats* s
     const int got = pcap_next_ex(pcap.get(), &header, &data);
     if (got == PCAP_ERROR_BREAK) return true;  // the end of the file
     if (got != 1) {
-      *error = about(path, "capture is truncated or damaged after " +
-                               std::to_string(stats->frames) +
-                               " packets: " + pcap_geterr(pcap.get()));
+      *error =
+          about(path, "capture is truncated or damaged after " + std::to_string(stats->frames) +
+                          " packets: " + pcap_geterr(pcap.get()));
       return false;
     }
     stats->frames++;

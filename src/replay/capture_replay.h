@@ -13,8 +13,8 @@
 namespace procflow {
 
 struct CaptureStats {
-  uint64_t frames = 0;  // records read from the file
-  int link_type = -1;   // pcap DLT_* value, once the file is open
+  uint64_t frames = 0;   // records read from the file
+  int link_type = -1;    // pcap DLT_* value, once the file is open
   bool started = false;  // the file opened and its link type is supported: frames were read
   // Frames by what the parser made of them (indexed by ParseStatus); ok frames went to the flows.
   std::array<uint64_t, 6> by_status{};

@@ -9,8 +9,8 @@ namespace {
 
 constexpr uint16_t ethertype_ipv4 = 0x0800;
 constexpr uint16_t ethertype_ipv6 = 0x86dd;
-constexpr uint16_t ethertype_vlan = 0x8100;   // 802.1Q
-constexpr uint16_t ethertype_qinq = 0x88a8;   // 802.1ad
+constexpr uint16_t ethertype_vlan = 0x8100;      // 802.1Q
+constexpr uint16_t ethertype_qinq = 0x88a8;      // 802.1ad
 constexpr uint16_t ethertype_qinq_old = 0x9100;  // pre-standard QinQ, still seen
 constexpr uint16_t ethertype_pppoe_session = 0x8864;
 constexpr uint16_t ppp_ipv4 = 0x0021;
@@ -176,8 +176,8 @@ bool is_ipv6_extension(uint8_t next) {
   return false;
 }
 
-ParseStatus parse_ipv6(const Bytes& b, size_t ip, size_t wire_ip, ParsedPacket* out,
-                       IpLayer* layer, const PacketParseLimits& limits) {
+ParseStatus parse_ipv6(const Bytes& b, size_t ip, size_t wire_ip, ParsedPacket* out, IpLayer* layer,
+                       const PacketParseLimits& limits) {
   if (!b.has(ip, ipv6_header)) return ParseStatus::truncated;
   if (b.u8(ip) >> 4 != 6) return ParseStatus::malformed;
   out->src_ip = IpAddress::v6(b.at(ip + 8));

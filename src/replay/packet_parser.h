@@ -36,13 +36,13 @@ enum class LinkType : uint8_t {
 LinkType link_type_from_dlt(int dlt);
 
 enum class ParseStatus : uint8_t {
-  ok,                // a TCP or UDP packet with ports
-  not_ip,            // ARP, LLDP, ... : no IP inside
-  truncated,         // the capture stops inside a header we need (snap length, or a short frame)
-  malformed,         // a header contradicts itself (bad version, lengths too small, ...)
-  ip_fragment,       // a non-first IP fragment: addresses, but no transport header
-  other_transport,   // IP carrying neither TCP nor UDP (ICMP, ESP, ...), or too many IPv6
-                     // extension headers to find out
+  ok,               // a TCP or UDP packet with ports
+  not_ip,           // ARP, LLDP, ... : no IP inside
+  truncated,        // the capture stops inside a header we need (snap length, or a short frame)
+  malformed,        // a header contradicts itself (bad version, lengths too small, ...)
+  ip_fragment,      // a non-first IP fragment: addresses, but no transport header
+  other_transport,  // IP carrying neither TCP nor UDP (ICMP, ESP, ...), or too many IPv6
+                    // extension headers to find out
 };
 
 std::string_view to_string(ParseStatus status);

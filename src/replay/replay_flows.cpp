@@ -38,7 +38,9 @@ bool syn_without_ack(const ParsedPacket& p) {
 }
 
 // True when serial number `a` is at or after `b` (RFC 1982 arithmetic on 32 bits).
-bool seq_at_or_after(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) >= 0; }
+bool seq_at_or_after(uint32_t a, uint32_t b) {
+  return static_cast<int32_t>(a - b) >= 0;
+}
 
 }  // namespace
 
@@ -53,7 +55,9 @@ ReplayFlows::ReplayFlows(ReplayOptions options, Emit emit)
 
 ReplayFlows::~ReplayFlows() = default;
 
-size_t ReplayFlows::open_flows() const { return flows_.size() - closed_.size(); }
+size_t ReplayFlows::open_flows() const {
+  return flows_.size() - closed_.size();
+}
 
 ReplayFlows::Key ReplayFlows::key_of(const ParsedPacket& p) {
   Key k;
@@ -112,9 +116,9 @@ ReplayFlows::Flow* ReplayFlows::start_flow(const Key& key, const ParsedPacket& p
   ReplayFlowRecord& r = f.record;
   r.ip_proto = p.ip_proto;
   // A SYN+ACK first means its SYN was missed: the receiver opened the connection.
-  const bool reply_first = p.ip_proto == ip_proto_tcp &&
-                           (p.tcp_flags & (tcp_flag::syn | tcp_flag::ack)) ==
-                               (tcp_flag::syn | tcp_flag::ack);
+  const bool reply_first =
+      p.ip_proto == ip_proto_tcp &&
+      (p.tcp_flags & (tcp_flag::syn | tcp_flag::ack)) == (tcp_flag::syn | tcp_flag::ack);
   r.initiator_ip = reply_first ? p.dest_ip : p.src_ip;
   r.initiator_port = reply_first ? p.dest_port : p.src_port;
   r.responder_ip = reply_first ? p.src_ip : p.dest_ip;
@@ -175,8 +179,7 @@ void ReplayFlows::track_tcp(Flow& f, bool from_initiator, const ParsedPacket& p)
     if (p.tcp_flags & tcp_flag::fin) {
       // The FIN takes the sequence number after the segment's data (and after a SYN's).
       f.fin[d] = true;
-      f.fin_next[d] =
-          p.tcp_seq + p.payload_bytes + ((p.tcp_flags & tcp_flag::syn) ? 1u : 0u) + 1u;
+      f.fin_next[d] = p.tcp_seq + p.payload_bytes + ((p.tcp_flags & tcp_flag::syn) ? 1u : 0u) + 1u;
     }
     if (!(f.fin_acked[0] && f.fin_acked[1])) return;
     end_flow(f, EndReason::close);
@@ -237,8 +240,7 @@ void ReplayFlows::finish() {
     if (!f->closed) open.push_back(f.get());
   std::sort(open.begin(), open.end(),
             [](const Flow* a, const Flow* b) { return a->serial < b->serial; });
-  for (Flow* f : open)
-    end_flow(*f, f->fin[0] && f->fin[1] ? EndReason::close : EndReason::none);
+  for (Flow* f : open) end_flow(*f, f->fin[0] && f->fin[1] ? EndReason::close : EndReason::none);
   udp_lru_.clear();
   closed_.clear();
   flows_.clear();

@@ -46,17 +46,26 @@ void expect_process(const JsonLine& event, const ExpectedProcess& expected, Pres
   expect_field(event, "user", event.str("user"), expected.user, presence);
 }
 
-void expect_endpoints(const JsonLine& event, const FlowSelector& selector) {
-  EXPECT_TRUE(same_ip(event.str("src_ip").value_or("?"), selector.src_ip.value_or("")))
-      << "src_ip should be " << selector.src_ip.value_or("?") << ": " << event.raw();
-  EXPECT_TRUE(same_ip(event.str("dest_ip").value_or("?"), selector.dest_ip.value_or("")))
-      << "dest_ip should be " << selector.dest_ip.value_or("?") << ": " << event.raw();
+void expect_endpoints(const JsonLine& event, const FlowSelector& selector, LocalAddress local) {
+  // The local socket is the initiator's when this flow initiated.
+  const std::string local_ip_key = selector.initiated.value_or(true) ? "src_ip" : "dest_ip";
+  for (const auto& [key, want] : {std::pair{std::string("src_ip"), selector.src_ip},
+                                  std::pair{std::string("dest_ip"), selector.dest_ip}}) {
+    if (local == LocalAddress::wildcard && key == local_ip_key) {
+      EXPECT_FALSE(event.has(key))
+          << key << " must be omitted: the socket is unconnected on the wildcard address, so it "
+          << "has no single local address: " << event.raw();
+      continue;
+    }
+    EXPECT_TRUE(same_ip(event.str(key).value_or("?"), want.value_or("")))
+        << key << " should be " << want.value_or("?") << ": " << event.raw();
+  }
   expect_field(event, "src_port", event.integer("src_port"), selector.src_port.value_or(-1),
                Presence::required);
   expect_field(event, "dest_port", event.integer("dest_port"), selector.dest_port.value_or(-1),
                Presence::required);
-  expect_field(event, "transport_protocol", event.str("transport_protocol"), std::string("TCP"),
-               Presence::required);
+  expect_field(event, "transport_protocol", event.str("transport_protocol"),
+               selector.transport.value_or("TCP"), Presence::required);
   EXPECT_TRUE(parse_rfc3339_us(event.str("timestamp").value_or("")))
       << "timestamp is not RFC 3339: " << event.raw();
 }
@@ -70,7 +79,7 @@ void expect_flow(const Flow& flow, const FlowSelector& selector, const ExpectedF
   const JsonLine& end = *flow.end();
 
   for (const JsonLine* event : flow.all()) {
-    expect_endpoints(*event, selector);
+    expect_endpoints(*event, selector, expected.local_address);
     expect_process(*event, expected.process, Presence::if_present);
     EXPECT_EQ(event->boolean("initiated"), selector.initiated) << event->raw();
   }
@@ -91,7 +100,13 @@ void expect_flow(const Flow& flow, const FlowSelector& selector, const ExpectedF
   for (const auto& flag : expected.flags) {
     EXPECT_TRUE(flags.count(flag)) << "tcp_flags lacks " << flag << ": " << end.raw();
   }
-  if (expected.expect_packets) {
+  if (selector.transport == "UDP") {
+    EXPECT_FALSE(end.has("tcp_flags")) << "a UDP flow has no TCP flags: " << end.raw();
+  }
+  if (expected.packet_count) {
+    expect_field(end, "packet_count", end.integer("packet_count"), *expected.packet_count,
+                 Presence::required);
+  } else if (expected.expect_packets) {
     EXPECT_GT(end.integer("packet_count").value_or(0), 0) << "packet_count: " << end.raw();
   }
 
@@ -106,6 +121,14 @@ void expect_flow(const Flow& flow, const FlowSelector& selector, const ExpectedF
     EXPECT_EQ(*first, *start_time) << "start_time differs between start and end events";
   }
 
+  if (expected.local_address == LocalAddress::wildcard) {
+    // Community ID hashes both addresses; with one unknown it cannot exist.
+    for (const JsonLine* event : flow.all()) {
+      EXPECT_FALSE(event->has("community_id"))
+          << "no community_id without a local address: " << event->raw();
+    }
+    return;
+  }
   EXPECT_FALSE(end.str("community_id").value_or("").empty()) << "community_id: " << end.raw();
   EXPECT_EQ(start.str("community_id"), end.str("community_id"))
       << "community_id differs between start and end";

@@ -1,6 +1,7 @@
 // The checks every flow test repeats, asserting exact values: the process
 // fields (pid, ppid, exe, image_path, uid, user), the endpoints, and a whole
-// flow (one start, one end, bytes, flags, end_reason, times, community_id).
+// flow (one start, one end, bytes, packets, flags, end_reason, times,
+// community_id), for TCP and UDP alike.
 // A field that must be known is required; where procflow may not know a value
 // yet (a passive socket's owner at its start), the value must be absent or
 // right: the contract says unknown values are omitted, never guessed.
@@ -34,9 +35,18 @@ ExpectedProcess expected_process(Helper helper, int64_t pid, std::optional<int64
 
 enum class Presence { required, if_present };
 
+// Whether the flow's local socket has one local address. An unconnected UDP
+// socket bound to the wildcard address has none (the kernel picks a source
+// per datagram), so its flow must omit the local IP (src_ip when it
+// initiated, else dest_ip) and with it community_id; its port is still known.
+enum class LocalAddress { known, wildcard };
+
 void expect_process(const JsonLine& event, const ExpectedProcess& expected, Presence presence);
-// src_ip/src_port/dest_ip/dest_port of `selector` (all must be set) are present and equal.
-void expect_endpoints(const JsonLine& event, const FlowSelector& selector);
+// src_ip/src_port/dest_ip/dest_port of `selector` (all must be set, except
+// the local IP with LocalAddress::wildcard, which must be absent) are present
+// and equal, and transport_protocol is the selector's (TCP when unset).
+void expect_endpoints(const JsonLine& event, const FlowSelector& selector,
+                      LocalAddress local = LocalAddress::known);
 
 struct ExpectedFlow {
   ExpectedProcess process;
@@ -45,11 +55,14 @@ struct ExpectedFlow {
   std::optional<int64_t> in_bytes;
   std::optional<int64_t> out_bytes;
   std::string end_reason;
-  std::set<std::string> flags;  // each must appear in the end event's tcp_flags
-  bool expect_packets = true;   // packet_count > 0 at the end
+  std::set<std::string> flags;          // each must appear in the end event's tcp_flags
+  bool expect_packets = true;           // packet_count > 0 at the end
+  std::optional<int64_t> packet_count;  // exact, when the test knows it (UDP: datagrams)
+  LocalAddress local_address = LocalAddress::known;
 };
 
-// One start, one end, and every value of `expected` on them.
+// One start, one end, and every value of `expected` on them. A UDP flow
+// (selector.transport "UDP") must carry no tcp_flags.
 void expect_flow(const Flow& flow, const FlowSelector& selector, const ExpectedFlow& expected);
 
 }  // namespace procflow_it

@@ -82,6 +82,7 @@ bool FlowSelector::matches(const JsonLine& event) const {
   if (dest_port && event.integer("dest_port") != dest_port) return false;
   if (initiated && event.boolean("initiated") != initiated) return false;
   if (pid && event.integer("pid") != pid) return false;
+  if (transport && event.str("transport_protocol") != transport) return false;
   if (src_ip && !same_ip(event.str("src_ip").value_or(""), *src_ip)) return false;
   if (dest_ip && !same_ip(event.str("dest_ip").value_or(""), *dest_ip)) return false;
   return true;
@@ -114,11 +115,15 @@ std::vector<std::string> FlowSelector::mismatches(const JsonLine& event) const {
     out.push_back("initiated " + text("initiated"));
   }
   check_int("pid", pid);
+  if (transport && event.str("transport_protocol") != transport) {
+    out.push_back("transport_protocol " + text("transport_protocol") + " (want " + *transport +
+                  ")");
+  }
   return out;
 }
 
 std::string FlowSelector::describe() const {
-  std::string out = "flow";
+  std::string out = transport ? *transport + " flow" : "flow";
   if (initiated) out += *initiated ? " (initiated)" : " (accepted)";
   out += " " + src_ip.value_or("*") + ":" + (src_port ? std::to_string(*src_port) : "*");
   out += " -> " + dest_ip.value_or("*") + ":" + (dest_port ? std::to_string(*dest_port) : "*");

@@ -25,13 +25,16 @@ std::set<std::string> split_flags(const std::string& text);
 
 // Which flow: every field that is set must match. Orientation is part of the
 // key: the client's and the server's flow share the 5-tuple.
+// The `{}` initializers let designated initializers name only the fields that
+// matter (FlowSelector{.dest_port = 53, .transport = "UDP"}) under -Wextra.
 struct FlowSelector {
-  std::optional<std::string> src_ip;
-  std::optional<int64_t> src_port;
-  std::optional<std::string> dest_ip;
-  std::optional<int64_t> dest_port;
-  std::optional<bool> initiated;
-  std::optional<int64_t> pid;
+  std::optional<std::string> src_ip{};
+  std::optional<int64_t> src_port{};
+  std::optional<std::string> dest_ip{};
+  std::optional<int64_t> dest_port{};
+  std::optional<bool> initiated{};
+  std::optional<int64_t> pid{};
+  std::optional<std::string> transport{};  // transport_protocol, "TCP" or "UDP"
 
   bool matches(const JsonLine& event) const;
   // The selector fields `event` gets wrong, e.g. "src_ip 10.0.0.0 (want 10.213.5.2)".

@@ -1,7 +1,11 @@
-// The helpers' own account of what they did (pids, ports, bytes), read from
-// the JSON line each prints: the exact values procflow's flows must match.
-// PreforkServer wraps the running prefork_server and finds the worker that
-// served a given client port.
+// The helpers' own account of what they did (pids, ports, bytes, datagrams),
+// read from the JSON lines they print: the exact values procflow's flows must
+// match. PreforkServer wraps the running prefork_server and finds the worker
+// that served a given client port; UdpServer wraps `udp_peer server`.
+//
+// Servers run in the root namespace unless given a `launcher`: an argv prefix
+// that must exec the server (`ip netns exec NS`), so its pid stays the one the
+// server reports.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -47,9 +51,10 @@ enum class ServerMode { reply_at_eof, echo };
 
 class PreforkServer {
  public:
-  // Starts `prefork_server IP PORT WORKERS REPLY_BYTES [--echo]` in the root namespace.
+  // Starts `prefork_server IP PORT WORKERS REPLY_BYTES [--echo]` (behind `launcher`).
   PreforkServer(const std::string& ip, int port, int workers, int reply_bytes,
-                ServerMode mode = ServerMode::reply_at_eof);
+                ServerMode mode = ServerMode::reply_at_eof,
+                const std::vector<std::string>& launcher = {});
   // Waits for {"listening":true}; fails with the server's output otherwise.
   ::testing::AssertionResult wait_listening(std::chrono::milliseconds timeout = 10s);
 
@@ -71,6 +76,52 @@ class PreforkServer {
 
   int port_;
   int64_t parent_pid_ = -1;
+  std::unique_ptr<SpawnedProcess> process_;
+};
+
+// udp_peer, client or server: what it exchanged with one peer (one line per
+// peer). Times are CLOCK_REALTIME microseconds: first_us just before the
+// first datagram with that peer, last_us just after the last one.
+struct UdpPeerTruth {
+  int64_t pid = -1;
+  std::string local_ip;  // "0.0.0.0" / "::" for an unconnected client
+  int64_t local_port = 0;
+  std::string peer;
+  int64_t peer_port = 0;
+  int64_t sent = 0;
+  int64_t received = 0;
+  int64_t datagrams_sent = 0;
+  int64_t datagrams_received = 0;
+  int64_t first_us = 0;
+  int64_t last_us = 0;
+};
+
+// The per-peer lines a udp_peer printed so far, in order; its error line (if
+// any) goes to `error`.
+std::vector<UdpPeerTruth> udp_peer_truths(const SpawnedProcess& peer, std::string* error = nullptr);
+// Waits up to `timeout` until `count` per-peer lines (or an error) are there.
+std::vector<UdpPeerTruth> wait_udp_peer_truths(const SpawnedProcess& peer, size_t count,
+                                               std::chrono::milliseconds timeout = 10s);
+
+class UdpServer {
+ public:
+  // Starts `udp_peer server IP PORT DATAGRAMS REPLY_FACTOR` (behind `launcher`).
+  UdpServer(const std::string& ip, int port, int datagrams, int reply_factor,
+            const std::vector<std::string>& launcher = {});
+  // Waits for {"listening":true}; fails with the server's output otherwise.
+  ::testing::AssertionResult wait_listening(std::chrono::milliseconds timeout = 10s);
+
+  int64_t pid() const { return pid_; }
+  int port() const { return port_; }
+  // Its account of the peer at `peer_port`, printed once it has received all
+  // its datagrams (just before it closes its socket).
+  std::optional<UdpPeerTruth> wait_for_peer(int64_t peer_port,
+                                            std::chrono::milliseconds timeout = 10s) const;
+  const SpawnedProcess& process() const { return *process_; }
+
+ private:
+  int port_;
+  int64_t pid_ = -1;
   std::unique_ptr<SpawnedProcess> process_;
 };
 

@@ -1,6 +1,9 @@
 // Paths of the integration-test helper programs; see helper_programs.h.
 #include "helper_programs.h"
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <filesystem>
 
 namespace procflow_it {
@@ -13,6 +16,8 @@ std::string helper_path(Helper helper) {
       return PF_IT_PREFORK_SERVER;
     case Helper::quick_connect:
       return PF_IT_QUICK_CONNECT;
+    case Helper::udp_peer:
+      return PF_IT_UDP_PEER;
   }
   return {};
 }
@@ -25,6 +30,22 @@ std::string helper_image_path(Helper helper) {
 
 std::string helper_exe(Helper helper) {
   return std::filesystem::path(helper_image_path(helper)).filename().string();
+}
+
+std::string system_program_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/sbin:/usr/bin:/sbin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t colon = dirs.find(':', start);
+    std::string dir = dirs.substr(start, colon == std::string::npos ? colon : colon - start);
+    std::error_code ec;
+    auto resolved = std::filesystem::canonical(std::filesystem::path(dir) / name, ec);
+    if (!ec && access(resolved.c_str(), X_OK) == 0) return resolved.string();
+    if (colon == std::string::npos) break;
+    start = colon + 1;
+  }
+  return {};
 }
 
 }  // namespace procflow_it

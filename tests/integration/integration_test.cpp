@@ -28,6 +28,9 @@ void IntegrationTest::TearDown() {
   for (const auto& server : servers_) {
     std::cerr << "===== server =====\n" << server->process().describe();
   }
+  for (const auto& server : udp_servers_) {
+    std::cerr << "===== UDP server =====\n" << server->process().describe();
+  }
   for (const auto& client : clients_) std::cerr << "===== client =====\n" << client->describe();
 }
 
@@ -47,15 +50,33 @@ void IntegrationTest::stop_procflow() {
   EXPECT_TRUE(status->success()) << "procflow ended with " << status->describe();
 }
 
+std::vector<std::string> IntegrationTest::launcher(Where where) const {
+  if (where == Where::root_namespace) return {};
+  return topology_->in_ns({});
+}
+
 PreforkServer* IntegrationTest::start_server(const std::string& ip, int port, int workers,
-                                             int reply_bytes, ServerMode mode) {
-  servers_.push_back(std::make_unique<PreforkServer>(ip, port, workers, reply_bytes, mode));
+                                             int reply_bytes, ServerMode mode, Where where) {
+  servers_.push_back(
+      std::make_unique<PreforkServer>(ip, port, workers, reply_bytes, mode, launcher(where)));
   auto listening = servers_.back()->wait_listening();
   if (!listening) {
     ADD_FAILURE() << listening.message();
     return nullptr;
   }
   return servers_.back().get();
+}
+
+UdpServer* IntegrationTest::start_udp_server(const std::string& ip, int port, int datagrams,
+                                             int reply_factor, Where where) {
+  udp_servers_.push_back(
+      std::make_unique<UdpServer>(ip, port, datagrams, reply_factor, launcher(where)));
+  auto listening = udp_servers_.back()->wait_listening();
+  if (!listening) {
+    ADD_FAILURE() << listening.message();
+    return nullptr;
+  }
+  return udp_servers_.back().get();
 }
 
 SpawnedProcess& IntegrationTest::run_in_ns(std::vector<std::string> argv, RunAs who) {

@@ -21,6 +21,12 @@ namespace procflow_it {
 inline constexpr int kServerPort = 18080;
 inline constexpr int kOtherPort = 18081;
 inline constexpr int kClosedPort = 18099;  // nothing ever listens here
+inline constexpr int kUdpPort = 18090;
+inline constexpr int kOtherUdpPort = 18091;
+
+// Where a server runs: the root namespace (the other end of the veth from the
+// clients), or inside the test's namespace with them.
+enum class Where { root_namespace, test_namespace };
 
 class IntegrationTest : public ::testing::Test {
  protected:
@@ -43,10 +49,13 @@ class IntegrationTest : public ::testing::Test {
   // Stops procflow with SIGINT and expects exit status 0.
   void stop_procflow();
 
-  // A prefork_server in the root namespace, listening; nullptr (and a
-  // failure) if it did not come up.
+  // A prefork_server, listening; nullptr (and a failure) if it did not come up.
   PreforkServer* start_server(const std::string& ip, int port, int workers, int reply_bytes,
-                              ServerMode mode = ServerMode::reply_at_eof);
+                              ServerMode mode = ServerMode::reply_at_eof,
+                              Where where = Where::root_namespace);
+  // A `udp_peer server`, bound; nullptr (and a failure) if it did not come up.
+  UdpServer* start_udp_server(const std::string& ip, int port, int datagrams, int reply_factor,
+                              Where where = Where::root_namespace);
 
   // Runs a helper inside the namespace to completion (up to 15 s).
   SpawnedProcess& run_in_ns(std::vector<std::string> argv, RunAs who = RunAs::root);
@@ -71,7 +80,10 @@ class IntegrationTest : public ::testing::Test {
  private:
   Topology::When topology_when_;
   std::unique_ptr<Topology> topology_;
+  std::vector<std::string> launcher(Where where) const;
+
   std::vector<std::unique_ptr<PreforkServer>> servers_;
+  std::vector<std::unique_ptr<UdpServer>> udp_servers_;
   std::vector<std::unique_ptr<SpawnedProcess>> clients_;
   std::unique_ptr<ProcflowRunner> runner_;
 };

@@ -37,7 +37,7 @@ std::set<std::string> tcp_flag_names(unsigned bits) {
   return out;
 }
 
-PacketCapture::PacketCapture(const std::string& dev)
+PacketCapture::PacketCapture(const std::string& dev, const std::string& filter)
     : dir_(make_temp_dir()), file_(dir_ + "/capture.pcap") {
   // -Z root: tcpdump would otherwise drop to its own user before creating the
   // file in this root-only directory. -U: write each packet as it comes.
@@ -47,7 +47,7 @@ PacketCapture::PacketCapture(const std::string& dev)
   // exchange overflows it ("packets dropped by kernel").
   tcpdump_ = std::make_unique<SpawnedProcess>(
       std::vector<std::string>{"tcpdump", "-i", dev, "-n", "-U", "--immediate-mode", "-s", "256",
-                               "-B", "8192", "-Z", "root", "-w", file_, "tcp"});
+                               "-B", "8192", "-Z", "root", "-w", file_, filter});
 }
 
 PacketCapture::~PacketCapture() {
@@ -115,6 +115,38 @@ std::optional<CapturedConnection> PacketCapture::connection(const std::string& i
   }
   out.flags = tcp_flag_names(bits);
   return out;
+}
+
+std::optional<std::vector<std::vector<std::string>>> PacketCapture::fields(
+    const std::string& display_filter, const std::vector<std::string>& fields,
+    std::string* error) const {
+  std::vector<std::string> argv = {"tshark", "-r", file_, "-n", "-Y", display_filter};
+  // One line per packet, tab between fields, every occurrence of a field joined by ','.
+  for (const char* option : {"-Tfields", "-Eseparator=/t", "-Eoccurrence=a", "-Eaggregator=,"}) {
+    argv.push_back(option);
+  }
+  for (const auto& field : fields) {
+    argv.push_back("-e");
+    argv.push_back(field);
+  }
+  CommandResult result = run_command(argv);
+  if (!result.ok()) {
+    *error = result.describe(argv);
+    return std::nullopt;
+  }
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream lines(result.out);
+  for (std::string line; std::getline(lines, line);) {
+    std::vector<std::string> row;
+    size_t start = 0;
+    for (size_t tab; (tab = line.find('\t', start)) != std::string::npos; start = tab + 1) {
+      row.push_back(line.substr(start, tab - start));
+    }
+    row.push_back(line.substr(start));
+    row.resize(fields.size());
+    rows.push_back(std::move(row));
+  }
+  return rows;
 }
 
 std::string PacketCapture::describe() const {

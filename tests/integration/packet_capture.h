@@ -1,5 +1,6 @@
 // A tcpdump capture of one interface: the independent ground truth for
-// procflow's packet_count and tcp_flags. It is started before the traffic
+// procflow's packet_count and tcp_flags (and, read back field by field, for
+// what a DNS server really answered). It is started before the traffic
 // (ready once tcpdump logs "listening on"), stopped with SIGINT so that it
 // flushes its file, and read back with tshark. tcpdump runs in immediate mode:
 // otherwise packets still in its ring buffer's current block at SIGINT are
@@ -14,6 +15,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "spawned_process.h"
 
@@ -31,8 +33,8 @@ std::set<std::string> tcp_flag_names(unsigned bits);
 
 class PacketCapture {
  public:
-  // Starts `tcpdump -i DEV ... -w FILE tcp`; call wait_ready() before any traffic.
-  explicit PacketCapture(const std::string& dev);
+  // Starts `tcpdump -i DEV ... -w FILE FILTER`; call wait_ready() before any traffic.
+  explicit PacketCapture(const std::string& dev, const std::string& filter = "tcp");
   ~PacketCapture();
   PacketCapture(const PacketCapture&) = delete;
   PacketCapture& operator=(const PacketCapture&) = delete;
@@ -47,6 +49,12 @@ class PacketCapture {
   std::optional<CapturedConnection> connection(const std::string& ip_a, int64_t port_a,
                                                const std::string& ip_b, int64_t port_b,
                                                std::string* error) const;
+  // Every packet matching the tshark display filter, as its values of
+  // `fields` (tshark -T fields; several values of one field joined by ','),
+  // read after stop(); nullopt (and `error`) if tshark fails.
+  std::optional<std::vector<std::vector<std::string>>> fields(
+      const std::string& display_filter, const std::vector<std::string>& fields,
+      std::string* error) const;
   std::string describe() const;
 
  private:

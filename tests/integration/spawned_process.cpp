@@ -40,6 +40,10 @@ void make_pipe(int fds[2]) {
 
 }  // namespace
 
+bool pid_alive(long pid) {
+  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
 std::string ExitStatus::describe() const {
   if (exited) return "exit status " + std::to_string(code);
   return std::string("killed by signal ") + strsignal(signal);

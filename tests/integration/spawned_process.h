@@ -66,6 +66,9 @@ class SpawnedProcess {
   std::unique_ptr<LineCollector> stderr_;
 };
 
+// True while a process with this pid exists (also one we may not signal).
+bool pid_alive(long pid);
+
 // Runs a command to completion (used for ip/tc/bpftool plumbing).
 struct CommandResult {
   pid_t pid = -1;

@@ -1,11 +1,9 @@
 // Network namespace + veth fixture for the integration tests; see topology.h.
 #include "topology.h"
 
-#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -26,12 +24,13 @@ void try_run(const std::vector<std::string>& argv) {
   (void)run_command(argv);
 }
 
-bool pid_alive(long pid) {
-  return kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+std::string netns_config_dir(const std::string& netns) {
+  return "/etc/netns/" + netns;
 }
 
-// Removes namespaces and host-side veths that earlier runs of these tests left
-// behind when they crashed; their names carry the pid of the run.
+// Removes namespaces (with their /etc/netns/ configuration) and host-side
+// veths that earlier runs of these tests left behind when they crashed; their
+// names carry the pid of the run.
 void sweep_stale() {
   namespace fs = std::filesystem;
   static const std::regex netns_name(R"(pf-(\d+)-\d+)");
@@ -42,6 +41,13 @@ void sweep_stale() {
     std::string name = entry.path().filename();
     if (std::regex_match(name, m, netns_name) && !pid_alive(std::stol(m[1]))) {
       try_run({"ip", "netns", "del", name});
+    }
+  }
+  for (const auto& entry : fs::directory_iterator("/etc/netns", ec)) {
+    std::smatch m;
+    std::string name = entry.path().filename();
+    if (std::regex_match(name, m, netns_name) && !pid_alive(std::stol(m[1]))) {
+      fs::remove_all(entry.path(), ec);
     }
   }
   for (const auto& entry : fs::directory_iterator("/sys/class/net", ec)) {
@@ -103,6 +109,8 @@ void Topology::build() {
     // Leftovers under our own names (a previous process with the same pid).
     try_run({"ip", "netns", "del", netns_});
     try_run({"ip", "link", "del", host_if_});
+    std::error_code ec;
+    std::filesystem::remove_all(netns_config_dir(netns_), ec);
     subnet_ = pick_subnet(static_cast<int>(getpid()) * 7 + number_);
     set_up();
   } catch (...) {
@@ -137,6 +145,8 @@ void Topology::tear_down() noexcept {
     if (std::filesystem::exists("/sys/class/net/" + host_if_)) {
       try_run({"ip", "link", "del", host_if_});
     }
+    std::error_code ec;
+    std::filesystem::remove_all(netns_config_dir(netns_), ec);
   } catch (...) {
     // A destructor must not throw; a leftover is swept by the next run.
   }
@@ -156,6 +166,29 @@ std::string Topology::ns_ip6() const {
 }
 std::string Topology::ip6_prefix() const {
   return "fd00:213:" + std::to_string(subnet_) + "::/64";
+}
+
+std::string Topology::add_ns_ip4(int host) {
+  if (!built() || host < 3 || host > 254) throw std::invalid_argument("add_ns_ip4: bad host part");
+  std::string ip = "10.213." + std::to_string(subnet_) + "." + std::to_string(host);
+  must({"ip", "-n", netns_, "addr", "add", ip + "/24", "dev", ns_if_});
+  return ip;
+}
+
+std::string Topology::add_ns_ip6(int host) {
+  if (!built() || host < 3 || host > 254) throw std::invalid_argument("add_ns_ip6: bad host part");
+  std::string ip = "fd00:213:" + std::to_string(subnet_) + "::" + std::to_string(host);
+  must({"ip", "-n", netns_, "-6", "addr", "add", ip + "/64", "dev", ns_if_, "nodad"});
+  return ip;
+}
+
+void Topology::use_nameserver(const std::string& ip) {
+  const std::string dir = netns_config_dir(netns_);
+  std::filesystem::create_directories(dir);
+  std::ofstream conf(dir + "/resolv.conf", std::ios::trunc);
+  // One attempt, short timeout: a resolver that does not answer fails fast.
+  conf << "nameserver " << ip << "\noptions timeout:2 attempts:1\n";
+  if (!conf.flush()) throw std::runtime_error("topology: cannot write " + dir + "/resolv.conf");
 }
 
 std::vector<std::string> Topology::in_ns(std::vector<std::string> argv, RunAs who) const {

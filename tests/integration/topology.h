@@ -3,7 +3,8 @@
 // test-only range. Clients run inside the namespace, servers in the root
 // namespace, so traffic crosses the host-side veth where procflow attaches TC.
 // RAII: names are unique per test (pf-<pid>-<n>), leftovers of the same names
-// and of crashed runs are removed before setup, everything is removed after.
+// and of crashed runs are removed before setup, everything is removed after,
+// including the namespace's own /etc/netns/<netns>/ (its resolv.conf).
 #pragma once
 
 #include <memory>
@@ -49,6 +50,16 @@ class Topology {
   std::string host_ip6() const;
   std::string ns_ip6() const;
   std::string ip6_prefix() const;  // "fd00:213:N::/64"
+
+  // Adds 10.213.N.<host> / fd00:213:N::<host> (host 3..254) to the namespace
+  // side of the veth and returns it: an address reachable inside the
+  // namespace that no interface of the root namespace has. Throws like build().
+  std::string add_ns_ip4(int host);
+  std::string add_ns_ip6(int host);
+
+  // Points the namespace's resolver at `ip`: /etc/netns/<netns>/resolv.conf,
+  // which `ip netns exec` puts in place of /etc/resolv.conf.
+  void use_nameserver(const std::string& ip);
 
   // argv wrapped to run inside the namespace (and as `who`); `ip netns exec`
   // and setpriv both exec, so the spawned pid is the final program's pid.

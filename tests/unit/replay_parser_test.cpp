@@ -24,7 +24,9 @@ void put32(Bytes& b, uint32_t v) {
   put16(b, static_cast<uint16_t>(v >> 16));
   put16(b, static_cast<uint16_t>(v));
 }
-void append(Bytes& to, const Bytes& from) { to.insert(to.end(), from.begin(), from.end()); }
+void append(Bytes& to, const Bytes& from) {
+  to.insert(to.end(), from.begin(), from.end());
+}
 
 Bytes ethernet(uint16_t ethertype) {
   Bytes b = {0x02, 0, 0, 0, 0, 0x01, 0x02, 0, 0, 0, 0, 0x02};
@@ -32,8 +34,8 @@ Bytes ethernet(uint16_t ethertype) {
   return b;
 }
 
-Bytes tcp(uint16_t sport, uint16_t dport, uint8_t flags, const Bytes& payload,
-          uint32_t seq = 1000, uint32_t ack = 2000, size_t option_bytes = 0) {
+Bytes tcp(uint16_t sport, uint16_t dport, uint8_t flags, const Bytes& payload, uint32_t seq = 1000,
+          uint32_t ack = 2000, size_t option_bytes = 0) {
   Bytes b;
   put16(b, sport);
   put16(b, dport);
@@ -41,9 +43,9 @@ Bytes tcp(uint16_t sport, uint16_t dport, uint8_t flags, const Bytes& payload,
   put32(b, ack);
   b.push_back(static_cast<uint8_t>(((20 + option_bytes) / 4) << 4));
   b.push_back(flags);
-  put16(b, 65535);  // window
-  put16(b, 0);      // checksum: not checked
-  put16(b, 0);      // urgent pointer
+  put16(b, 65535);                        // window
+  put16(b, 0);                            // checksum: not checked
+  put16(b, 0);                            // urgent pointer
   b.insert(b.end(), option_bytes, 0x01);  // NOPs
   append(b, payload);
   return b;
@@ -96,7 +98,9 @@ Bytes ipv6(uint8_t next, const Bytes& rest, int payload_length = -1) {
 }
 
 // An 8-byte IPv6 option header (hop-by-hop or destination options: PadN only).
-Bytes ipv6_options(uint8_t next) { return {next, 0, 1, 4, 0, 0, 0, 0}; }
+Bytes ipv6_options(uint8_t next) {
+  return {next, 0, 1, 4, 0, 0, 0, 0};
+}
 
 Bytes ipv6_fragment_header(uint8_t next, uint16_t offset_8byte_units, bool more) {
   Bytes b = {next, 0};
@@ -105,15 +109,16 @@ Bytes ipv6_fragment_header(uint8_t next, uint16_t offset_8byte_units, bool more)
   return b;
 }
 
-Bytes text(const std::string& s) { return Bytes(s.begin(), s.end()); }
+Bytes text(const std::string& s) {
+  return Bytes(s.begin(), s.end());
+}
 
 // The valid frames the truncation tests cut: TCP over IPv4 over Ethernet, and UDP over IPv6
 // with a hop-by-hop and a destination-options header over Ethernet.
 Bytes tcp_ipv4_frame() {
   Bytes f = ethernet(0x0800);
-  append(f, ipv4(ip_proto_tcp,
-                 tcp(40000, 80, tcp_flag::psh | tcp_flag::ack, text("GET / HTTP/1.0\r\n\r\n"),
-                     1000, 2000, 12)));
+  append(f, ipv4(ip_proto_tcp, tcp(40000, 80, tcp_flag::psh | tcp_flag::ack,
+                                   text("GET / HTTP/1.0\r\n\r\n"), 1000, 2000, 12)));
   return f;
 }
 
@@ -314,8 +319,7 @@ TEST(ReplayParserTest, LinuxCookedV1AndV2) {
     EXPECT_EQ(p.payload_bytes, 0u);
     for (size_t n = 0; n < frame.size(); n++) {
       const Bytes cut(frame.begin(), frame.begin() + static_cast<std::ptrdiff_t>(n));
-      EXPECT_NE(parse_packet(link, cut, static_cast<uint32_t>(frame.size()), &p),
-                ParseStatus::ok);
+      EXPECT_NE(parse_packet(link, cut, static_cast<uint32_t>(frame.size()), &p), ParseStatus::ok);
     }
   }
   // Cooked captures of non-IP protocols.

@@ -1,5 +1,5 @@
 // Shared by the integration-test helper programs (tcp_client, prefork_server,
-// quick_connect): turning an IPv4/IPv6 literal into a socket address and
+// quick_connect, udp_peer): turning an IPv4/IPv6 literal into a socket address and
 // printing one ground-truth JSON line, so each helper stays about its one job.
 #pragma once
 
@@ -59,6 +59,17 @@ inline int port_of(const sockaddr_storage& addr) {
     return ntohs(reinterpret_cast<const sockaddr_in6&>(addr).sin6_port);
   }
   return 0;
+}
+
+// Numeric text of the address in a sockaddr_in/sockaddr_in6 ("" for others).
+inline std::string address_of(const sockaddr_storage& addr) {
+  char text[INET6_ADDRSTRLEN] = {};
+  if (addr.ss_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(addr).sin_addr, text, sizeof(text));
+  } else if (addr.ss_family == AF_INET6) {
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(addr).sin6_addr, text, sizeof(text));
+  }
+  return text;
 }
 
 // Local port the kernel bound the socket to (0 when it is not bound).

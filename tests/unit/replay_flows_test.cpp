@@ -1,0 +1,473 @@
+// Tests the replay's flow table on hand-made packets: orientation (first sender, or the SYN's
+// sender), per-direction counts, the TCP flag union, TCP close/reset with the last ACK counted
+// and stray packets after it ignored, UDP idle timeouts on the capture's clock, the end of the
+// capture, DNS answers naming later flows (UDP and TCP split over segments), the flow limit, and
+// that no process or sensor-host field is ever set.
+#include "replay/replay_flows.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "enrich/community_id.h"
+#include "output/json_serializer.h"
+
+namespace procflow {
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+
+IpAddress ip(const char* text) {
+  auto a = IpAddress::parse(text);
+  EXPECT_TRUE(a.has_value()) << text;
+  return a.value_or(IpAddress{});
+}
+
+struct Endpoint {
+  const char* address;
+  uint16_t port;
+};
+
+constexpr Endpoint kClient{"10.0.0.1", 40000};
+constexpr Endpoint kServer{"10.0.0.2", 80};
+constexpr uint64_t kT0 = 1'700'000'000'000'000;  // capture time, microseconds
+constexpr uint64_t kSecond = 1'000'000;
+
+ParsedPacket udp_packet(Endpoint from, Endpoint to, uint32_t payload_bytes,
+                        std::span<const uint8_t> payload = {}) {
+  ParsedPacket p;
+  p.src_ip = ip(from.address);
+  p.dest_ip = ip(to.address);
+  p.src_port = from.port;
+  p.dest_port = to.port;
+  p.ip_proto = ip_proto_udp;
+  p.payload_bytes = payload_bytes;
+  p.payload = payload;
+  p.ip_bytes = (p.src_ip.family == 4 ? 20 : 40) + 8 + payload_bytes;
+  return p;
+}
+
+ParsedPacket tcp_packet(Endpoint from, Endpoint to, uint8_t flags, uint32_t seq, uint32_t ack,
+                        uint32_t payload_bytes = 0, std::span<const uint8_t> payload = {}) {
+  ParsedPacket p;
+  p.src_ip = ip(from.address);
+  p.dest_ip = ip(to.address);
+  p.src_port = from.port;
+  p.dest_port = to.port;
+  p.ip_proto = ip_proto_tcp;
+  p.tcp_flags = flags;
+  p.tcp_seq = seq;
+  p.tcp_ack = ack;
+  p.payload_bytes = payload_bytes;
+  p.payload = payload;
+  p.ip_bytes = (p.src_ip.family == 4 ? 20 : 40) + 20 + payload_bytes;
+  return p;
+}
+
+struct Emitted {
+  FlowEvent event;
+  ReplayFlowRecord record;
+};
+
+// A flow table whose events are kept.
+struct Replay {
+  explicit Replay(ReplayOptions options = {})
+      : flows(std::move(options), [this](const FlowEvent& e, const ReplayFlowRecord& r) {
+          events.push_back({e, r});
+        }) {}
+
+  // Adds p at kT0 + at_us, as a frame 14 bytes longer than its IP packet (Ethernet).
+  void add(const ParsedPacket& p, uint64_t at_us) { flows.add(p, kT0 + at_us, p.ip_bytes + 14); }
+
+  std::vector<Emitted> of(FlowAction action) const {
+    std::vector<Emitted> out;
+    for (const auto& e : events)
+      if (e.event.action == action) out.push_back(e);
+    return out;
+  }
+
+  std::vector<Emitted> events;
+  ReplayFlows flows;
+};
+
+constexpr uint8_t kSyn = tcp_flag::syn, kAck = tcp_flag::ack, kFin = tcp_flag::fin,
+                  kPsh = tcp_flag::psh, kRst = tcp_flag::rst;
+
+// A whole connection: handshake, 10 bytes up, 300 down, close initiated by the client.
+void add_connection(Replay& r, uint64_t start_us) {
+  r.add(tcp_packet(kClient, kServer, kSyn, 100, 0), start_us);
+  r.add(tcp_packet(kServer, kClient, kSyn | kAck, 500, 101), start_us + 1);
+  r.add(tcp_packet(kClient, kServer, kAck, 101, 501), start_us + 2);
+  r.add(tcp_packet(kClient, kServer, kPsh | kAck, 101, 501, 10), start_us + 3);
+  r.add(tcp_packet(kServer, kClient, kPsh | kAck, 501, 111, 300), start_us + 4);
+  r.add(tcp_packet(kClient, kServer, kFin | kAck, 111, 801), start_us + 5);
+  r.add(tcp_packet(kServer, kClient, kAck, 801, 112), start_us + 6);
+  r.add(tcp_packet(kServer, kClient, kFin | kAck, 801, 112), start_us + 7);
+  r.add(tcp_packet(kClient, kServer, kAck, 112, 802), start_us + 8);  // acknowledges the last FIN
+}
+
+TEST(ReplayFlowsTest, TcpConnectionFromStartToClose) {
+  Replay r;
+  add_connection(r, 0);
+  ASSERT_EQ(r.events.size(), 2u);
+  const FlowEvent& start = r.events[0].event;
+  EXPECT_EQ(start.action, FlowAction::start);
+  EXPECT_EQ(start.timestamp_us, kT0);
+  EXPECT_EQ(start.start_time_us, kT0);
+  EXPECT_EQ(start.src_ip.to_string(), "10.0.0.1");
+  EXPECT_EQ(start.src_port, 40000);
+  EXPECT_EQ(start.dest_ip.to_string(), "10.0.0.2");
+  EXPECT_EQ(start.dest_port, 80);
+  EXPECT_EQ(start.transport, ip_proto_tcp);
+  EXPECT_EQ(start.network_direction, NetworkDirection::internal);
+  EXPECT_EQ(start.community_id,
+            community_id(ip("10.0.0.1"), ip("10.0.0.2"), 40000, 80, ip_proto_tcp));
+  EXPECT_FALSE(start.packet_count.has_value());
+
+  const Emitted& end = r.events[1];
+  EXPECT_EQ(end.event.action, FlowAction::end);
+  EXPECT_EQ(end.event.end_reason, EndReason::close);
+  EXPECT_EQ(end.event.timestamp_us, kT0 + 8);  // the last ACK belongs to the flow
+  EXPECT_EQ(end.event.end_time_us, kT0 + 8);
+  EXPECT_EQ(end.event.start_time_us, kT0);
+  EXPECT_EQ(end.event.packet_count, 9u);
+  EXPECT_EQ(end.event.out_bytes, 10u);  // sent by the initiator
+  EXPECT_EQ(end.event.in_bytes, 300u);  // sent by the responder
+  EXPECT_EQ(end.event.tcp_flags, kSyn | kAck | kPsh | kFin);
+  EXPECT_EQ(end.event.community_id, start.community_id);
+  EXPECT_EQ(end.record.out.packets, 5u);
+  EXPECT_EQ(end.record.in.packets, 4u);
+  EXPECT_EQ(end.record.out.ip_bytes, 5u * 40 + 10);
+  EXPECT_EQ(end.record.in.ip_bytes, 4u * 40 + 300);
+  EXPECT_EQ(end.record.out.frame_bytes, end.record.out.ip_bytes + 5 * 14);
+  EXPECT_EQ(r.flows.open_flows(), 0u);
+
+  // A retransmitted FIN after the close is a stray of the closed flow, not a new flow.
+  r.add(tcp_packet(kServer, kClient, kFin | kAck, 801, 112), 20);
+  EXPECT_EQ(r.events.size(), 2u);
+  EXPECT_EQ(r.flows.stats().after_close, 1u);
+  // A new SYN on the same 5-tuple is a new connection at once.
+  r.add(tcp_packet(kClient, kServer, kSyn, 9000, 0), 30);
+  ASSERT_EQ(r.events.size(), 3u);
+  EXPECT_EQ(r.events[2].event.action, FlowAction::start);
+  EXPECT_EQ(r.events[2].event.timestamp_us, kT0 + 30);
+  EXPECT_EQ(r.flows.stats().flows_started, 2u);
+}
+
+TEST(ReplayFlowsTest, StrayPacketsAfterTheLingerStartANewFlow) {
+  Replay r;
+  add_connection(r, 0);
+  r.add(tcp_packet(kServer, kClient, kAck, 900, 112), 61 * kSecond);
+  ASSERT_EQ(r.of(FlowAction::start).size(), 2u);
+  // Seen mid-stream: its first packet's sender is all there is to go by.
+  EXPECT_EQ(r.events.back().event.src_ip.to_string(), "10.0.0.2");
+}
+
+TEST(ReplayFlowsTest, SynAckFirstMeansTheReceiverInitiated) {
+  Replay r;
+  r.add(tcp_packet(kServer, kClient, kSyn | kAck, 500, 101), 0);
+  r.add(tcp_packet(kClient, kServer, kAck, 101, 501), 1);
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].event.src_ip.to_string(), "10.0.0.1");
+  EXPECT_EQ(r.events[0].event.src_port, 40000);
+  r.flows.finish();
+  ASSERT_EQ(r.events.size(), 2u);
+  EXPECT_EQ(r.events[1].record.out.packets, 1u);
+  EXPECT_EQ(r.events[1].record.in.packets, 1u);
+}
+
+TEST(ReplayFlowsTest, ResetEndsTheFlow) {
+  Replay r;
+  r.add(tcp_packet(kClient, kServer, kSyn, 100, 0), 0);
+  r.add(tcp_packet(kServer, kClient, kRst | kAck, 0, 101), 5);
+  ASSERT_EQ(r.events.size(), 2u);
+  EXPECT_EQ(r.events[1].event.end_reason, EndReason::reset);
+  EXPECT_EQ(r.events[1].event.packet_count, 2u);
+  EXPECT_EQ(r.events[1].event.tcp_flags, kSyn | kAck | kRst);
+  EXPECT_EQ(r.events[1].event.in_bytes, 0u);
+  EXPECT_EQ(r.events[1].event.out_bytes, 0u);
+  // The client retrying the connection (a SYN again) is a new flow.
+  r.add(tcp_packet(kClient, kServer, kSyn, 100, 0), 1 * kSecond);
+  EXPECT_EQ(r.of(FlowAction::start).size(), 2u);
+}
+
+TEST(ReplayFlowsTest, SynRetransmissionIsTheSameFlow) {
+  Replay r;
+  r.add(tcp_packet(kClient, kServer, kSyn, 100, 0), 0);
+  r.add(tcp_packet(kClient, kServer, kSyn, 100, 0), 1 * kSecond);
+  r.add(tcp_packet(kClient, kServer, kSyn, 100, 0), 3 * kSecond);
+  r.flows.finish();
+  ASSERT_EQ(r.events.size(), 2u);
+  EXPECT_EQ(r.events[1].event.packet_count, 3u);
+  EXPECT_EQ(r.events[1].event.end_reason, EndReason::none);
+}
+
+TEST(ReplayFlowsTest, EndOfCaptureEndsOpenFlowsInStartOrder) {
+  Replay r;
+  // Mid-stream TCP (no SYN), one FIN exchange whose last ACK is missing, and a UDP flow.
+  r.add(tcp_packet(kServer, kClient, kPsh | kAck, 7000, 300, 100), 0);
+  const Endpoint other{"10.0.0.3", 22};
+  r.add(tcp_packet(kClient, other, kFin | kAck, 1, 1), 1);
+  r.add(tcp_packet(other, kClient, kFin | kAck, 1, 2), 2);
+  r.add(udp_packet({"10.0.0.1", 5000}, {"10.0.0.9", 53}, 30), 3);
+  r.flows.finish();
+  const auto ends = r.of(FlowAction::end);
+  ASSERT_EQ(ends.size(), 3u);
+  EXPECT_EQ(ends[0].event.src_ip.to_string(), "10.0.0.2");  // the first sender
+  EXPECT_EQ(ends[0].event.end_reason, EndReason::none);
+  EXPECT_EQ(ends[0].event.out_bytes, 100u);
+  EXPECT_EQ(ends[1].event.dest_port, 22);
+  EXPECT_EQ(ends[1].event.end_reason, EndReason::close);  // both FINs seen
+  EXPECT_EQ(ends[2].event.transport, ip_proto_udp);
+  EXPECT_EQ(ends[2].event.end_reason, EndReason::none);
+  // "No end_reason" is what the JSON says about a flow the capture cut.
+  std::string json;
+  append_json_line(ends[0].event, json);
+  EXPECT_EQ(json.find("end_reason"), std::string::npos) << json;
+}
+
+TEST(ReplayFlowsTest, UdpIdleTimeoutOnTheCaptureClock) {
+  Replay r;
+  const Endpoint dns_server{"10.0.0.53", 53};
+  r.add(udp_packet(kClient, dns_server, 40), 0);
+  r.add(udp_packet(dns_server, kClient, 120), 1 * kSecond);
+  // 59.999999 s of silence: still the same flow.
+  r.add(udp_packet(kClient, dns_server, 40), 61 * kSecond - 1);
+  EXPECT_EQ(r.events.size(), 1u);
+  // Exactly 60 s of silence: the flow has ended; this datagram starts another.
+  r.add(udp_packet(kClient, dns_server, 40), 121 * kSecond - 1);
+  ASSERT_EQ(r.events.size(), 3u);
+  const Emitted& end = r.events[1];
+  EXPECT_EQ(end.event.action, FlowAction::end);
+  EXPECT_EQ(end.event.end_reason, EndReason::timeout);
+  EXPECT_EQ(end.event.end_time_us, kT0 + 61 * kSecond - 1);  // its last datagram
+  EXPECT_EQ(end.event.packet_count, 3u);
+  EXPECT_EQ(end.event.out_bytes, 80u);
+  EXPECT_EQ(end.event.in_bytes, 120u);
+  EXPECT_EQ(end.event.tcp_flags, 0);
+  EXPECT_EQ(r.events[2].event.action, FlowAction::start);
+  EXPECT_EQ(r.events[2].event.start_time_us, kT0 + 121 * kSecond - 1);
+  // Another flow's datagram moves the clock too.
+  r.add(udp_packet({"10.0.0.7", 1}, {"10.0.0.8", 2}, 1), 200 * kSecond);
+  EXPECT_EQ(r.of(FlowAction::end).size(), 2u);
+}
+
+TEST(ReplayFlowsTest, ShorterIdleTimeout) {
+  ReplayOptions options;
+  options.udp_idle_timeout_us = 5 * kSecond;
+  Replay r(options);
+  r.add(udp_packet(kClient, kServer, 1), 0);
+  r.add(udp_packet(kClient, kServer, 1), 6 * kSecond);
+  EXPECT_EQ(r.of(FlowAction::start).size(), 2u);
+}
+
+TEST(ReplayFlowsTest, CountsFollowTheInitiator) {
+  Replay r;
+  // The responder sends more, in more datagrams, than the initiator.
+  r.add(udp_packet(kClient, kServer, 10), 0);
+  for (int i = 1; i <= 3; i++) r.add(udp_packet(kServer, kClient, 1000), i);
+  r.flows.finish();
+  const Emitted& end = r.events.back();
+  EXPECT_EQ(end.event.out_bytes, 10u);
+  EXPECT_EQ(end.event.in_bytes, 3000u);
+  EXPECT_EQ(end.record.out.packets, 1u);
+  EXPECT_EQ(end.record.in.packets, 3u);
+  EXPECT_EQ(end.record.out.ip_bytes, 38u);
+  EXPECT_EQ(end.record.in.ip_bytes, 3u * 1028);
+  EXPECT_EQ(end.record.in.payload_bytes, 3000u);
+}
+
+TEST(ReplayFlowsTest, TimeGoingBackwardsEndsNothing) {
+  Replay r;
+  r.add(udp_packet(kClient, kServer, 1), 100 * kSecond);
+  r.add(udp_packet({"10.0.0.5", 1}, {"10.0.0.6", 2}, 1), 0);  // stamped earlier
+  r.add(udp_packet(kClient, kServer, 1), 101 * kSecond);
+  EXPECT_EQ(r.of(FlowAction::end).size(), 0u);
+  r.flows.finish();
+  const auto ends = r.of(FlowAction::end);
+  ASSERT_EQ(ends.size(), 2u);
+  EXPECT_EQ(ends[0].event.packet_count, 2u);
+  EXPECT_EQ(ends[1].event.start_time_us, kT0);
+}
+
+TEST(ReplayFlowsTest, FragmentedDatagramsAreNoted) {
+  Replay r;
+  ParsedPacket first = udp_packet({"10.0.0.53", 53}, kClient, 3000);
+  first.fragmented = true;
+  r.add(first, 0);
+  r.flows.finish();
+  EXPECT_EQ(r.events.back().record.fragmented_datagrams, 1u);
+  EXPECT_EQ(r.events.back().event.out_bytes, 3000u);
+}
+
+TEST(ReplayFlowsTest, FlowLimit) {
+  ReplayOptions options;
+  options.max_flows = 2;
+  Replay r(options);
+  r.add(udp_packet({"10.0.0.1", 1}, kServer, 1), 0);
+  r.add(udp_packet({"10.0.0.1", 2}, kServer, 1), 1);
+  r.add(udp_packet({"10.0.0.1", 3}, kServer, 1), 2);
+  r.add(udp_packet({"10.0.0.1", 1}, kServer, 1), 3);  // a tracked flow still counts
+  EXPECT_EQ(r.flows.stats().table_full, 1u);
+  EXPECT_EQ(r.of(FlowAction::start).size(), 2u);
+}
+
+// ---- DNS -----------------------------------------------------------------------------------
+
+void put16(Bytes& b, uint16_t v) {
+  b.push_back(static_cast<uint8_t>(v >> 8));
+  b.push_back(static_cast<uint8_t>(v));
+}
+
+// A NOERROR response to "A? <name>" answering `addresses` (IPv4, TTL 300).
+Bytes dns_response(const std::string& name, const std::vector<std::array<uint8_t, 4>>& addresses) {
+  Bytes b;
+  put16(b, 0x1234);  // id
+  put16(b, 0x8180);  // response, recursion desired and available, NOERROR
+  put16(b, 1);
+  put16(b, static_cast<uint16_t>(addresses.size()));
+  put16(b, 0);
+  put16(b, 0);
+  size_t label = 0;
+  for (size_t i = 0; i <= name.size(); i++) {
+    if (i == name.size() || name[i] == '.') {
+      b.push_back(static_cast<uint8_t>(i - label));
+      b.insert(b.end(), name.begin() + static_cast<std::ptrdiff_t>(label),
+               name.begin() + static_cast<std::ptrdiff_t>(i));
+      label = i + 1;
+    }
+  }
+  b.push_back(0);
+  put16(b, 1);  // A
+  put16(b, 1);  // IN
+  for (const auto& a : addresses) {
+    put16(b, 0xc00c);  // the question's name
+    put16(b, 1);
+    put16(b, 1);
+    put16(b, 0);
+    put16(b, 300);
+    put16(b, 4);
+    b.insert(b.end(), a.begin(), a.end());
+  }
+  return b;
+}
+
+constexpr Endpoint kResolver{"10.0.0.53", 53};
+constexpr Endpoint kWeb{"93.184.216.34", 443};
+
+TEST(ReplayFlowsTest, DnsAnswersNameLaterFlows) {
+  Replay r;
+  // A flow to the address before anyone asked for its name: unnamed, at its end too.
+  r.add(tcp_packet({"10.0.0.1", 39999}, kWeb, kSyn, 1, 0), 0);
+  const Bytes answer = dns_response("www.Example.com", {{93, 184, 216, 34}});
+  r.add(udp_packet(kClient, kResolver, 33), 1 * kSecond);
+  r.add(udp_packet(kResolver, kClient, static_cast<uint32_t>(answer.size()), answer),
+        1 * kSecond + 10);
+  r.add(tcp_packet({"10.0.0.1", 40001}, kWeb, kSyn, 1, 0), 2 * kSecond);
+  r.flows.finish();
+
+  const auto starts = r.of(FlowAction::start);
+  ASSERT_EQ(starts.size(), 3u);
+  EXPECT_EQ(starts[0].event.dest_fqdn, "");
+  EXPECT_EQ(starts[1].event.dest_ip.to_string(), "10.0.0.53");
+  EXPECT_EQ(starts[2].event.dest_fqdn, "www.example.com");  // the asked name, lowercased
+  EXPECT_EQ(starts[2].event.dest_hostname, "www");
+  EXPECT_EQ(starts[2].event.network_direction, NetworkDirection::out);
+  for (const auto& e : r.of(FlowAction::end)) {
+    if (e.event.src_port == 39999) EXPECT_EQ(e.event.dest_fqdn, "") << "renamed at its end";
+    if (e.event.src_port == 40001) EXPECT_EQ(e.event.dest_fqdn, "www.example.com");
+  }
+  EXPECT_EQ(r.flows.dns().stats().messages, 1u);
+  EXPECT_EQ(r.flows.dns().stats().address_answers, 1u);
+}
+
+TEST(ReplayFlowsTest, DnsNamesExpireOnTheCaptureClock) {
+  Replay r;
+  const Bytes answer = dns_response("short.example", {{192, 0, 2, 7}});
+  r.add(udp_packet(kResolver, kClient, static_cast<uint32_t>(answer.size()), answer), 0);
+  // TTL 300 s: a flow a day later of capture time is not named by it.
+  r.add(udp_packet({"10.0.0.1", 1234}, {"192.0.2.7", 9}, 1), 86'400 * kSecond);
+  EXPECT_EQ(r.of(FlowAction::start).back().event.dest_fqdn, "");
+}
+
+TEST(ReplayFlowsTest, DnsResponsesThatCannotBeReadTeachNothing) {
+  Replay r;
+  Bytes answer = dns_response("cut.example", {{192, 0, 2, 8}});
+  // Cut by the snap length: 20 of its bytes captured.
+  r.add(udp_packet(kResolver, kClient, static_cast<uint32_t>(answer.size()),
+                   std::span<const uint8_t>(answer).first(20)),
+        0);
+  // In IP fragments.
+  ParsedPacket fragment =
+      udp_packet({"10.0.0.54", 53}, kClient, static_cast<uint32_t>(answer.size()) + 2000, answer);
+  fragment.fragmented = true;
+  r.add(fragment, 1);
+  // Not DNS at all.
+  const Bytes junk = {1, 2, 3};
+  r.add(udp_packet({"10.0.0.55", 53}, kClient, 3, junk), 2);
+  r.add(udp_packet(kClient, {"192.0.2.8", 80}, 1), 3);
+  EXPECT_EQ(r.of(FlowAction::start).back().event.dest_fqdn, "");
+  const ReplayDnsStats& s = r.flows.dns().stats();
+  EXPECT_EQ(s.cut_short, 1u);
+  EXPECT_EQ(s.fragmented, 1u);
+  EXPECT_EQ(s.rejected, 1u);
+  EXPECT_EQ(s.messages, 0u);
+}
+
+TEST(ReplayFlowsTest, DnsOverTcpAcrossSegments) {
+  Replay r;
+  const Bytes message = dns_response("big.example", {{192, 0, 2, 1}, {192, 0, 2, 2}});
+  Bytes framed;
+  put16(framed, static_cast<uint16_t>(message.size()));
+  framed.insert(framed.end(), message.begin(), message.end());
+  const std::span<const uint8_t> all(framed);
+  const auto head = all.first(10);
+  const auto tail = all.subspan(15);
+  const Endpoint client{"10.0.0.1", 40002};
+  const Endpoint server{"10.0.0.53", 53};
+  r.add(tcp_packet(client, server, kSyn, 10, 0), 0);
+  r.add(tcp_packet(server, client, kSyn | kAck, 1000, 11), 1);
+  r.add(tcp_packet(server, client, kPsh | kAck, 1001, 11, 10, head), 2);
+  r.add(tcp_packet(server, client, kPsh | kAck, 1001, 11, 10, head), 3);  // a retransmission
+  // A segment overlapping what was taken (5 old bytes, 5 new), then the rest.
+  r.add(tcp_packet(server, client, kPsh | kAck, 1006, 11, 10, all.subspan(5, 10)), 4);
+  r.add(tcp_packet(server, client, kPsh | kAck, 1016, 11, static_cast<uint32_t>(tail.size()), tail),
+        5);
+  EXPECT_EQ(r.flows.dns().stats().messages, 1u);
+  EXPECT_EQ(r.flows.dns().stats().address_answers, 2u);
+  r.add(udp_packet(client, {"192.0.2.2", 443}, 1), 6);
+  EXPECT_EQ(r.of(FlowAction::start).back().event.dest_fqdn, "big.example");
+  EXPECT_EQ(r.flows.dns().stats().tcp_resyncs, 0u);
+}
+
+TEST(ReplayFlowsTest, NoProcessOrSensorHostFields) {
+  Replay r;
+  add_connection(r, 0);
+  for (const auto& e : r.events) {
+    std::string json;
+    append_json_line(e.event, json);
+    for (const char* key :
+         {"\"pid\"", "\"ppid\"", "\"uid\"", "\"user\"", "\"exe\"", "\"image_path\"", "\"comm\"",
+          "\"hostname\"", "\"fqdn\"", "\"initiated\"", "\"netns\"", "\"interface\""})
+      EXPECT_EQ(json.find(key), std::string::npos) << key << " in " << json;
+    EXPECT_NE(json.find("\"community_id\""), std::string::npos) << json;
+    EXPECT_NE(json.find("\"network_direction\":\"internal\""), std::string::npos) << json;
+  }
+}
+
+TEST(ReplayFlowsTest, Ipv6FlowsAndSelfConnections) {
+  Replay r;
+  r.add(udp_packet({"2001:db8::1", 5353}, {"ff02::fb", 5353}, 50), 0);
+  r.add(udp_packet({"::1", 7}, {"::1", 7}, 5), 1);
+  r.add(udp_packet({"::1", 7}, {"::1", 7}, 5), 2);
+  r.flows.finish();
+  const auto ends = r.of(FlowAction::end);
+  ASSERT_EQ(ends.size(), 2u);
+  EXPECT_EQ(ends[0].event.dest_ip.to_string(), "ff02::fb");
+  EXPECT_EQ(ends[1].event.packet_count, 2u);
+  EXPECT_EQ(ends[1].event.out_bytes, 10u);  // one endpoint: everything counts as sent
+}
+
+}  // namespace
+}  // namespace procflow
