@@ -181,6 +181,8 @@ static __always_inline void emit_udp_start(const struct sock *sk, const struct p
 
 static __always_inline void on_udp_datagram(const struct sock *sk, int len, bool sending)
 {
+	if (current_is_self())
+		return; /* procflow's own PTR look-ups would feed themselves */
 	struct pf_udp_key key = {.sock_id = (u64)sk};
 	if (!datagram_peer(sk, &key)) {
 		count_drop(PF_DROP_UDP_UNKNOWN_PEER);

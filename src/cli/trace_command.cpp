@@ -29,6 +29,9 @@ struct TraceArgs {
   std::string disable_hooks;
   std::vector<std::string> internal_networks;
   double udp_idle_timeout = 60;
+  bool reverse_dns = false;
+  std::string reverse_dns_server;
+  double reverse_dns_rate = 20;
 };
 
 void report_losses(const TracerStats& s) {
@@ -71,6 +74,9 @@ int run_trace(const TraceArgs& args) {
   options.duration_s = args.duration;
   options.internal_networks = args.internal_networks;
   options.udp.idle_timeout_ns = static_cast<uint64_t>(args.udp_idle_timeout * 1e9);
+  options.reverse_dns = args.reverse_dns;
+  options.reverse.server = args.reverse_dns_server;
+  options.reverse.max_queries_per_s = args.reverse_dns_rate;
   if (!parse_hook_list(args.disable_hooks, &options.disabled_hooks, &error)) {
     spdlog::error("--disable-hook: {}", error);
     return 2;
@@ -138,6 +144,14 @@ std::function<int()> add_trace_command(CLI::App& app) {
                   "never use these hooks, e.g. fentry,kprobe (forces the fallbacks)");
   cmd->add_option("--udp-idle-timeout", args->udp_idle_timeout,
                   "end a UDP flow after SEC seconds without a datagram (default 60)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--reverse-dns", args->reverse_dns,
+                "name addresses no DNS answer, /etc/hosts or local address names with PTR "
+                "look-ups (asynchronous, cached, rate-limited; off by default)");
+  cmd->add_option("--reverse-dns-server", args->reverse_dns_server,
+                  "IP of the server for PTR look-ups (default: /etc/resolv.conf)");
+  cmd->add_option("--reverse-dns-rate", args->reverse_dns_rate,
+                  "at most this many PTR queries per second (default 20)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--internal-networks", args->internal_networks,
                   "CIDRs counted as internal for network_direction (default: RFC 1918, "

@@ -8,11 +8,12 @@
 namespace procflow {
 
 NameResolver::NameResolver(DnsCache& dns, HostsTable hosts, std::vector<IpAddress> own_addresses,
-                           std::string own_fqdn)
+                           std::string own_fqdn, ReverseLookup* reverse)
     : dns_(dns),
       hosts_(std::move(hosts)),
       own_addresses_(std::move(own_addresses)),
-      own_fqdn_(std::move(own_fqdn)) {}
+      own_fqdn_(std::move(own_fqdn)),
+      reverse_(reverse) {}
 
 std::string_view NameResolver::fqdn_of(uint64_t scope, const IpAddress& address, uint64_t now_s) {
   if (!address.is_set()) return {};
@@ -20,6 +21,11 @@ std::string_view NameResolver::fqdn_of(uint64_t scope, const IpAddress& address,
   if (auto from_hosts = hosts_.lookup(address); !from_hosts.empty()) return from_hosts;
   if (std::find(own_addresses_.begin(), own_addresses_.end(), address) != own_addresses_.end())
     return own_fqdn_;
+  if (reverse_) {
+    // PTR names ignore network namespaces: only used when nothing better knows.
+    if (auto name = reverse_->cached(address, now_s); !name.empty()) return name;
+    reverse_->request(address, now_s);  // queued; sent by the event loop
+  }
   return {};
 }
 

@@ -48,6 +48,7 @@ struct Tracer::Impl : RecordHandler {
   NetworkClassifier networks = NetworkClassifier::defaults();
   std::unique_ptr<PacketStatsMap> packets;
   DnsCache dns_cache;
+  std::unique_ptr<ReverseLookup> reverse;
   std::unique_ptr<NameResolver> names;
   uint64_t dns_answers = 0, dns_rejected = 0;
   std::unique_ptr<FlowTable> table;
@@ -221,10 +222,18 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
     impl->tc_mode = *packets_kind == HookKind::tcx ? TcMode::tcx : TcMode::clsact;
     impl->packets = std::make_unique<PacketStatsMap>(impl->session->pkt_stats_fd());
   }
+  if (options.reverse_dns) {
+    std::string reverse_error;
+    impl->reverse = ReverseLookup::create(options.reverse, &reverse_error);
+    if (!impl->reverse) {
+      *error = "--reverse-dns: " + reverse_error;
+      return nullptr;
+    }
+  }
   std::string hosts_error;
-  impl->names =
-      std::make_unique<NameResolver>(impl->dns_cache, HostsTable::load("/etc/hosts", &hosts_error),
-                                     NameResolver::local_addresses(), impl->host.fqdn);
+  impl->names = std::make_unique<NameResolver>(
+      impl->dns_cache, HostsTable::load("/etc/hosts", &hosts_error),
+      NameResolver::local_addresses(), impl->host.fqdn, impl->reverse.get());
   FlowContext ctx{impl->processes, impl->users,         impl->host,       impl->networks,
                   impl->clock,     impl->packets.get(), impl->names.get()};
   impl->table = std::make_unique<FlowTable>(ctx, emit, options.flow);
@@ -265,6 +274,7 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
   watch(impl->ring->epoll_fd());
   watch(impl->signal_fd.get());
   if (impl->watcher) watch(impl->watcher->fd());
+  if (impl->reverse) watch(impl->reverse->poll_fd());
   return std::unique_ptr<Tracer>(new Tracer(std::move(impl)));
 }
 
@@ -297,6 +307,9 @@ bool Tracer::run(const std::function<bool()>& after_batch, std::string* error) {
     uint64_t now = m.clock.now_boot_ns();
     m.table->tick(now);
     if (m.udp_table) m.udp_table->tick(now);
+    // Every turn, not only when its descriptor is ready: queued requests and
+    // timeouts are driven from here.
+    if (m.reverse) m.reverse->process(now / 1'000'000'000ull);
     if (m.packets) m.packets->sweep(now);
     if (now - last_refresh > 1'000'000'000ull) {
       m.processes.expire(now, keep_exited_ns);
@@ -312,6 +325,11 @@ bool Tracer::run(const std::function<bool()>& after_batch, std::string* error) {
   if (m.plan.chosen_kind(Need::open_flow_counters) && !m.session->request_snapshot(&snapshot_error))
     spdlog::warn("{}", snapshot_error);
   m.ring->consume();
+  if (m.reverse)
+    spdlog::info(
+        "reverse DNS: {} queries, {} named, {} failed, {} dropped (rate), {} dropped (queue)",
+        m.reverse->queries_sent(), m.reverse->answers(), m.reverse->failures(),
+        m.reverse->dropped_rate_limited(), m.reverse->dropped_queue_full());
   m.table->finish(m.clock.now_boot_ns());
   if (m.udp_table) m.udp_table->finish(m.clock.now_boot_ns());
   after_batch();

@@ -13,6 +13,7 @@
 
 #include "bpf/attach_plan.h"
 #include "bpf/bpf_session.h"
+#include "enrich/reverse_lookup.h"
 #include "flow/flow_table.h"
 #include "flow/udp_flow_table.h"
 
@@ -27,6 +28,8 @@ struct TracerOptions {
   SessionOptions session;
   FlowTableOptions flow;
   UdpFlowTableOptions udp;
+  bool reverse_dns = false;  // PTR look-ups for addresses nothing else names
+  ReverseLookupConfig reverse;
 };
 
 struct TracerStats {
