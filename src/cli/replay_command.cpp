@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/filter_options.h"
 #include "flow/event_filter.h"
 #include "output/json_serializer.h"
 #include "output/line_sink.h"
@@ -70,18 +71,8 @@ int run_replay(const ReplayArgs& args) {
   const bool json = args.format.empty() ? !isatty(STDOUT_FILENO) : args.format == "json";
   EventFilter filter;
   filter.ports.insert(args.ports.begin(), args.ports.end());
+  if (!parse_filter_options(args.hosts, args.actions, &filter)) return 2;
   std::string error;
-  if (!args.hosts.empty()) {
-    filter.hosts = NetworkClassifier::parse(args.hosts, &error);
-    if (!filter.hosts) {
-      spdlog::error("--host: {}", error);
-      return 2;
-    }
-  }
-  if (!args.actions.empty() && !filter.parse_actions(args.actions, &error)) {
-    spdlog::error("--actions: {}", error);
-    return 2;
-  }
   ReplayOptions options;
   options.udp_idle_timeout_us = static_cast<uint64_t>(args.udp_idle_timeout * 1e6);
   if (!args.internal_networks.empty()) {

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "cli/filter_options.h"
 #include "cli/hook_list.h"
 #include "flow/event_filter.h"
 #include "output/json_serializer.h"
@@ -57,18 +58,8 @@ int run_trace(const TraceArgs& args) {
   filter.pids.insert(args.pids.begin(), args.pids.end());
   filter.exes.insert(args.exes.begin(), args.exes.end());
   filter.ports.insert(args.ports.begin(), args.ports.end());
+  if (!parse_filter_options(args.hosts, args.actions, &filter)) return 2;
   std::string error;
-  if (!args.hosts.empty()) {
-    filter.hosts = NetworkClassifier::parse(args.hosts, &error);
-    if (!filter.hosts) {
-      spdlog::error("--host: {}", error);
-      return 2;
-    }
-  }
-  if (!args.actions.empty() && !filter.parse_actions(args.actions, &error)) {
-    spdlog::error("--actions: {}", error);
-    return 2;
-  }
   TracerOptions options;
   options.interfaces = args.interfaces;
   options.duration_s = args.duration;

@@ -1,5 +1,6 @@
 // DnsCache: CNAME-chain resolution within a response, TTL clamping, LRU.
 #include "enrich/dns_cache.h"
+#include "util/hash_mix.h"
 
 #include <algorithm>
 #include <cstring>
@@ -13,15 +14,6 @@ namespace {
 // glibc malloc: 8 bytes of header, 16-byte granularity, 32-byte minimum.
 size_t malloc_chunk(size_t n) {
   return std::max<size_t>(32, (n + 8 + 15) & ~size_t{15});
-}
-
-uint64_t mix(uint64_t x) {
-  // splitmix64's finaliser: every input bit affects every output bit.
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ull;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
 }
 
 // One name on the CNAME chain from the question, with the smallest TTL of
@@ -39,9 +31,9 @@ size_t DnsCache::KeyHash::operator()(const Key& k) const noexcept {
   std::memcpy(&hi, k.address.bytes.data() + 8, 8);
   // Seeded per cache: addresses come from DNS answers anyone on the path can
   // forge, so bucket placement must not be predictable (hash flooding).
-  uint64_t h = mix(seed ^ k.scope);
-  h = mix(h ^ lo ^ k.address.family);
-  return static_cast<size_t>(mix(h ^ hi));
+  uint64_t h = hash_mix(seed ^ k.scope);
+  h = hash_mix(h ^ lo ^ k.address.family);
+  return static_cast<size_t>(hash_mix(h ^ hi));
 }
 
 DnsCache::DnsCache(DnsCacheConfig config)

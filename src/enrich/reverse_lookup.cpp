@@ -3,6 +3,7 @@
 // procflow's DNS code uses, reads the answers because c-ares 1.18's PTR
 // parser does not report TTLs.
 #include "enrich/reverse_lookup.h"
+#include "util/hash_mix.h"
 
 // Before ldns, in a block of its own so include sorting keeps it first:
 // without it ldns/common.h defines `true`, `false` and `bool` as macros in
@@ -33,15 +34,6 @@ constexpr int kTypePtr = 12;  // RFC 1035 3.2.2
 // CNAME hops followed from the question to the PTR (RFC 2317 delegation uses
 // one; resolvers give up around 8-16).
 constexpr size_t kMaxChain = 8;
-
-uint64_t mix(uint64_t x) {
-  // splitmix64's finaliser: every input bit affects every output bit.
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ull;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
 
 bool is_unspecified(const IpAddress& a) {
   return std::all_of(a.bytes.begin(), a.bytes.begin() + a.size(), [](uint8_t b) { return b == 0; });
@@ -165,7 +157,7 @@ size_t ReverseLookup::AddressHash::operator()(const IpAddress& a) const noexcept
   std::memcpy(&hi, a.bytes.data() + 8, 8);
   // Seeded per object: the addresses come from traffic anyone can send, so
   // bucket placement must not be predictable (hash flooding).
-  return static_cast<size_t>(mix(mix(seed ^ lo ^ a.family) ^ hi));
+  return static_cast<size_t>(hash_mix(hash_mix(seed ^ lo ^ a.family) ^ hi));
 }
 
 ReverseLookup::ReverseLookup(const ReverseLookupConfig& config)
