@@ -17,7 +17,7 @@
 #include <linux/types.h> /* userspace: the same __uN types the kernel uses */
 #endif
 
-#define PF_ABI_VERSION 1
+#define PF_ABI_VERSION 2
 #define PF_COMM_LEN 16
 #define PF_PATH_LEN 256
 

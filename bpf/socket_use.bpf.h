@@ -18,7 +18,8 @@ static __always_inline void on_msg_length(struct trace_event_raw_sock_msg_length
 	if (ctx->protocol == IPPROTO_TCP) {
 		on_owner_seen(ctx->sk, PF_OWNER_SENDRECV, PF_HOOK_SOCK_LENGTH_TP);
 	} else if (ctx->protocol == IPPROTO_UDP && pf_cfg.udp_enabled) {
-		if (ctx->ret > 0 && !(ctx->flags & PF_MSG_PEEK))
+		/* ret 0 is a real, empty datagram for UDP; a peek is no receive */
+		if (ctx->ret >= 0 && !(ctx->flags & PF_MSG_PEEK))
 			on_udp_datagram(ctx->sk, ctx->ret, sending);
 	}
 }

@@ -86,6 +86,8 @@ struct FlowEvent {
   // Extra, non-CAR fields.
   std::optional<uint64_t> netns, cgroup_id;
   std::string container_id, interface;
+  // The end of the CNAME chain behind *_fqdn, when the asked name was an alias.
+  std::string src_canonical, dest_canonical;
 
   // Back to the default state, keeping the strings' storage: an event object
   // reused for every emission allocates nothing once warmed up.

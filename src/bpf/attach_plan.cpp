@@ -45,7 +45,9 @@ constexpr HookCandidate accept_candidates[] = {
     // instances (as few as one per CPU without CONFIG_PREEMPTION), and every
     // worker blocked in accept() holds one, so busy pre-fork servers lose
     // accepts.
-    {HookKind::kretprobe, "kretprobe/inet_csk_accept", {"pf_accept_kretprobe", ""},
+    {HookKind::kretprobe,
+     "kretprobe/inet_csk_accept",
+     {"pf_accept_kretprobe", ""},
      "a fixed number of kretprobe instances: accepts beyond the workers blocked in accept() "
      "at once may be missed and fall back to send/recv or the listener"},
     {HookKind::sock_length_tracepoint,
@@ -155,6 +157,15 @@ std::optional<HookKind> parse_hook_kind(std::string_view name) {
   return std::nullopt;
 }
 
+std::string known_hook_kinds() {
+  std::string out;
+  for (const auto& [k, name] : kind_names) {
+    if (!out.empty()) out += ", ";
+    out += name;
+  }
+  return out;
+}
+
 std::span<const NeedSpec> attach_table() {
   return table;
 }
@@ -223,6 +234,12 @@ AttachPlan choose_attach_plan(HookProber& prober, const std::set<HookKind>& disa
       choice.probed.emplace_back(&candidate, ok);
       if (ok && !choice.chosen) choice.chosen = &candidate;
     }
+  }
+  // Peers and releases only serve datagrams that are counted: without the
+  // datagram hook, attaching them would cost every socket for nothing.
+  if (!plan.choice(Need::udp_datagrams).chosen) {
+    plan.choices[static_cast<size_t>(Need::udp_peers)].chosen = nullptr;
+    plan.choices[static_cast<size_t>(Need::udp_release)].chosen = nullptr;
   }
   return plan;
 }

@@ -39,6 +39,8 @@ enum class HookKind : uint8_t {
 // The name used by `--disable-hook` and printed by `procflow probe`.
 std::string_view hook_kind_name(HookKind kind);
 std::optional<HookKind> parse_hook_kind(std::string_view name);
+// "fentry, fexit, ...": every name parse_hook_kind accepts.
+std::string known_hook_kinds();
 
 enum class Need : uint8_t {
   process_exec,

@@ -11,9 +11,7 @@ bool parse_hook_list(const std::string& list, std::set<HookKind>* out, std::stri
     if (item.empty()) continue;
     auto kind = parse_hook_kind(item);
     if (!kind) {
-      *error = "unknown hook '" + item +
-               "' (known: fentry, fexit, kprobe, kretprobe, tp_btf, tracepoint, syscall_tp, "
-               "sock_length, tcx, clsact, raw_tp)";
+      *error = "unknown hook '" + item + "' (known: " + known_hook_kinds() + ")";
       return false;
     }
     out->insert(*kind);

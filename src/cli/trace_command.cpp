@@ -37,9 +37,13 @@ struct TraceArgs {
 
 void report_losses(const TracerStats& s) {
   static constexpr const char* names[PF_DROP_COUNTER_MAX] = {
-      "ring buffer full (records lost)",       "flow map full (sockets not tracked)",
-      "packet map full (counters lost)",       "listener map full",
-      "UDP flow map full (flows not tracked)", "UDP datagrams with no known peer"};
+      "ring buffer full (records lost)",
+      "flow map full (sockets not tracked)",
+      "packet map full (counters lost)",
+      "listener map full",
+      "UDP flow map full (flows not tracked)",
+      "UDP datagrams with no known peer",
+      "DNS responses longer than the capture buffer (no names from them)"};
   uint64_t lost = 0;
   for (size_t i = 0; i < s.kernel_drops.size() && i < PF_DROP_COUNTER_MAX; i++) {
     if (!s.kernel_drops[i]) continue;
@@ -60,6 +64,11 @@ int run_trace(const TraceArgs& args) {
   filter.ports.insert(args.ports.begin(), args.ports.end());
   if (!parse_filter_options(args.hosts, args.actions, &filter)) return 2;
   std::string error;
+  if (!args.internal_networks.empty() &&
+      !NetworkClassifier::parse(args.internal_networks, &error)) {
+    spdlog::error("--internal-networks: {}", error);
+    return 2;
+  }
   TracerOptions options;
   options.interfaces = args.interfaces;
   options.duration_s = args.duration;
@@ -116,7 +125,7 @@ int run_trace(const TraceArgs& args) {
 
 std::function<int()> add_trace_command(CLI::App& app) {
   auto args = std::make_shared<TraceArgs>();
-  CLI::App* cmd = app.add_subcommand("trace", "Live tracing of every TCP flow, to stdout");
+  CLI::App* cmd = app.add_subcommand("trace", "Live tracing of every TCP and UDP flow, to stdout");
   cmd->add_option("--format", args->format, "text (default on a terminal) or json")
       ->check(CLI::IsMember({"text", "json"}));
   cmd->add_option("--duration", args->duration, "stop after SEC seconds")

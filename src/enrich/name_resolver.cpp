@@ -15,9 +15,14 @@ NameResolver::NameResolver(DnsCache& dns, HostsTable hosts, std::vector<IpAddres
       own_fqdn_(std::move(own_fqdn)),
       reverse_(reverse) {}
 
-std::string_view NameResolver::fqdn_of(uint64_t scope, const IpAddress& address, uint64_t now_s) {
+std::string_view NameResolver::fqdn_of(uint64_t scope, const IpAddress& address, uint64_t now_s,
+                                       std::string_view* canonical) {
+  if (canonical) *canonical = {};
   if (!address.is_set()) return {};
-  if (const DnsName* name = dns_.find(scope, address, now_s)) return name->fqdn;
+  if (const DnsName* name = dns_.find(scope, address, now_s)) {
+    if (canonical) *canonical = name->canonical;
+    return name->fqdn;
+  }
   if (auto from_hosts = hosts_.lookup(address); !from_hosts.empty()) return from_hosts;
   if (std::find(own_addresses_.begin(), own_addresses_.end(), address) != own_addresses_.end())
     return own_fqdn_;

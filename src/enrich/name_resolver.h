@@ -24,7 +24,10 @@ class NameResolver {
                std::string own_fqdn, ReverseLookup* reverse = nullptr);
 
   // "" when no source knows the address. scope: the flow's network namespace.
-  std::string_view fqdn_of(uint64_t scope, const IpAddress& address, uint64_t now_s);
+  // canonical (optional): the end of the CNAME chain when a DNS answer named
+  // the address through an alias, else "".
+  std::string_view fqdn_of(uint64_t scope, const IpAddress& address, uint64_t now_s,
+                           std::string_view* canonical = nullptr);
 
   // The addresses of this host's interfaces (getifaddrs).
   static std::vector<IpAddress> local_addresses();

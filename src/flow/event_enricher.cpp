@@ -40,13 +40,18 @@ void EventEnricher::fill_flow(FlowEvent& ev, const pf_tuple& tuple, uint64_t net
           community_id(ev.src_ip, ev.dest_ip, ev.src_port, ev.dest_port, ev.transport);
     if (ctx_.names) {
       const uint64_t now_s = ctx_.clock.now_boot_ns() / 1'000'000'000ull;
-      labels->src_fqdn = ctx_.names->fqdn_of(netns, ev.src_ip, now_s);
-      labels->dest_fqdn = ctx_.names->fqdn_of(netns, ev.dest_ip, now_s);
+      std::string_view canonical;
+      labels->src_fqdn = ctx_.names->fqdn_of(netns, ev.src_ip, now_s, &canonical);
+      labels->src_canonical = canonical;
+      labels->dest_fqdn = ctx_.names->fqdn_of(netns, ev.dest_ip, now_s, &canonical);
+      labels->dest_canonical = canonical;
     }
   }
   ev.community_id = labels->community_id;
   ev.src_fqdn = labels->src_fqdn;
   ev.dest_fqdn = labels->dest_fqdn;
+  ev.src_canonical = labels->src_canonical;
+  ev.dest_canonical = labels->dest_canonical;
   fill_short_hostnames(ev);
 }
 

@@ -25,6 +25,7 @@ struct FlowLabels {
   bool named = false;
   std::string community_id;
   std::string src_fqdn, dest_fqdn;
+  std::string src_canonical, dest_canonical;
 };
 
 class EventEnricher {

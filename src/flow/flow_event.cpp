@@ -55,9 +55,10 @@ void FlowEvent::clear() {
   src_ip = dest_ip = IpAddress{};
   src_port = dest_port = 0;
   transport = ip_proto_tcp;
-  for (std::string* s : {&src_fqdn, &src_hostname, &dest_fqdn, &dest_hostname, &user, &exe,
-                         &image_path, &comm, &hostname, &fqdn, &community_id, &application_protocol,
-                         &content, &proto_info, &container_id, &interface})
+  for (std::string* s :
+       {&src_fqdn, &src_hostname, &dest_fqdn, &dest_hostname, &user, &exe, &image_path, &comm,
+        &hostname, &fqdn, &community_id, &application_protocol, &content, &proto_info,
+        &container_id, &interface, &src_canonical, &dest_canonical})
     s->clear();
   pid.reset();
   ppid.reset();

@@ -91,6 +91,9 @@ void UdpFlowTable::finish(uint64_t now_ns) {
 
 void UdpFlowTable::emit_end(Tracked& f, const pf_udp_stats& s, uint64_t end_ns, EndReason reason) {
   ends_++;
+  auto endpoint = netns_by_endpoints_.find(endpoint_key(f.start));
+  if (endpoint != netns_by_endpoints_.end() && endpoint->second == f.start.netns)
+    netns_by_endpoints_.erase(endpoint);
   const pf_udp_start& st = f.start;
   enricher_.fill_flow(event_, st.tuple, st.netns, st.initiated != 0, st.hdr.ktime_ns, &f.labels);
   enricher_.fill_owner(event_, st.owner);

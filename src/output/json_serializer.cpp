@@ -241,19 +241,17 @@ void append_json_line(const FlowEvent& e, std::string& out) {
   // Endpoints: src_* is the initiator, dest_* the responder. Port 0 is never
   // a real TCP/UDP port: it means "not known yet" (a connect still in flight).
   const bool ports = has_ports(e.transport);
-  if (e.src_ip.is_set()) {
-    ip_field(w, "src_ip", e.src_ip);
-    if (ports && e.src_port != 0) {
-      key(w, "src_port");
-      w.Uint(e.src_port);
-    }
+  // A port is known even where its address is not (a socket on the wildcard
+  // address): each is written on its own.
+  if (e.src_ip.is_set()) ip_field(w, "src_ip", e.src_ip);
+  if (ports && e.src_port != 0) {
+    key(w, "src_port");
+    w.Uint(e.src_port);
   }
-  if (e.dest_ip.is_set()) {
-    ip_field(w, "dest_ip", e.dest_ip);
-    if (ports && e.dest_port != 0) {
-      key(w, "dest_port");
-      w.Uint(e.dest_port);
-    }
+  if (e.dest_ip.is_set()) ip_field(w, "dest_ip", e.dest_ip);
+  if (ports && e.dest_port != 0) {
+    key(w, "dest_port");
+    w.Uint(e.dest_port);
   }
   string_field(w, "transport_protocol", transport_name(e.transport));
   string_field(w, "src_fqdn", e.src_fqdn);
@@ -298,6 +296,8 @@ void append_json_line(const FlowEvent& e, std::string& out) {
   u64_field(w, "cgroup_id", e.cgroup_id);
   string_field(w, "container_id", e.container_id);
   string_field(w, "interface", e.interface);
+  string_field(w, "src_canonical", e.src_canonical);
+  string_field(w, "dest_canonical", e.dest_canonical);
   string_field(w, "comm", e.comm);
   w.EndObject();
 

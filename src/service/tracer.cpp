@@ -94,8 +94,11 @@ struct Tracer::Impl : RecordHandler {
   void on_dns(const pf_dns& r) override {
     std::span<const uint8_t> payload(r.payload, std::min<size_t>(r.payload_len, PF_DNS_MAX));
     std::string error;
-    auto message = r.proto == IPPROTO_TCP ? parse_dns_over_tcp(payload, &error)
-                                          : parse_dns_message(payload, &error);
+    // mDNS answers carry no question: the name is the record's own.
+    DnsParseLimits limits;
+    limits.require_question = r.tuple.sport != 5353;
+    auto message = r.proto == IPPROTO_TCP ? parse_dns_over_tcp(payload, &error, nullptr, limits)
+                                          : parse_dns_message(payload, &error, limits);
     if (!message) {
       dns_rejected++;
       spdlog::debug("DNS response rejected: {}", error);
@@ -325,6 +328,9 @@ bool Tracer::run(const std::function<bool()>& after_batch, std::string* error) {
   if (m.plan.chosen_kind(Need::open_flow_counters) && !m.session->request_snapshot(&snapshot_error))
     spdlog::warn("{}", snapshot_error);
   m.ring->consume();
+  if (m.dns_answers || m.dns_rejected)
+    spdlog::info("DNS: learned from {} responses, rejected {} as malformed", m.dns_answers,
+                 m.dns_rejected);
   if (m.reverse)
     spdlog::info(
         "reverse DNS: {} queries, {} named, {} failed, {} dropped (rate), {} dropped (queue)",

@@ -178,13 +178,20 @@ class DnsNameTest : public IntegrationTest {
     *out = collect_flow(procflow().events(), selector);
   }
 
-  // Every event of the flow names its destination `fqdn` (dest_hostname: its first label).
-  static void expect_dest_named(const Flow& flow, const std::string& fqdn) {
+  // Every event of the flow names its destination `fqdn` (dest_hostname: its
+  // first label), and `canonical` (the end of a CNAME chain) when given.
+  static void expect_dest_named(const Flow& flow, const std::string& fqdn,
+                                const std::string& canonical = "") {
     ASSERT_TRUE(flow.start() && flow.end()) << "the flow needs a start and an end";
     for (const JsonLine* event : flow.all()) {
       EXPECT_EQ(event->str("dest_fqdn"), std::optional<std::string>(fqdn)) << event->raw();
       EXPECT_EQ(event->str("dest_hostname"), std::optional<std::string>(first_label(fqdn)))
           << event->raw();
+      if (canonical.empty())
+        EXPECT_FALSE(event->has("dest_canonical")) << event->raw();
+      else
+        EXPECT_EQ(event->str("dest_canonical"), std::optional<std::string>(canonical))
+            << event->raw();
     }
   }
   static void expect_dest_unnamed(const Flow& flow) {
@@ -234,10 +241,10 @@ TEST_F(DnsNameTest, CnameChainNamesTheAskedName) {
 
   Flow tcp;
   ASSERT_NO_FATAL_FAILURE(tcp_flow_to(real_ip_, &tcp));
-  expect_dest_named(tcp, "alias.test");
+  expect_dest_named(tcp, "alias.test", "real.test");
   Flow udp;
   ASSERT_NO_FATAL_FAILURE(udp_flow_to(real_ip_, &udp));
-  expect_dest_named(udp, "alias.test");
+  expect_dest_named(udp, "alias.test", "real.test");
 
   // The answer really was a chain: alias.test CNAME real.test, real.test A.
   ASSERT_TRUE(capture.stop());
@@ -348,7 +355,7 @@ TEST_F(DnsNameTest, NameIsFixedWhenTheFlowStarts) {
 
   ASSERT_TRUE(held.wait(10s)) << held.describe();
   ASSERT_TRUE(wait_for_ends({held_flow}));
-  expect_dest_named(collect_flow(procflow().events(), held_flow), "alias.test");
+  expect_dest_named(collect_flow(procflow().events(), held_flow), "alias.test", "real.test");
 }
 
 // The DNS queries are flows too: a UDP flow of getent (the resolving process)

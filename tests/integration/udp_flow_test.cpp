@@ -9,11 +9,13 @@
 // so it is still one.
 //
 // An unconnected client socket is never bound, so it sits on the wildcard
-// address and its flow must omit the local IP and community_id (and still
-// carry its port); a connected one has both addresses, and its flow and the
-// server's hash to the same community_id. Flows end with "close" when the
-// socket is closed, "timeout" after --udp-idle-timeout without datagrams
-// (end_time = the last datagram) and "tracer_stop" at shutdown.
+// address (as does a server bound to 0.0.0.0) and its flow must omit the
+// local IP and community_id, and still carry its port: the port is known and
+// is what tells the socket (or the service) apart. A connected one has both
+// addresses, and its flow and the server's hash to the same community_id.
+// Flows end with "close" when the socket is closed, "timeout" after
+// --udp-idle-timeout without datagrams (end_time = the last datagram) and
+// "tracer_stop" at shutdown.
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,8 +51,9 @@ enum class Socket { unconnected, connected };
 class UdpFlowTest : public IntegrationTest {
  protected:
   struct Exchange {
-    std::string server_ip;
-    std::string client_ip;  // the address the namespace sends from
+    std::string server_ip;         // where the client sends to
+    std::string client_ip;         // the address the namespace sends from
+    std::string server_bind = {};  // what the server binds to, if not server_ip
     Socket socket = Socket::unconnected;
     RunAs who = RunAs::root;
     std::string sizes = kSizes;
@@ -91,14 +94,23 @@ class UdpFlowTest : public IntegrationTest {
     s.src_port = client.local_port;
     return s;
   }
-  // The server's flow with that client: src is still the client.
-  static FlowSelector server_flow(const UdpPeerTruth& server) {
+  // Finds the server's flow with one client (src is still the client),
+  // without dest_ip/dest_port for the same reason.
+  static FlowSelector server_finder(const UdpPeerTruth& server) {
     return FlowSelector{.src_ip = server.peer,
                         .src_port = server.peer_port,
-                        .dest_ip = server.local_ip,
-                        .dest_port = server.local_port,
                         .initiated = false,
+                        .pid = server.pid,
                         .transport = "UDP"};
+  }
+  // What it must say: the client sent to server_ip (omitted from the flow
+  // when the server's socket is on the wildcard address).
+  static FlowSelector server_endpoints(const UdpPeerTruth& server, const std::string& server_ip) {
+    FlowSelector s = server_finder(server);
+    s.pid.reset();
+    s.dest_ip = server_ip;
+    s.dest_port = server.local_port;
+    return s;
   }
 
   // Exact bytes and datagrams of one side's account with one peer.
@@ -131,7 +143,8 @@ class UdpFlowTest : public IntegrationTest {
   // The client in the namespace sends to one server in the root namespace,
   // both close; checks both flows completely.
   void exchange_and_check(const Exchange& x) {
-    UdpServer* server = start_udp_server(x.server_ip, kUdpPort, kDatagrams, kReplyFactor);
+    const std::string bind = x.server_bind.empty() ? x.server_ip : x.server_bind;
+    UdpServer* server = start_udp_server(bind, kUdpPort, kDatagrams, kReplyFactor);
     ASSERT_NE(server, nullptr);
     SpawnedProcess& client =
         run_in_ns(client_argv(x.server_ip, {kUdpPort}, x.socket, x.sizes, x.client_options), x.who);
@@ -157,8 +170,10 @@ class UdpFlowTest : public IntegrationTest {
 
     const LocalAddress client_local =
         x.socket == Socket::connected ? LocalAddress::known : LocalAddress::wildcard;
+    const LocalAddress server_local =
+        is_wildcard(bind) ? LocalAddress::wildcard : LocalAddress::known;
     FlowSelector client_find = client_finder(mine);
-    FlowSelector server_find = server_flow(*theirs);
+    FlowSelector server_find = server_finder(*theirs);
     ASSERT_TRUE(wait_for_ends({client_find, server_find}));
     auto events = procflow().events();
 
@@ -169,12 +184,13 @@ class UdpFlowTest : public IntegrationTest {
     expect_started_at_first_datagram(client_events, mine);
 
     Flow server_events = collect_flow(events, server_find);
-    expect_flow(server_events, server_find,
+    expect_flow(server_events, server_endpoints(*theirs, x.server_ip),
                 expected_flow(*theirs, expected_process(Helper::udp_peer, server->pid(), getpid()),
-                              "close", LocalAddress::known));
+                              "close", server_local));
     expect_started_at_first_datagram(server_events, *theirs);
 
-    if (x.socket == Socket::connected && client_events.end() && server_events.end()) {
+    if (client_local == LocalAddress::known && server_local == LocalAddress::known &&
+        client_events.end() && server_events.end()) {
       EXPECT_EQ(client_events.end()->str("community_id"), server_events.end()->str("community_id"))
           << "both sockets of one exchange hash to one Community ID";
     }
@@ -202,6 +218,16 @@ TEST_F(UdpFlowTest, ConnectedClientAndServerShareCommunityIdIpv6) {
   ASSERT_NO_FATAL_FAILURE(start_procflow());
   exchange_and_check(
       {.server_ip = topo().host_ip6(), .client_ip = topo().ns_ip6(), .socket = Socket::connected});
+}
+
+// A server bound to the wildcard address (as most are) has no single local
+// address either: its flow omits dest_ip and community_id, keeps dest_port.
+TEST_F(UdpFlowTest, ServerOnTheWildcardAddress) {
+  ASSERT_NO_FATAL_FAILURE(start_procflow());
+  exchange_and_check({.server_ip = topo().host_ip4(),
+                      .client_ip = topo().ns_ip4(),
+                      .server_bind = "0.0.0.0",
+                      .socket = Socket::connected});
 }
 
 // setpriv drops the client to nobody: its flow must say so; the server is root.
@@ -251,7 +277,7 @@ TEST_F(UdpFlowTest, OneUnconnectedSocketTwoPeersTwoFlows) {
     auto theirs = server->wait_for_peer(mine.local_port);
     ASSERT_TRUE(theirs) << "server on " << mine.peer_port << " has no account of the client";
     selectors.push_back(client_finder(mine));
-    selectors.push_back(server_flow(*theirs));
+    selectors.push_back(server_finder(*theirs));
     exchanges.emplace_back(mine, server);
   }
   ASSERT_TRUE(wait_for_ends(selectors));
@@ -264,7 +290,7 @@ TEST_F(UdpFlowTest, OneUnconnectedSocketTwoPeersTwoFlows) {
                 expected_flow(mine, expected_process(Helper::udp_peer, mine.pid, getpid()), "close",
                               LocalAddress::wildcard));
     auto theirs = server->wait_for_peer(mine.local_port);
-    expect_flow(collect_flow(events, server_flow(*theirs)), server_flow(*theirs),
+    expect_flow(collect_flow(events, server_finder(*theirs)), server_endpoints(*theirs, server_ip),
                 expected_flow(*theirs, expected_process(Helper::udp_peer, server->pid(), getpid()),
                               "close", LocalAddress::known));
   }
@@ -316,7 +342,7 @@ TEST_F(UdpFlowTest, IdleFlowEndsWithTimeoutAtItsLastDatagram) {
         << flow.end()->raw();
   }
   // The server closed its socket after its three datagrams.
-  expect_flow(collect_flow(events, server_flow(*theirs)), server_flow(*theirs),
+  expect_flow(collect_flow(events, server_finder(*theirs)), server_endpoints(*theirs, server_ip),
               expected_flow(*theirs, expected_process(Helper::udp_peer, server->pid(), getpid()),
                             "close", LocalAddress::known));
 
@@ -351,7 +377,7 @@ TEST_F(UdpFlowTest, StopEndsOpenFlowWithTracerStop) {
   ASSERT_TRUE(wait_for_events(
       [&](const auto& events) { return count_events(events, client_find, "start") > 0; },
       "the client flow's start"));
-  ASSERT_TRUE(wait_for_ends({server_flow(*theirs)}));
+  ASSERT_TRUE(wait_for_ends({server_finder(*theirs)}));
   ASSERT_EQ(count_events(procflow().events(), client_find, "end"), 0u)
       << "the client's socket is still open";
   ASSERT_FALSE(client.wait(0ms)) << "the client should still hold its socket";

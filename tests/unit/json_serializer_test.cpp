@@ -235,15 +235,15 @@ TEST(JsonSerializer, LargestCountersSurvive) {
   EXPECT_EQ(doc["pid"].GetUint64(), std::numeric_limits<uint32_t>::max());
 }
 
-TEST(JsonSerializer, PortsFollowTheirAddress) {
+TEST(JsonSerializer, PortsStandOnTheirOwn) {
   FlowEvent e;
   e.dest_ip = ip("192.0.2.1");
-  e.src_port = 1234;  // no src_ip: the port alone is not emitted
+  e.src_port = 1234;  // a socket on the wildcard address: port known, address not
   e.dest_port = 53;
   e.transport = ip_proto_udp;
   const auto doc = serialize(e);
   EXPECT_FALSE(doc.HasMember("src_ip"));
-  EXPECT_FALSE(doc.HasMember("src_port"));
+  EXPECT_EQ(doc["src_port"].GetUint64(), 1234u);
   EXPECT_EQ(str(doc["dest_ip"]), "192.0.2.1");
   EXPECT_EQ(doc["dest_port"].GetUint64(), 53u);
   EXPECT_EQ(str(doc["transport_protocol"]), "UDP");

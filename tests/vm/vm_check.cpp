@@ -752,8 +752,9 @@ const std::vector<std::pair<std::string, std::vector<std::pair<int, std::string>
     {"packets", {{606, "tcx"}, {0, "clsact"}}},              // tcx: 6.6
     {"open_flow_counters", {{513, "raw_tp"}, {0, "none"}}},  // bpf_for_each_map_elem: 5.13
     {"udp", {{603, "sock_length"}, {0, "none"}}},            // sock_{send,recv}_length: 6.3
-    {"udp_peers", {{0, "cgroup_sock_addr"}}},                // recvmsg hooks: 5.2
-    {"udp_release", {{0, "cgroup_sock"}}},                   // sock_release: 5.9
+    // The UDP peer and release hooks only attach where datagrams are counted.
+    {"udp_peers", {{603, "cgroup_sock_addr"}, {0, "none"}}},
+    {"udp_release", {{603, "cgroup_sock"}, {0, "none"}}},
 };
 
 // 6.12.117+deb12-cloud-amd64 -> 612.
