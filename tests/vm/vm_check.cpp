@@ -14,8 +14,13 @@
 //        accepting worker's flow (its pid, not the listener's; bytes both ways);
 //      - quick: quick_connect x10, exits at once: exact pid/exe/image_path;
 //      - refused4/refused6: a connect to a closed port ends with "reset";
+//      - udp4/udp6: a connected UDP client and a server (forked copies of
+//        vm_check), 3 datagrams each way: both flows' pid, exe, bytes,
+//        datagram count, end_reason close; where the plan has udp=none (before
+//        6.3), no UDP event at all;
+//      - dns: a responder on 127.0.0.1:53 answers A vm-dns.test = 127.0.0.7,
+//        the client's TCP connect to 127.0.0.7 carries dest_fqdn/dest_hostname;
 //      - clean stop: exit status 0 on SIGINT, every stdout line a JSON object.
-//   UDP and DNS are printed as SKIP with the reason (procflow has no UDP yet).
 //
 // Output, one line per check, for people and for run-matrix.sh:
 //   PASS <scenario>/<check>: <what was verified>
@@ -29,9 +34,11 @@
 // procflow and its tests cannot hide here, and the binary stays small.
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -462,6 +469,8 @@ struct ExpectedFlow {
   std::optional<int64_t> in_bytes, out_bytes;
   std::string end_reason;
   std::set<std::string> flags;
+  std::string transport = "TCP";
+  std::optional<int64_t> packet_count;  // exact (UDP: datagrams); else > 0
 };
 
 void expect_process(Check& c, const Json& e, const Process& p, bool required,
@@ -515,7 +524,7 @@ void expect_flow(Check& c, const std::vector<Json>& events, const Selector& sel,
     if (ends.empty()) return;
   }
   for (const Json* e : all) {
-    if (e->str("transport_protocol") != std::optional<std::string>("TCP"))
+    if (e->str("transport_protocol") != want.transport)
       c.fail(what + ": transport_protocol is " + e->text("transport_protocol"));
     if (!rfc3339_us(e->str("timestamp").value_or("")))
       c.fail(what + ": timestamp is not RFC 3339: " + e->text("timestamp"));
@@ -540,7 +549,11 @@ void expect_flow(Check& c, const std::vector<Json>& events, const Selector& sel,
   auto flags = split_flags(end.str("tcp_flags").value_or(""));
   for (const auto& f : want.flags)
     if (!flags.count(f)) c.fail(what + " end: tcp_flags " + end.text("tcp_flags") + " lacks " + f);
-  if (end.integer("packet_count").value_or(0) <= 0)
+  if (want.packet_count) {
+    if (end.integer("packet_count") != *want.packet_count)
+      c.fail(what + " end: packet_count is " + end.text("packet_count") + ", expected " +
+             std::to_string(*want.packet_count));
+  } else if (end.integer("packet_count").value_or(0) <= 0)
     c.fail(what + " end: packet_count is " + end.text("packet_count") + ", expected > 0");
 
   auto st = rfc3339_us(end.str("start_time").value_or(""));
@@ -596,6 +609,15 @@ struct Paths {
   }
   std::string exe(const std::string& name) const {
     return std::filesystem::path(image_path(name)).filename().string();
+  }
+  // vm_check itself (the UDP and DNS checks fork it).
+  std::string self_image_path() const {
+    std::error_code ec;
+    auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return ec ? "vm_check" : p.string();
+  }
+  std::string self_exe() const {
+    return std::filesystem::path(self_image_path()).filename().string();
   }
 };
 
@@ -699,6 +721,192 @@ std::optional<Json> run_helper(Check& c, const std::vector<std::string>& argv,
   if (keep) *keep = std::move(child);
   return truth;
 }
+
+// ---------------------------------------------------------------------------
+// The UDP and DNS checks play both sides themselves: forked copies of
+// vm_check (so procflow must name exe "vm_check" and each copy's own pid).
+// vm_check has threads, so a forked copy uses plain system calls only and
+// reports to the parent through a pipe, in fixed-size messages.
+
+struct Msg {
+  int64_t v[8] = {};
+};
+
+class Forked {
+ public:
+  // Runs body(fd) in a child, fd = the write end of its message pipe; the
+  // child exits with body's return value.
+  static std::unique_ptr<Forked> start(const std::function<int(int)>& body) {
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0) return nullptr;
+    pid_t pid = fork();
+    if (pid < 0) {
+      close(p[0]);
+      close(p[1]);
+      return nullptr;
+    }
+    if (pid == 0) {
+      close(p[0]);
+      _exit(body(p[1]));
+    }
+    close(p[1]);
+    auto f = std::unique_ptr<Forked>(new Forked());
+    f->pid_ = pid;
+    f->fd_ = p[0];
+    return f;
+  }
+  ~Forked() {
+    if (!status_) {
+      kill(pid_, SIGKILL);
+      wait_exit(5s);
+    }
+    close(fd_);
+  }
+
+  pid_t pid() const { return pid_; }
+
+  // The next message; nullopt on a timeout or when the child closed the pipe.
+  std::optional<Msg> read_msg(Clock::duration timeout) {
+    Msg m;
+    size_t got = 0;
+    auto deadline = Clock::now() + timeout;
+    while (got < sizeof m) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      if (left.count() <= 0) return std::nullopt;
+      pollfd pfd{fd_, POLLIN, 0};
+      int r = poll(&pfd, 1, static_cast<int>(left.count()));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) return std::nullopt;
+      ssize_t n = read(fd_, reinterpret_cast<char*>(&m) + got, sizeof m - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return std::nullopt;
+      got += static_cast<size_t>(n);
+    }
+    return m;
+  }
+
+  std::optional<int> wait_exit(Clock::duration timeout) {
+    auto deadline = Clock::now() + timeout;
+    while (!status_) {
+      int status = 0;
+      pid_t r = waitpid(pid_, &status, WNOHANG);
+      if (r == pid_) {
+        status_ = status;
+        break;
+      }
+      if (r < 0 && errno != EINTR) {
+        status_ = -1;
+        break;
+      }
+      if (Clock::now() >= deadline) return std::nullopt;
+      std::this_thread::sleep_for(5ms);
+    }
+    return status_;
+  }
+
+  // "exit 0", "exit 12", "killed by ...", "running".
+  std::string status_text() const {
+    if (!status_) return "running";
+    int st = *status_;
+    if (st == -1) return "lost";
+    if (WIFEXITED(st)) return "exit " + std::to_string(WEXITSTATUS(st));
+    if (WIFSIGNALED(st)) return std::string("killed by ") + strsignal(WTERMSIG(st));
+    return "status " + std::to_string(st);
+  }
+
+ private:
+  Forked() = default;
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  std::optional<int> status_;
+};
+
+// For the forked side: no allocation, plain system calls.
+bool send_msg(int fd, const Msg& m) {
+  return write(fd, &m, sizeof m) == static_cast<ssize_t>(sizeof m);
+}
+
+socklen_t make_addr(const char* ip, int port, sockaddr_storage* ss) {
+  std::memset(ss, 0, sizeof *ss);
+  auto* v4 = reinterpret_cast<sockaddr_in*>(ss);
+  if (inet_pton(AF_INET, ip, &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(static_cast<uint16_t>(port));
+    return sizeof(sockaddr_in);
+  }
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(ss);
+  if (inet_pton(AF_INET6, ip, &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(static_cast<uint16_t>(port));
+    return sizeof(sockaddr_in6);
+  }
+  return 0;
+}
+
+int64_t port_of(const sockaddr_storage& ss) {
+  if (ss.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in&>(ss).sin_port);
+  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6&>(ss).sin6_port);
+  return 0;
+}
+
+int64_t local_port(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return 0;
+  return port_of(ss);
+}
+
+// No forked side may hang: every blocking call gives up after `seconds`.
+void set_timeouts(int fd, int seconds) {
+  timeval tv{seconds, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+// A bound socket (port 0: any), or -1.
+int bound_socket(const char* ip, int port, int type) {
+  sockaddr_storage a;
+  socklen_t len = make_addr(ip, port, &a);
+  if (len == 0) return -1;
+  int s = socket(a.ss_family, type | SOCK_CLOEXEC, 0);
+  if (s < 0) return -1;
+  int one = 1;
+  setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (bind(s, reinterpret_cast<sockaddr*>(&a), len) != 0) {
+    close(s);
+    return -1;
+  }
+  set_timeouts(s, 30);
+  return s;
+}
+
+// A socket connected to ip:port, or -1.
+int connected_socket(const char* ip, int port, int type) {
+  sockaddr_storage a;
+  socklen_t len = make_addr(ip, port, &a);
+  if (len == 0) return -1;
+  int s = socket(a.ss_family, type | SOCK_CLOEXEC, 0);
+  if (s < 0) return -1;
+  set_timeouts(s, 30);
+  if (connect(s, reinterpret_cast<sockaddr*>(&a), len) != 0) {
+    close(s);
+    return -1;
+  }
+  return s;
+}
+
+// UDP: the client sends these, the server answers each with kUdpReplyFactor
+// times its size.
+constexpr int64_t kUdpSizes[] = {10, 200, 1400};
+constexpr int kUdpDatagrams = 3;
+constexpr int64_t kUdpReplyFactor = 3;
+
+// DNS: the name the responder answers, and with what.
+constexpr const char* kDnsName = "vm-dns.test";
+constexpr const char* kDnsHost = "vm-dns";
+constexpr const char* kDnsAddress = "127.0.0.7";
+constexpr int kDnsPort = 53;  // TC takes responses from 53, 5353, 5355 only
+constexpr int64_t kDnsTcpBytes = 100;
 
 // ---------------------------------------------------------------------------
 // Scenarios: one per row of the attach plan to force.
@@ -957,8 +1165,9 @@ class ScenarioRun {
     check_quick(*quick);
     check_refused("refused4", "127.0.0.1");
     check_refused("refused6", "::1");
-    report_.skip("udp", "procflow has no UDP flows yet (issue 3, in progress): not checked");
-    report_.skip("dns", "procflow has no DNS answers yet (issue 3, in progress): not checked");
+    check_udp("udp4", "127.0.0.1");
+    check_udp("udp6", "::1");
+    check_dns();
 
     for (Server* s : {&*v4, &*v6, &*quick}) {
       s->child->signal(SIGTERM);
@@ -1086,6 +1295,317 @@ class ScenarioRun {
     report_.finish(c, std::to_string(exact) + "/" + std::to_string(kQuickRuns) +
                           " short-lived clients named exactly (pid, ppid, exe, image_path, user, "
                           "1 byte out)");
+  }
+
+  Process self_process(int64_t pid, const std::string& role) const {
+    return {pid, getpid(), paths_.self_exe(), paths_.self_image_path(), role};
+  }
+
+  // A connected UDP client and a server bound to `ip`, both forked copies of
+  // vm_check: three datagrams each way, then both close their socket. Where
+  // the plan has udp=none, procflow must print no UDP event at all.
+  void check_udp(const std::string& name, const std::string& ip) {
+    Check c{name};
+    const bool traced = plan_.hook["udp"] != "none";
+    // Server messages: {port} when bound, then {received, sent, datagrams
+    // received, datagrams sent, peer port}; the client's has the same layout.
+    auto server = Forked::start([&](int out) {
+      int s = bound_socket(ip.c_str(), 0, SOCK_DGRAM);
+      if (s < 0) return 10;
+      Msg ready;
+      ready.v[0] = local_port(s);
+      if (!send_msg(out, ready)) return 11;
+      Msg r;
+      char buf[8192];
+      for (int i = 0; i < kUdpDatagrams; ++i) {
+        sockaddr_storage peer{};
+        socklen_t plen = sizeof peer;
+        ssize_t got = recvfrom(s, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&peer), &plen);
+        if (got <= 0) return 12;
+        r.v[0] += got;
+        r.v[2] += 1;
+        r.v[4] = port_of(peer);
+        ssize_t reply = got * kUdpReplyFactor;
+        std::memset(buf, 's', static_cast<size_t>(reply));
+        if (sendto(s, buf, static_cast<size_t>(reply), 0, reinterpret_cast<sockaddr*>(&peer),
+                   plen) != reply)
+          return 13;
+        r.v[1] += reply;
+        r.v[3] += 1;
+      }
+      close(s);
+      return send_msg(out, r) ? 0 : 14;
+    });
+    if (!server) {
+      c.fail("cannot fork the UDP server");
+      return report_.finish(c, "");
+    }
+    auto ready = server->read_msg(kHelperTimeout);
+    if (!ready || ready->v[0] == 0) {
+      server->wait_exit(1s);
+      c.fail("the UDP server on " + ip + " never bound (" + server->status_text() + ")");
+      return report_.finish(c, "");
+    }
+    const int64_t sport = ready->v[0];
+    auto client = Forked::start([&](int out) {
+      int s = connected_socket(ip.c_str(), static_cast<int>(sport), SOCK_DGRAM);
+      if (s < 0) return 20;
+      Msg r;
+      r.v[4] = local_port(s);
+      char buf[8192];
+      for (int64_t size : kUdpSizes) {
+        std::memset(buf, 'c', static_cast<size_t>(size));
+        if (send(s, buf, static_cast<size_t>(size), 0) != size) return 21;
+        r.v[1] += size;
+        r.v[3] += 1;
+        ssize_t got = recv(s, buf, sizeof buf, 0);
+        if (got <= 0) return 22;
+        r.v[0] += got;
+        r.v[2] += 1;
+      }
+      close(s);
+      return send_msg(out, r) ? 0 : 23;
+    });
+    if (!client) {
+      c.fail("cannot fork the UDP client");
+      return report_.finish(c, "");
+    }
+    auto mine = client->read_msg(kHelperTimeout);
+    auto theirs = server->read_msg(kHelperTimeout);
+    client->wait_exit(kHelperTimeout);
+    server->wait_exit(kHelperTimeout);
+    int64_t sum = 0;
+    for (int64_t size : kUdpSizes) sum += size;
+    if (!mine || !theirs || mine->v[1] != sum || mine->v[0] != sum * kUdpReplyFactor ||
+        theirs->v[0] != sum || theirs->v[1] != sum * kUdpReplyFactor ||
+        theirs->v[4] != mine->v[4]) {
+      c.fail("the UDP exchange on " + ip + " did not complete (client " + client->status_text() +
+             ", server " + server->status_text() + ")");
+      return report_.finish(c, "");
+    }
+    const int64_t cport = mine->v[4];
+    const int64_t datagrams = 2 * kUdpDatagrams;
+
+    if (!traced) {
+      // Give procflow time to print whatever it would have printed.
+      std::this_thread::sleep_for(2s);
+      std::string udp;
+      int n = 0;
+      for (const auto& e : trace_->events()) {
+        if (e.str("transport_protocol") == std::optional<std::string>("UDP")) {
+          ++n;
+          udp += "    event| " + e.raw() + "\n";
+        }
+      }
+      if (n) {
+        c.fail(std::to_string(n) + " UDP event(s) although the plan has udp=none");
+        c.details = udp;
+      }
+      return report_.finish(c, "udp not traced on this kernel (expected): udp=none, " +
+                                   std::to_string(datagrams) + " datagrams on " + ip +
+                                   " and no UDP event");
+    }
+
+    // src = the client, who sent first; both sockets have both addresses.
+    Selector csel{ip, cport, ip, sport, true};
+    Selector ssel{ip, cport, ip, sport, false};
+    if (!trace_->wait_ends({csel, ssel}, kEndTimeout))
+      c.fail("no end event within 20 s for both UDP flows");
+    const auto& events = trace_->events();
+
+    ExpectedFlow ce;
+    ce.process = self_process(client->pid(), "UDP client");
+    ce.out_bytes = mine->v[1];
+    ce.in_bytes = mine->v[0];
+    ce.packet_count = datagrams;
+    ce.end_reason = "close";
+    ce.transport = "UDP";
+    std::string client_cid, server_cid;
+    expect_flow(c, events, csel, ce, &client_cid);
+
+    ExpectedFlow se = ce;
+    se.process = self_process(server->pid(), "UDP server");
+    se.out_bytes = theirs->v[1];
+    se.in_bytes = theirs->v[0];
+    expect_flow(c, events, ssel, se, &server_cid);
+    if (!client_cid.empty() && client_cid != server_cid)
+      c.fail("the two sockets of one exchange have different community_id");
+
+    if (!c.ok()) c.details = events_of(events, {csel});
+    report_.finish(c, "client pid " + ce.process.pid_text() + " and server pid " +
+                          se.process.pid_text() + " (exe " + paths_.self_exe() + "), " +
+                          std::to_string(sum) + "/" + std::to_string(sum * kUdpReplyFactor) +
+                          " bytes, " + std::to_string(datagrams) +
+                          " datagrams, end_reason close, same community_id");
+  }
+
+  // A DNS responder on 127.0.0.1:53 answers an A query for vm-dns.test with
+  // 127.0.0.7; the client then connects to 127.0.0.7, where a listener
+  // accepts. Its TCP flow must be named by the answer procflow saw on lo.
+  void check_dns() {
+    Check c{"dns"};
+    // Listener: {port}, then {bytes received}.
+    auto listener = Forked::start([&](int out) {
+      int s = bound_socket(kDnsAddress, 0, SOCK_STREAM);
+      if (s < 0 || listen(s, 4) != 0) return 30;
+      Msg ready;
+      ready.v[0] = local_port(s);
+      if (!send_msg(out, ready)) return 31;
+      pollfd pfd{s, POLLIN, 0};
+      if (poll(&pfd, 1, 30000) != 1) return 32;
+      int conn = accept4(s, nullptr, nullptr, SOCK_CLOEXEC);
+      if (conn < 0) return 33;
+      set_timeouts(conn, 30);
+      Msg r;
+      char buf[4096];
+      for (;;) {
+        ssize_t n = recv(conn, buf, sizeof buf, 0);
+        if (n < 0) return 34;
+        if (n == 0) break;
+        r.v[0] += n;
+      }
+      close(conn);
+      close(s);
+      return send_msg(out, r) ? 0 : 35;
+    });
+    // Responder: {1} when bound, then {response bytes}.
+    auto responder = Forked::start([&](int out) {
+      int s = bound_socket("127.0.0.1", kDnsPort, SOCK_DGRAM);
+      if (s < 0) return 40;
+      Msg ready;
+      ready.v[0] = 1;
+      if (!send_msg(out, ready)) return 41;
+      unsigned char q[512];
+      sockaddr_storage peer{};
+      socklen_t plen = sizeof peer;
+      ssize_t got = recvfrom(s, q, sizeof q, 0, reinterpret_cast<sockaddr*>(&peer), &plen);
+      if (got < 12 + 5) return 42;
+      // The question: labels up to the root, then type and class.
+      size_t end = 12;
+      while (end < static_cast<size_t>(got) && q[end] != 0) end += q[end] + 1u;
+      end += 1 + 4;
+      if (end > static_cast<size_t>(got)) return 43;
+      unsigned char r[512];
+      std::memcpy(r, q, end);   // header (id, ...) and question
+      r[2] = 0x81;              // QR, opcode 0, RD
+      r[3] = 0x80;              // RA, rcode 0
+      r[6] = 0, r[7] = 1;       // ANCOUNT 1
+      r[8] = r[9] = r[10] = r[11] = 0;  // NSCOUNT, ARCOUNT
+      const unsigned char answer[] = {
+          0xc0, 0x0c,              // name: a pointer to the question's
+          0x00, 0x01, 0x00, 0x01,  // type A, class IN
+          0x00, 0x00, 0x01, 0x2c,  // TTL 300
+          0x00, 0x04, 127,  0, 0, 7};
+      std::memcpy(r + end, answer, sizeof answer);
+      size_t len = end + sizeof answer;
+      if (sendto(s, r, len, 0, reinterpret_cast<sockaddr*>(&peer), plen) !=
+          static_cast<ssize_t>(len))
+        return 44;
+      close(s);
+      Msg done;
+      done.v[0] = static_cast<int64_t>(len);
+      return send_msg(out, done) ? 0 : 45;
+    });
+    if (!listener || !responder) {
+      c.fail("cannot fork the DNS responder or the TCP listener");
+      return report_.finish(c, "");
+    }
+    auto lready = listener->read_msg(kHelperTimeout);
+    auto rready = responder->read_msg(kHelperTimeout);
+    if (!lready || !rready) {
+      listener->wait_exit(1s);
+      responder->wait_exit(1s);
+      c.fail("the TCP listener on " + std::string(kDnsAddress) + " (" + listener->status_text() +
+             ") or the DNS responder on 127.0.0.1:53 (" + responder->status_text() +
+             ") never bound");
+      return report_.finish(c, "");
+    }
+    const int64_t lport = lready->v[0];
+    // Client: {response bytes, TCP local port, TCP local IPv4 (network order),
+    // TCP bytes sent}.
+    auto client = Forked::start([&](int out) {
+      int u = connected_socket("127.0.0.1", kDnsPort, SOCK_DGRAM);
+      if (u < 0) return 50;
+      const unsigned char query[] = {
+          0x56, 0x46, 0x01, 0x00,  // id, flags: RD
+          0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // QDCOUNT 1
+          6, 'v', 'm', '-', 'd', 'n', 's', 4, 't', 'e', 's', 't', 0,
+          0x00, 0x01, 0x00, 0x01};  // type A, class IN
+      if (send(u, query, sizeof query, 0) != static_cast<ssize_t>(sizeof query)) return 51;
+      unsigned char r[512];
+      ssize_t got = recv(u, r, sizeof r, 0);
+      close(u);
+      if (got < static_cast<ssize_t>(sizeof query) + 16) return 52;
+      if (r[0] != 0x56 || r[1] != 0x46 || (r[2] & 0x80) == 0 || (r[3] & 0x0f) != 0 ||
+          r[6] != 0 || r[7] != 1)
+        return 53;
+      if (std::memcmp(r + got - 4, "\x7f\x00\x00\x07", 4) != 0) return 54;
+      // Leave procflow a moment to take the answer in before the connect.
+      timespec pause{1, 0};
+      nanosleep(&pause, nullptr);
+      int t = connected_socket(kDnsAddress, static_cast<int>(lport), SOCK_STREAM);
+      if (t < 0) return 55;
+      sockaddr_in me{};
+      socklen_t mlen = sizeof me;
+      getsockname(t, reinterpret_cast<sockaddr*>(&me), &mlen);
+      char buf[kDnsTcpBytes];
+      std::memset(buf, 'd', sizeof buf);
+      if (send(t, buf, sizeof buf, 0) != static_cast<ssize_t>(sizeof buf)) return 56;
+      close(t);
+      Msg m;
+      m.v[0] = got;
+      m.v[1] = ntohs(me.sin_port);
+      m.v[2] = me.sin_addr.s_addr;
+      m.v[3] = sizeof buf;
+      return send_msg(out, m) ? 0 : 57;
+    });
+    if (!client) {
+      c.fail("cannot fork the DNS client");
+      return report_.finish(c, "");
+    }
+    auto mine = client->read_msg(kHelperTimeout);
+    auto answered = responder->read_msg(kHelperTimeout);
+    auto served = listener->read_msg(kHelperTimeout);
+    client->wait_exit(kHelperTimeout);
+    responder->wait_exit(kHelperTimeout);
+    listener->wait_exit(kHelperTimeout);
+    if (!mine || !answered || !served || served->v[0] != kDnsTcpBytes) {
+      c.fail("the DNS exchange and connect did not complete (client " + client->status_text() +
+             ", responder " + responder->status_text() + ", listener " + listener->status_text() +
+             ")");
+      return report_.finish(c, "");
+    }
+    in_addr src{};
+    src.s_addr = static_cast<uint32_t>(mine->v[2]);
+    char src_text[INET_ADDRSTRLEN] = {};
+    inet_ntop(AF_INET, &src, src_text, sizeof src_text);
+
+    Selector sel{src_text, mine->v[1], kDnsAddress, lport, true};
+    if (!trace_->wait_ends({sel}, kEndTimeout)) c.fail("no end event within 20 s");
+    const auto& events = trace_->events();
+    ExpectedFlow want;
+    want.process = self_process(client->pid(), "DNS client");
+    want.out_bytes = kDnsTcpBytes;
+    want.in_bytes = 0;
+    want.end_reason = "close";
+    want.flags = {"SYN", "ACK", "FIN"};
+    expect_flow(c, events, sel, want, nullptr);
+    for (const auto& e : events) {
+      if (!sel.matches(e)) continue;
+      std::string where = sel.describe() + " " + e.str("action").value_or("?");
+      if (e.str("dest_fqdn") != std::optional<std::string>(kDnsName))
+        c.fail(where + ": dest_fqdn is " + e.text("dest_fqdn") + ", expected \"" + kDnsName +
+               "\"");
+      if (e.str("dest_hostname") != std::optional<std::string>(kDnsHost))
+        c.fail(where + ": dest_hostname is " + e.text("dest_hostname") + ", expected \"" +
+               kDnsHost + "\"");
+    }
+    if (!c.ok()) c.details = events_of(events, {sel});
+    report_.finish(c, std::string("A ") + kDnsName + " -> " + kDnsAddress +
+                          " answered on 127.0.0.1:53; the connect of pid " +
+                          want.process.pid_text() + " to " + kDnsAddress + ":" +
+                          std::to_string(lport) + " has dest_fqdn \"" + kDnsName +
+                          "\", dest_hostname \"" + kDnsHost + "\"");
   }
 
   // A connect to a closed port: SYN, RST, end_reason "reset".
