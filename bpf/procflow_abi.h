@@ -30,9 +30,9 @@ enum pf_record_kind {
 	PF_REC_TCP_ESTABLISHED = 6, /* an outbound attempt completed its handshake */
 	PF_REC_TCP_END = 7,
 	PF_REC_TCP_SNAPSHOT = 8, /* counters of a still-open socket, on request */
-	PF_REC_UDP_START = 9,    /* first datagram between a local socket and one peer */
+	PF_REC_UDP_START = 9,	 /* first datagram between a local socket and one peer */
 	PF_REC_UDP_RELEASE = 10, /* a UDP socket was released: all its flows end */
-	PF_REC_DNS = 11,         /* a DNS response seen on the wire (TC) */
+	PF_REC_DNS = 11,	 /* a DNS response seen on the wire (TC) */
 };
 
 /* How the owner of a socket was learned, best first. */
@@ -70,7 +70,7 @@ enum pf_drop_counter {
 	PF_DROP_LISTENER_MAP_FULL = 3,
 	PF_DROP_UDP_MAP_FULL = 4,     /* a UDP flow could not be tracked */
 	PF_DROP_UDP_UNKNOWN_PEER = 5, /* a datagram on an unconnected socket with no known peer */
-	PF_DROP_DNS_TRUNCATED = 6,    /* a DNS response longer than PF_DNS_MAX: not captured whole */
+	PF_DROP_DNS_TRUNCATED = 6, /* a DNS response longer than PF_DNS_MAX: not captured whole */
 	PF_DROP_COUNTER_MAX = 7,
 };
 
@@ -177,21 +177,21 @@ struct pf_tcp_end {
  * flows); records only announce a new flow and a released socket.
  */
 struct pf_udp_key {
-	__u64 sock_id;     /* kernel socket address */
+	__u64 sock_id; /* kernel socket address */
 	__u8 peer_addr[16];
-	__u16 peer_port;   /* host order */
-	__u8 family;       /* 4 or 6 */
+	__u16 peer_port; /* host order */
+	__u8 family;	 /* 4 or 6 */
 	__u8 _pad[5];
 };
 
 struct pf_udp_stats {
-	__u64 bytes_in;    /* payload bytes received by the socket from the peer */
-	__u64 bytes_out;   /* payload bytes sent by the socket to the peer */
+	__u64 bytes_in;	 /* payload bytes received by the socket from the peer */
+	__u64 bytes_out; /* payload bytes sent by the socket to the peer */
 	__u64 dgrams_in;
 	__u64 dgrams_out;
 	__u64 first_ns;
 	__u64 last_ns;
-	__u32 owner_tgid;  /* the process that last sent or received */
+	__u32 owner_tgid; /* the process that last sent or received */
 	__u32 _pad;
 };
 
@@ -201,7 +201,7 @@ struct pf_udp_start {
 	__u64 netns;
 	struct pf_tuple tuple; /* initiator -> responder */
 	struct pf_task owner;
-	__u8 initiated;        /* 1: the local socket sent first */
+	__u8 initiated; /* 1: the local socket sent first */
 	__u8 _pad[7];
 };
 
@@ -218,8 +218,8 @@ struct pf_udp_release {
 struct pf_dns {
 	struct pf_header hdr;
 	__u32 ifindex;
-	__u16 payload_len;     /* bytes in payload */
-	__u8 proto;            /* IPPROTO_UDP or IPPROTO_TCP */
+	__u16 payload_len; /* bytes in payload */
+	__u8 proto;	   /* IPPROTO_UDP or IPPROTO_TCP */
 	__u8 _pad;
 	struct pf_tuple tuple; /* as on the wire: the server is the source */
 	__u8 payload[PF_DNS_MAX];
@@ -267,7 +267,7 @@ struct pf_pkt_stats {
 struct pf_config {
 	__u32 self_tgid;	    /* procflow itself: its own connects are not traced */
 	__u8 connect_by_tracepoint; /* no fentry/kprobe on tcp_connect: use SYN_SENT */
-	__u8 udp_enabled;           /* count UDP datagrams (the UDP hooks are attached) */
+	__u8 udp_enabled;	    /* count UDP datagrams (the UDP hooks are attached) */
 	__u8 _pad[2];
 };
 

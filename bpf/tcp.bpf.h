@@ -378,7 +378,6 @@ int pf_accept_exit_tp(struct pf_sys_exit_args *ctx)
 
 /* ---- first (and every) send/recv, in the caller's context (6.3+) ---- */
 
-
 /* ---- snapshot of every open flow, on userspace's request ---- */
 
 static long snapshot_one(struct bpf_map *map, u64 *key, struct pf_flow_state *st, void *unused)

@@ -1486,16 +1486,15 @@ class ScenarioRun {
       end += 1 + 4;
       if (end > static_cast<size_t>(got)) return 43;
       unsigned char r[512];
-      std::memcpy(r, q, end);   // header (id, ...) and question
-      r[2] = 0x81;              // QR, opcode 0, RD
-      r[3] = 0x80;              // RA, rcode 0
-      r[6] = 0, r[7] = 1;       // ANCOUNT 1
-      r[8] = r[9] = r[10] = r[11] = 0;  // NSCOUNT, ARCOUNT
-      const unsigned char answer[] = {
-          0xc0, 0x0c,              // name: a pointer to the question's
-          0x00, 0x01, 0x00, 0x01,  // type A, class IN
-          0x00, 0x00, 0x01, 0x2c,  // TTL 300
-          0x00, 0x04, 127,  0, 0, 7};
+      std::memcpy(r, q, end);                                  // header (id, ...) and question
+      r[2] = 0x81;                                             // QR, opcode 0, RD
+      r[3] = 0x80;                                             // RA, rcode 0
+      r[6] = 0, r[7] = 1;                                      // ANCOUNT 1
+      r[8] = r[9] = r[10] = r[11] = 0;                         // NSCOUNT, ARCOUNT
+      const unsigned char answer[] = {0xc0, 0x0c,              // name: a pointer to the question's
+                                      0x00, 0x01, 0x00, 0x01,  // type A, class IN
+                                      0x00, 0x00, 0x01, 0x2c,  // TTL 300
+                                      0x00, 0x04, 127,  0,    0, 7};
       std::memcpy(r + end, answer, sizeof answer);
       size_t len = end + sizeof answer;
       if (sendto(s, r, len, 0, reinterpret_cast<sockaddr*>(&peer), plen) !=
@@ -1527,17 +1526,17 @@ class ScenarioRun {
       int u = connected_socket("127.0.0.1", kDnsPort, SOCK_DGRAM);
       if (u < 0) return 50;
       const unsigned char query[] = {
-          0x56, 0x46, 0x01, 0x00,  // id, flags: RD
+          0x56, 0x46, 0x01, 0x00,                          // id, flags: RD
           0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // QDCOUNT 1
-          6, 'v', 'm', '-', 'd', 'n', 's', 4, 't', 'e', 's', 't', 0,
-          0x00, 0x01, 0x00, 0x01};  // type A, class IN
+          6,    'v',  'm',  '-',  'd',  'n',  's',  4,    't',
+          'e',  's',  't',  0,    0x00, 0x01, 0x00, 0x01};  // type A, class IN
       if (send(u, query, sizeof query, 0) != static_cast<ssize_t>(sizeof query)) return 51;
       unsigned char r[512];
       ssize_t got = recv(u, r, sizeof r, 0);
       close(u);
       if (got < static_cast<ssize_t>(sizeof query) + 16) return 52;
-      if (r[0] != 0x56 || r[1] != 0x46 || (r[2] & 0x80) == 0 || (r[3] & 0x0f) != 0 ||
-          r[6] != 0 || r[7] != 1)
+      if (r[0] != 0x56 || r[1] != 0x46 || (r[2] & 0x80) == 0 || (r[3] & 0x0f) != 0 || r[6] != 0 ||
+          r[7] != 1)
         return 53;
       if (std::memcmp(r + got - 4, "\x7f\x00\x00\x07", 4) != 0) return 54;
       // Leave procflow a moment to take the answer in before the connect.
@@ -1594,8 +1593,7 @@ class ScenarioRun {
       if (!sel.matches(e)) continue;
       std::string where = sel.describe() + " " + e.str("action").value_or("?");
       if (e.str("dest_fqdn") != std::optional<std::string>(kDnsName))
-        c.fail(where + ": dest_fqdn is " + e.text("dest_fqdn") + ", expected \"" + kDnsName +
-               "\"");
+        c.fail(where + ": dest_fqdn is " + e.text("dest_fqdn") + ", expected \"" + kDnsName + "\"");
       if (e.str("dest_hostname") != std::optional<std::string>(kDnsHost))
         c.fail(where + ": dest_hostname is " + e.text("dest_hostname") + ", expected \"" +
                kDnsHost + "\"");
