@@ -134,4 +134,13 @@ void expect_flow(const Flow& flow, const FlowSelector& selector, const ExpectedF
       << "community_id differs between start and end";
 }
 
+void expect_end_matches_capture(const JsonLine& end, const CapturedConnection& seen) {
+  EXPECT_EQ(end.integer("packet_count"), std::optional<int64_t>(seen.packets))
+      << end.raw() << "\ncaptured (frame, flags, length):\n"
+      << seen.frames;
+  EXPECT_EQ(split_flags(end.str("tcp_flags").value_or("")), seen.flags)
+      << end.raw() << "\ncaptured (frame, flags, length):\n"
+      << seen.frames;
+}
+
 }  // namespace procflow_it

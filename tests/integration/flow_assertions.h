@@ -16,6 +16,7 @@
 
 #include "flow_query.h"
 #include "helper_programs.h"
+#include "packet_capture.h"
 #include "topology.h"
 
 namespace procflow_it {
@@ -64,5 +65,9 @@ struct ExpectedFlow {
 // One start, one end, and every value of `expected` on them. A UDP flow
 // (selector.transport "UDP") must carry no tcp_flags.
 void expect_flow(const Flow& flow, const FlowSelector& selector, const ExpectedFlow& expected);
+
+// An end event counts exactly the packets of the connection in a capture of
+// the traced interface, and its tcp_flags are the union of the flags seen there.
+void expect_end_matches_capture(const JsonLine& end, const CapturedConnection& seen);
 
 }  // namespace procflow_it

@@ -78,12 +78,7 @@ TEST_F(InterfaceHotplugTest, VethCreatedAfterStartIsTraced) {
     SCOPED_TRACE(selector.describe());
     Flow flow = collect_flow(events, selector);
     ASSERT_TRUE(flow.end());
-    EXPECT_EQ(flow.end()->integer("packet_count"), std::optional<int64_t>(seen->packets))
-        << flow.end()->raw() << "\ncaptured (frame, flags, length):\n"
-        << seen->frames;
-    EXPECT_EQ(split_flags(flow.end()->str("tcp_flags").value_or("")), seen->flags)
-        << flow.end()->raw() << "\ncaptured (frame, flags, length):\n"
-        << seen->frames;
+    expect_end_matches_capture(*flow.end(), *seen);
   }
 }
 

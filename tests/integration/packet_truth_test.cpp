@@ -57,12 +57,7 @@ TEST_F(PacketTruthTest, PacketCountAndFlagsEqualTheCapture) {
     Flow flow = collect_flow(events, selector);
     ASSERT_TRUE(flow.end());
     const JsonLine& end = *flow.end();
-    EXPECT_EQ(end.integer("packet_count"), std::optional<int64_t>(seen->packets))
-        << end.raw() << "\ncaptured (frame, flags, length):\n"
-        << seen->frames;
-    EXPECT_EQ(split_flags(end.str("tcp_flags").value_or("")), seen->flags)
-        << end.raw() << "\ncaptured (frame, flags, length):\n"
-        << seen->frames;
+    expect_end_matches_capture(end, *seen);
     EXPECT_EQ(end.str("end_reason"), std::optional<std::string>("close")) << end.raw();
   }
   // The byte counts of the same flows, against the helpers' own account.
