@@ -118,11 +118,17 @@ const ProcessEntry* ProcessCache::find(uint32_t tgid, uint64_t start_boot_ns, ui
   auto it = entries_.find(tgid);
   if (it != entries_.end() && same_start(it->second, start_boot_ns) && !it->second.exe.empty())
     return &it->second;
-  ProcessEntry fresh;
-  if (read_proc(tgid, &fresh) && same_start(fresh, start_boot_ns) && !fresh.exe.empty()) {
-    auto& slot = entries_[tgid];
-    slot = std::move(fresh);
-    return &slot;
+  const uint64_t attempt = (uint64_t{tgid} << 32) ^ start_boot_ns;
+  if (!unresolvable_.count(attempt)) {
+    ProcessEntry fresh;
+    if (read_proc(tgid, &fresh) && same_start(fresh, start_boot_ns) && !fresh.exe.empty()) {
+      auto& slot = entries_[tgid];
+      slot = std::move(fresh);
+      return &slot;
+    }
+    constexpr size_t max_unresolvable = 4096;
+    if (unresolvable_.size() >= max_unresolvable) unresolvable_.clear();
+    unresolvable_.insert(attempt);
   }
   if (ppid != 0 && ppid != tgid) {
     auto parent = entries_.find(ppid);

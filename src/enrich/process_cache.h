@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "procflow_abi.h"
 
@@ -56,6 +57,9 @@ class ProcessCache {
 
   std::string proc_root_;
   std::unordered_map<uint32_t, ProcessEntry> entries_;
+  // (tgid, start) pairs /proc could not name (gone, or a kernel thread with
+  // no image): asked once, not on every event of their flows. Bounded.
+  std::unordered_set<uint64_t> unresolvable_;
   uint64_t proc_reads_ = 0;
 };
 

@@ -255,6 +255,21 @@ TEST_F(ProcessCacheTest, UnknownEverywhereIsNull) {
   EXPECT_EQ(c.find(12345, 1, 999), nullptr);    // unknown parent
 }
 
+// Every event of a flow asks for its owner: a process /proc cannot name (it
+// is gone, or a kernel thread without an image) costs one read, not one per
+// event, and the same pid with another start time is asked again.
+TEST_F(ProcessCacheTest, UnnamedProcessIsReadOnce) {
+  auto c = cache();
+  EXPECT_EQ(c.find(12345, 7, 0), nullptr);
+  EXPECT_EQ(c.find(12345, 7, 0), nullptr);
+  EXPECT_EQ(c.proc_reads(), 1u);
+  write_stat(12345, "kworker/0:1", 2, 100);  // a kernel thread: no exe link
+  EXPECT_EQ(c.find(12345, 7, 0), nullptr);
+  EXPECT_EQ(c.proc_reads(), 1u);
+  EXPECT_EQ(c.find(12345, 8, 0), nullptr);  // another start: a new process
+  EXPECT_EQ(c.proc_reads(), 2u);
+}
+
 TEST_F(ProcessCacheTest, ExecWithAbsoluteFilenameAndNoProcEntry) {
   auto c = cache();
   c.on_exec(task(900, 1, 1000), "/usr/local/bin/worker");
