@@ -134,6 +134,40 @@ class Json {
 };
 
 // ---------------------------------------------------------------------------
+// Waiting for a child and describing how it ended (shared by Child and Forked).
+
+// Reaps pid into *status (the raw wait status; -1 if it was lost) within timeout;
+// nullopt while it still runs.
+std::optional<int> wait_child(pid_t pid, std::optional<int>& status, Clock::duration timeout) {
+  auto deadline = Clock::now() + timeout;
+  while (!status) {
+    int raw = 0;
+    pid_t r = waitpid(pid, &raw, WNOHANG);
+    if (r == pid) {
+      status = raw;
+      break;
+    }
+    if (r < 0 && errno != EINTR) {
+      status = -1;
+      break;
+    }
+    if (Clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(5ms);
+  }
+  return status;
+}
+
+// "exit 0", "exit 12", "killed by ...", "running".
+std::string describe_status(const std::optional<int>& status) {
+  if (!status) return "running";
+  int st = *status;
+  if (st == -1) return "lost";
+  if (WIFEXITED(st)) return "exit " + std::to_string(WEXITSTATUS(st));
+  if (WIFSIGNALED(st)) return std::string("killed by ") + strsignal(WTERMSIG(st));
+  return "status " + std::to_string(st);
+}
+
+// ---------------------------------------------------------------------------
 // Child processes with their stdout and stderr collected line by line.
 
 class Child {
@@ -233,22 +267,7 @@ class Child {
 
   // The raw wait status once the child exited; nullopt if it still runs.
   std::optional<int> wait_exit(Clock::duration timeout) {
-    auto deadline = Clock::now() + timeout;
-    while (!status_) {
-      int status = 0;
-      pid_t r = waitpid(pid_, &status, WNOHANG);
-      if (r == pid_) {
-        status_ = status;
-        break;
-      }
-      if (r < 0 && errno != EINTR) {
-        status_ = -1;
-        break;
-      }
-      if (Clock::now() >= deadline) return std::nullopt;
-      std::this_thread::sleep_for(5ms);
-    }
-    return status_;
+    return wait_child(pid_, status_, timeout);
   }
 
   // Command line, exit status and everything printed, for failure details.
@@ -263,14 +282,7 @@ class Child {
     return s;
   }
 
-  std::string status_text() const {
-    if (!status_) return "running";
-    int st = *status_;
-    if (st == -1) return "lost";
-    if (WIFEXITED(st)) return "exit " + std::to_string(WEXITSTATUS(st));
-    if (WIFSIGNALED(st)) return std::string("killed by ") + strsignal(WTERMSIG(st));
-    return "status " + std::to_string(st);
-  }
+  std::string status_text() const { return describe_status(status_); }
 
  private:
   Child() = default;
@@ -786,33 +798,11 @@ class Forked {
   }
 
   std::optional<int> wait_exit(Clock::duration timeout) {
-    auto deadline = Clock::now() + timeout;
-    while (!status_) {
-      int status = 0;
-      pid_t r = waitpid(pid_, &status, WNOHANG);
-      if (r == pid_) {
-        status_ = status;
-        break;
-      }
-      if (r < 0 && errno != EINTR) {
-        status_ = -1;
-        break;
-      }
-      if (Clock::now() >= deadline) return std::nullopt;
-      std::this_thread::sleep_for(5ms);
-    }
-    return status_;
+    return wait_child(pid_, status_, timeout);
   }
 
   // "exit 0", "exit 12", "killed by ...", "running".
-  std::string status_text() const {
-    if (!status_) return "running";
-    int st = *status_;
-    if (st == -1) return "lost";
-    if (WIFEXITED(st)) return "exit " + std::to_string(WEXITSTATUS(st));
-    if (WIFSIGNALED(st)) return std::string("killed by ") + strsignal(WTERMSIG(st));
-    return "status " + std::to_string(st);
-  }
+  std::string status_text() const { return describe_status(status_); }
 
  private:
   Forked() = default;
