@@ -57,6 +57,7 @@ void FlowTable::on_tcp_start(const pf_tcp_start& rec) {
   f.owner_source = rec.owner_source;
   f.initiated = rec.initiated != 0;
   f.start_ns = rec.hdr.ktime_ns;
+  awaiting_start_.insert(rec.sock_id);
   maybe_emit_start(f, rec.hdr.ktime_ns, false);
 }
 
@@ -97,6 +98,7 @@ void FlowTable::on_tcp_end(const pf_tcp_end& rec) {
   if (rec.tuple.sport != 0) f.tuple = rec.tuple;  // a failed connect learns its port here
   maybe_emit_start(f, rec.hdr.ktime_ns, true);
   ending_.push_back(Ending{std::move(f), rec, rec.hdr.ktime_ns + options_.linger_ns});
+  awaiting_start_.erase(rec.sock_id);
   open_.erase(it);
 }
 
@@ -110,8 +112,11 @@ void FlowTable::maybe_emit_start(Tracked& f, uint64_t now_ns, bool force) {
 }
 
 void FlowTable::tick(uint64_t now_ns) {
-  for (auto& [id, f] : open_) {
-    if (!f.start_emitted && now_ns > f.start_ns) maybe_emit_start(f, now_ns, false);
+  // Only flows still waiting for their start: not every open flow, every tick.
+  for (auto it = awaiting_start_.begin(); it != awaiting_start_.end();) {
+    uint64_t id = *it++;  // emit_start erases the current element
+    auto f = open_.find(id);
+    if (f != open_.end() && now_ns > f->second.start_ns) maybe_emit_start(f->second, now_ns, false);
   }
   while (!ending_.empty() && ending_.front().due_ns <= now_ns) {
     emit_end(ending_.front());
@@ -126,6 +131,7 @@ void FlowTable::finish(uint64_t now_ns) {
   }
   for (auto& [id, f] : open_) emit_stop(f, now_ns);
   open_.clear();
+  awaiting_start_.clear();
 }
 
 void FlowTable::fill_common(FlowEvent& ev, Tracked& f) {
@@ -135,6 +141,7 @@ void FlowTable::fill_common(FlowEvent& ev, Tracked& f) {
 
 void FlowTable::emit_start(Tracked& f) {
   f.start_emitted = true;
+  awaiting_start_.erase(f.sock_id);
   stats_.starts++;
   fill_common(event_, f);
   event_.action = FlowAction::start;

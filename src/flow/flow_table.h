@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "flow/event_enricher.h"
 #include "flow/flow_context.h"
@@ -94,6 +95,7 @@ class FlowTable {
   FlowTableOptions options_;
   FlowTableStats stats_;
   std::unordered_map<uint64_t, Tracked> open_;
+  std::unordered_set<uint64_t> awaiting_start_;  // open flows whose start is not out yet
   std::deque<Ending> ending_;
   FlowEvent event_;  // reused: no per-event allocation once warmed up
 };
