@@ -131,7 +131,6 @@ pf_header header(pf_record_kind kind, uint16_t size, uint64_t ktime_ns) {
   pf_header h{};
   h.kind = kind;
   h.size = size;
-  h.cpu = 1;
   h.ktime_ns = ktime_ns;
   return h;
 }
@@ -194,8 +193,7 @@ SocketRecords records_of(uint64_t i, uint64_t ktime_ns) {
   r.end.app_bytes_in = r.outbound ? 13'107 : 517;
   r.end.app_bytes_out = r.outbound ? 517 : 13'107;
   r.end.bytes_sent = r.end.app_bytes_out;
-  r.end.segs_in = 9;
-  r.end.segs_out = 7;
+  r.end.packets = 16;
   r.end.close_cause = PF_CLOSE_NORMAL;
   r.end.implied_flags = tcp_flag::syn | tcp_flag::ack | tcp_flag::fin;
   r.end.last_state = 4;  // TCP_FIN_WAIT1

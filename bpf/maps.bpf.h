@@ -9,9 +9,12 @@
  *             full map is counted (PF_DROP_FLOW_MAP_FULL) instead.
  *  listeners  (netns, port) -> the process that called listen(): the last
  *             resort owner of accepted connections.
- *  pkt_stats  canonical tuple -> packets/bytes/flags seen by TC. LRU: an
- *             entry whose flow ended is deleted by userspace; a stale one may
- *             be evicted safely.
+ *  wire       canonical TCP tuple -> what TC saw of the connection that last
+ *             opened on it (pf_wire_stats, procflow_abi.h).
+ *  wire_retired (tuple, syn_seq) -> the same, for the connection before it,
+ *             moved there when a new SYN reused the tuple. Both LRU: never
+ *             deleted, read by userspace at a flow's end (within a second
+ *             of it), then aged out.
  *  drops      per-CPU loss counters, read and reported by userspace.
  */
 #ifndef PROCFLOW_MAPS_BPF_H
@@ -25,6 +28,8 @@
 struct pf_flow_state {
 	u64 start_ns;
 	u32 owner_tgid;
+	u32 owner_exec_id; /* the owner's self_exec_id: an exec makes it a new owner */
+	u32 extra_packets; /* packets of this connection segs_in/out never count */
 	u8 initiated;
 	u8 implied_flags;
 	u8 established;
@@ -61,9 +66,16 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
-	__type(key, struct pf_pkt_key);
-	__type(value, struct pf_pkt_stats);
-} pkt_stats SEC(".maps");
+	__type(key, struct pf_wire_key);
+	__type(value, struct pf_wire_stats);
+} wire SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct pf_wire_gen_key);
+	__type(value, struct pf_wire_stats);
+} wire_retired SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

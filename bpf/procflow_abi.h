@@ -17,7 +17,7 @@
 #include <linux/types.h> /* userspace: the same __uN types the kernel uses */
 #endif
 
-#define PF_ABI_VERSION 2
+#define PF_ABI_VERSION 3
 #define PF_COMM_LEN 16
 #define PF_PATH_LEN 256
 
@@ -32,7 +32,8 @@ enum pf_record_kind {
 	PF_REC_TCP_SNAPSHOT = 8, /* counters of a still-open socket, on request */
 	PF_REC_UDP_START = 9,	 /* first datagram between a local socket and one peer */
 	PF_REC_UDP_RELEASE = 10, /* a UDP socket was released: all its flows end */
-	PF_REC_DNS = 11,	 /* a DNS response seen on the wire (TC) */
+	PF_REC_DNS = 11,	 /* a DNS query or response seen on the wire (TC) */
+	PF_REC_TCP_RESET = 12,	 /* a closed socket sent an RST (after its TCP_END) */
 };
 
 /* How the owner of a socket was learned, best first. */
@@ -66,18 +67,19 @@ enum pf_close_cause {
 enum pf_drop_counter {
 	PF_DROP_RINGBUF_RESERVE = 0, /* a record could not be reserved: lost */
 	PF_DROP_FLOW_MAP_FULL = 1,   /* a socket could not be tracked */
-	PF_DROP_PKT_MAP_FULL = 2,    /* packet counters for a tuple could not be kept */
+	PF_DROP_WIRE_MAP_FULL = 2,   /* a connection's wire flags could not be kept */
 	PF_DROP_LISTENER_MAP_FULL = 3,
 	PF_DROP_UDP_MAP_FULL = 4,     /* a UDP flow could not be tracked */
 	PF_DROP_UDP_UNKNOWN_PEER = 5, /* a datagram on an unconnected socket with no known peer */
-	PF_DROP_DNS_TRUNCATED = 6, /* a DNS response longer than PF_DNS_MAX: not captured whole */
-	PF_DROP_COUNTER_MAX = 7,
+	PF_DROP_DNS_TRUNCATED = 6,    /* a DNS message longer than PF_DNS_MAX: not captured whole */
+	PF_DROP_DNS_UNREADABLE = 7,   /* a DNS message whose bytes could not be read from the skb */
+	PF_DROP_COUNTER_MAX = 8,
 };
 
 struct pf_header {
 	__u16 kind;
 	__u16 size; /* sizeof the whole record */
-	__u32 cpu;
+	__u32 _pad;
 	__u64 ktime_ns; /* bpf_ktime_get_boot_ns() when the record was made */
 };
 
@@ -154,6 +156,16 @@ struct pf_tcp_established {
 	struct pf_tuple tuple; /* local -> remote: complete now (the source port is bound) */
 };
 
+/*
+ * A TCP flow's packet count comes from TC when TC saw the connection open
+ * (its SYN) on a traced interface: the segments of that one connection
+ * (pf_wire_stats, below). Otherwise it is the socket's own count, carried
+ * here: segs_in + segs_out (one per segment, a GSO/GRO super-packet as the
+ * segments it carries) plus the packets the socket never counts itself (on
+ * the accepting side the SYN-ACKs its request socket sent; RSTs the kernel's
+ * control socket sent for it). An RST the socket sends after TCP_CLOSE comes
+ * as PF_REC_TCP_RESET.
+ */
 struct pf_tcp_end {
 	struct pf_header hdr;
 	__u64 sock_id;
@@ -162,13 +174,22 @@ struct pf_tcp_end {
 	__u64 app_bytes_in;  /* payload received: bytes_received less the peer's FIN */
 	__u64 app_bytes_out; /* payload the peer acknowledged: bytes_acked less SYN and FIN */
 	__u64 bytes_sent;    /* tcp_sock.bytes_sent: payload sent, retransmits included */
-	__u32 segs_in;
-	__u32 segs_out;
-	__u32 sk_err;	    /* the error the socket closed with (ECONNRESET, ETIMEDOUT...) */
-	__u8 close_cause;   /* enum pf_close_cause */
-	__u8 implied_flags; /* TCP flags the state changes imply (SYN, ACK, FIN, RST) */
-	__u8 last_state;    /* state before TCP_CLOSE */
-	__u8 established;   /* the handshake completed at some point */
+	__u64 packets;	     /* the socket's own count, as explained above */
+	__u32 sk_err;	     /* the error the socket closed with (ECONNRESET, ETIMEDOUT...) */
+	__u32 syn_seq;	     /* the initiator's initial sequence number: the TC generation */
+	__u8 close_cause;    /* enum pf_close_cause */
+	__u8 implied_flags;  /* flags the state changes imply (SYN, ACK, FIN, RST) */
+	__u8 last_state;     /* state before TCP_CLOSE */
+	__u8 established;    /* the handshake completed at some point */
+	__u8 _pad[4];
+};
+
+/* A socket that already reached TCP_CLOSE sent an RST (an abortive close:
+ * SO_LINGER 0, unread data, a reply to a late segment): one more packet and
+ * the RST flag for the flow that ended with sock_id. */
+struct pf_tcp_reset {
+	struct pf_header hdr;
+	__u64 sock_id;
 };
 
 /*
@@ -189,10 +210,7 @@ struct pf_udp_stats {
 	__u64 bytes_out; /* payload bytes sent by the socket to the peer */
 	__u64 dgrams_in;
 	__u64 dgrams_out;
-	__u64 first_ns;
-	__u64 last_ns;
-	__u32 owner_tgid; /* the process that last sent or received */
-	__u32 _pad;
+	__u64 last_ns; /* the last datagram (the first one's when new) */
 };
 
 struct pf_udp_start {
@@ -210,18 +228,20 @@ struct pf_udp_release {
 	__u64 sock_id;
 };
 
-/* A DNS response copied from the wire for the name cache. UDP port 53
- * (and mDNS 5353, LLMNR 5355) carry one message; over TCP (port 53) the
- * payload starts with the 2-byte length and is captured only when the whole
- * message is in one segment. */
+/* A DNS message copied from the wire, query or response: UDP to or from
+ * port 53 (and mDNS 5353, LLMNR 5355), TCP to or from port 53. Userspace
+ * accepts an answer only when it matches a query it saw (ids, endpoints,
+ * question, time), so both directions are captured. Over TCP the payload
+ * starts with the 2-byte length and is captured only when the whole message
+ * is in one segment. */
 #define PF_DNS_MAX 1024
 struct pf_dns {
 	struct pf_header hdr;
-	__u32 ifindex;
-	__u16 payload_len; /* bytes in payload */
-	__u8 proto;	   /* IPPROTO_UDP or IPPROTO_TCP */
-	__u8 _pad;
-	struct pf_tuple tuple; /* as on the wire: the server is the source */
+	__u32 ifindex;	       /* the interface TC saw it on */
+	__u16 payload_len;     /* bytes in payload */
+	__u8 proto;	       /* IPPROTO_UDP or IPPROTO_TCP */
+	__u8 egress;	       /* 1: leaving through ifindex; 0: arriving */
+	struct pf_tuple tuple; /* as on the wire: source -> destination */
 	__u8 payload[PF_DNS_MAX];
 };
 
@@ -232,35 +252,48 @@ struct pf_tcp_snapshot {
 	__u64 sock_id;
 	__u64 app_bytes_in; /* as in pf_tcp_end */
 	__u64 app_bytes_out;
-	__u32 segs_in;
-	__u32 segs_out;
+	__u64 packets;
+	__u32 syn_seq;
 	__u8 implied_flags;
 	__u8 state;
-	__u8 _pad[6];
+	__u8 _pad[2];
 };
 
 /*
- * Packet counters kept by the TC programs, keyed by the canonical form of a
- * connection's tuple (lower endpoint first), so both directions and both
- * local sockets of a loopback connection share one entry.
+ * What TC saw of one TCP connection, kept per connection: keyed by the
+ * canonical tuple (the lower address and port first, so both directions and
+ * both local sockets of a loopback connection meet in one entry) and tagged
+ * with the initiator's initial sequence number (its SYN). A SYN with a new
+ * sequence number on the same tuple is a new connection: the entry moves to
+ * wire_retired under (tuple, old syn_seq) and starts over, so a reused port
+ * never mixes two connections. Packets are counted as TCP segments (a GSO
+ * super-packet as its gso_segs), on the interface where the SYN was seen only,
+ * so a packet crossing two traced interfaces counts once. Flags are ORed from
+ * every interface. Userspace reads both maps at a flow's end.
  */
-struct pf_pkt_key {
-	__u8 addr_lo[16];
+struct pf_wire_key {
+	__u8
+	    addr_lo[16]; /* IPv4 (also a dual-stack socket's mapped address) in the first 4 bytes */
 	__u8 addr_hi[16];
 	__u16 port_lo;
 	__u16 port_hi;
 	__u8 family;
-	__u8 proto;
-	__u8 _pad[2];
+	__u8 _pad[3];
 };
 
-struct pf_pkt_stats {
-	__u64 packets;
-	__u64 bytes; /* IP bytes on the wire, both directions */
-	__u64 first_ns;
-	__u64 last_ns;
-	__u8 tcp_flags; /* union of the TCP flags seen */
-	__u8 _pad[7];
+struct pf_wire_gen_key {
+	struct pf_wire_key conn;
+	__u32 syn_seq;
+	__u32 _pad;
+};
+
+struct pf_wire_stats {
+	__u64 packets;	/* segments on the counting interface, both directions */
+	__u32 syn_seq;	/* the SYN that opened it (valid when from_syn) */
+	__u32 ifindex;	/* the counting interface: where the SYN (or first packet) was seen */
+	__u8 tcp_flags; /* union of the flags seen, on any traced interface */
+	__u8 from_syn;	/* the SYN was seen: packets is the whole connection */
+	__u8 _pad[6];
 };
 
 /* Read-only configuration set by the loader before load. */

@@ -34,7 +34,7 @@ static __always_inline void *reserve_record(u32 size, u16 kind)
 	}
 	hdr->kind = kind;
 	hdr->size = size;
-	hdr->cpu = bpf_get_smp_processor_id();
+	hdr->_pad = 0;
 	hdr->ktime_ns = bpf_ktime_get_boot_ns();
 	return hdr;
 }

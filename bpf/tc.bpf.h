@@ -1,24 +1,29 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * TC clsact / tcx programs: per-connection packet and byte counts and the
- * union of TCP flags, as seen on the wire of the interfaces procflow is
- * attached to, and copies of DNS responses for the name cache.
+ * TC clsact / tcx programs: the packets and TCP flags of each connection on
+ * the wire of the interfaces procflow is attached to, and copies of DNS
+ * messages for the name cache.
  *
  * They only observe. Every path returns TC_ACT_UNSPEC (== TCX_NEXT): the
  * packet continues exactly as if procflow were not there, and other filters
- * still run. Headers are read with bpf_skb_load_bytes, so non-linear skbs are
- * fine and no direct packet access can go out of bounds.
+ * still run.
  *
- * Entries are keyed by the canonical tuple (lower endpoint first), so both
- * directions of a connection, and both local sockets of a loopback one, meet
- * in one entry. On loopback each packet passes egress and then ingress: it is
- * counted at egress only.
+ * Packets are parsed from the network header (bpf_skb_load_bytes_relative
+ * with BPF_HDR_START_NET) and skb->protocol, never by guessing the link
+ * layer, so Ethernet, VLAN, loopback, tun, WireGuard and ip-in-ip devices all
+ * parse the same way.
+ *
+ * Each TCP connection's packets and flags are kept per connection in wire
+ * (pf_wire_stats in procflow_abi.h explains the keying, the generations and
+ * why a packet is counted on one interface only). On loopback each packet
+ * passes egress and then ingress: it is seen at egress only.
  */
 #ifndef PROCFLOW_TC_BPF_H
 #define PROCFLOW_TC_BPF_H
 
 #include <bpf/bpf_endian.h>
 #include "record.bpf.h"
+#include "wire_key.bpf.h"
 
 #define TC_ACT_UNSPEC (-1)
 #define PF_ETH_P_IP 0x0800
@@ -27,116 +32,135 @@
 #define PF_ETH_P_8021AD 0x88A8
 #define PF_LOOPBACK_IFINDEX 1 /* lo is created first in every namespace */
 
-struct pf_l4_view {
-	struct pf_pkt_key key; /* still in packet order (src first) until canonicalized */
-	u8 tcp_flags;
-	int payload_off; /* where the transport payload starts in the skb */
-};
-
 #define PF_DNS_PORT 53
 #define PF_MDNS_PORT 5353
 #define PF_LLMNR_PORT 5355
 
-/* Where the IP header starts: after Ethernet (and VLAN tags), or at 0 on
- * devices without a link-layer header (tun, wireguard). */
-static __always_inline int network_offset(struct __sk_buff *skb, u16 *ethertype)
+#define PF_TCP_SYN 0x02
+#define PF_TCP_ACK 0x10
+
+/* One packet's IP and transport header, as far as procflow needs them. */
+struct pf_packet {
+	u8 saddr[16]; /* IPv4 in the first 4 bytes */
+	u8 daddr[16];
+	u16 sport;
+	u16 dport;
+	u8 family;
+	u8 proto;
+	u8 tcp_flags;
+	u8 _pad;
+	u32 seq;	 /* TCP sequence number, host order */
+	u32 net_base;	 /* where the IP header starts after the network header (a VLAN tag) */
+	u32 payload_off; /* transport payload, from the network header */
+	u32 ip_len;	 /* the IP packet's length from its header, from net_base */
+};
+
+static __always_inline int load_net(struct __sk_buff *skb, u32 off, void *to, u32 len)
 {
-	u16 proto = bpf_ntohs(skb->protocol);
-	u16 type = 0;
-	if (bpf_skb_load_bytes(skb, 12, &type, sizeof(type)) == 0) {
-		type = bpf_ntohs(type);
-		int off = 14;
-		if (type == PF_ETH_P_8021Q || type == PF_ETH_P_8021AD) {
-			if (bpf_skb_load_bytes(skb, 16, &type, sizeof(type)))
-				return -1;
-			type = bpf_ntohs(type);
-			off = 18;
-		}
-		if (type == proto) {
-			*ethertype = proto;
-			return off;
-		}
-	}
-	u8 first = 0;
-	if (bpf_skb_load_bytes(skb, 0, &first, 1))
-		return -1;
-	if ((proto == PF_ETH_P_IP && (first >> 4) == 4) ||
-	    (proto == PF_ETH_P_IPV6 && (first >> 4) == 6)) {
-		*ethertype = proto;
-		return 0;
-	}
-	return -1;
+	return bpf_skb_load_bytes_relative(skb, off, to, len, BPF_HDR_START_NET);
 }
 
-static __always_inline int parse_l4(struct __sk_buff *skb, struct pf_l4_view *v)
+static __always_inline int parse_packet(struct __sk_buff *skb, struct pf_packet *p)
 {
-	u16 ethertype = 0;
-	int off = network_offset(skb, &ethertype);
-	if (off < 0)
-		return -1;
-	u8 proto;
-	if (ethertype == PF_ETH_P_IP) {
+	u16 proto = bpf_ntohs(skb->protocol);
+	u32 base = 0;
+	if (proto == PF_ETH_P_8021Q || proto == PF_ETH_P_8021AD) {
+		/* A tag the device did not strip: the IP header follows it. */
+		u16 inner;
+		if (load_net(skb, 2, &inner, sizeof(inner)))
+			return -1;
+		proto = bpf_ntohs(inner);
+		base = 4;
+	}
+	u32 off;
+	if (proto == PF_ETH_P_IP) {
 		struct iphdr ip;
-		if (bpf_skb_load_bytes(skb, off, &ip, sizeof(ip)))
+		if (load_net(skb, base, &ip, sizeof(ip)) || ip.version != 4)
 			return -1;
 		if (ip.frag_off & bpf_htons(0x1FFF))
-			return -1; /* a later fragment: no ports */
-		proto = ip.protocol;
-		v->key.family = 4;
-		__builtin_memcpy(v->key.addr_lo, &ip.saddr, 4);
-		__builtin_memcpy(v->key.addr_hi, &ip.daddr, 4);
-		off += ip.ihl * 4;
-	} else if (ethertype == PF_ETH_P_IPV6) {
+			return -1; /* a later fragment: no transport header */
+		p->family = 4;
+		p->proto = ip.protocol;
+		__builtin_memcpy(p->saddr, &ip.saddr, 4);
+		__builtin_memcpy(p->daddr, &ip.daddr, 4);
+		p->ip_len = bpf_ntohs(ip.tot_len);
+		off = base + ip.ihl * 4;
+	} else if (proto == PF_ETH_P_IPV6) {
 		struct ipv6hdr ip6;
-		if (bpf_skb_load_bytes(skb, off, &ip6, sizeof(ip6)))
+		if (load_net(skb, base, &ip6, sizeof(ip6)) || ip6.version != 6)
 			return -1;
-		proto = ip6.nexthdr;
-		v->key.family = 6;
-		__builtin_memcpy(v->key.addr_lo, &ip6.saddr, 16);
-		__builtin_memcpy(v->key.addr_hi, &ip6.daddr, 16);
-		off += sizeof(ip6);
+		p->family = 6;
+		p->proto = ip6.nexthdr; /* extension headers are not followed */
+		__builtin_memcpy(p->saddr, &ip6.saddr, 16);
+		__builtin_memcpy(p->daddr, &ip6.daddr, 16);
+		p->ip_len = sizeof(ip6) + bpf_ntohs(ip6.payload_len);
+		off = base + sizeof(ip6);
 	} else {
 		return -1;
 	}
-	v->key.proto = proto;
-	if (proto == IPPROTO_UDP) {
+	p->net_base = base;
+	if (p->proto == IPPROTO_UDP) {
 		struct udphdr udp;
-		if (bpf_skb_load_bytes(skb, off, &udp, sizeof(udp)))
+		if (load_net(skb, off, &udp, sizeof(udp)))
 			return -1;
-		v->key.port_lo = bpf_ntohs(udp.source);
-		v->key.port_hi = bpf_ntohs(udp.dest);
-		v->payload_off = off + sizeof(udp);
+		p->sport = bpf_ntohs(udp.source);
+		p->dport = bpf_ntohs(udp.dest);
+		p->payload_off = off + sizeof(udp);
 		return 0;
 	}
-	if (proto != IPPROTO_TCP)
+	if (p->proto != IPPROTO_TCP)
 		return -1;
 	struct tcphdr tcp;
-	if (bpf_skb_load_bytes(skb, off, &tcp, sizeof(tcp)))
+	if (load_net(skb, off, &tcp, sizeof(tcp)))
 		return -1;
-	v->key.port_lo = bpf_ntohs(tcp.source);
-	v->key.port_hi = bpf_ntohs(tcp.dest);
+	p->sport = bpf_ntohs(tcp.source);
+	p->dport = bpf_ntohs(tcp.dest);
+	p->seq = bpf_ntohl(tcp.seq);
 	/* The flags byte follows the data offset byte: offset 13 of the header. */
-	v->tcp_flags = ((u8 *)&tcp)[13];
-	v->payload_off = off + tcp.doff * 4;
+	p->tcp_flags = ((u8 *)&tcp)[13];
+	p->payload_off = off + tcp.doff * 4;
 	return 0;
 }
 
-static __always_inline bool is_dns_server_port(u16 port)
+static __always_inline bool is_dns_port(u16 port)
 {
 	return port == PF_DNS_PORT || port == PF_MDNS_PORT || port == PF_LLMNR_PORT;
 }
 
-/* Copies a DNS response (source port 53/5353/5355) into the ring buffer. The
- * parsing happens in userspace, with a real DNS library. */
-static __always_inline void capture_dns(struct __sk_buff *skb, const struct pf_l4_view *v)
+/* Copies n + 1 bytes (n <= PF_DNS_MAX - 1) of the payload: from the linear
+ * data when it is there, else through the absolute offset of the network
+ * header, which the IP length tells (skb->len - ip_len; no link trailer on a
+ * message this long), so paged payloads are copied too. */
+static __always_inline int copy_payload(struct __sk_buff *skb, const struct pf_packet *p, u32 n,
+					u8 *to)
 {
-	if (!is_dns_server_port(v->key.port_lo))
-		return; /* key still in packet order: port_lo is the source port */
-	if (v->key.proto == IPPROTO_TCP && v->key.port_lo != PF_DNS_PORT)
+	if (load_net(skb, p->payload_off, to, n + 1) == 0)
+		return 0;
+	u32 whole = p->net_base + p->ip_len;
+	if (whole > skb->len)
+		return -1;
+	u32 net_off = skb->len - whole;
+	if (net_off > 64)
+		return -1; /* no link header is that long: the lengths disagree */
+	return bpf_skb_load_bytes(skb, net_off + p->payload_off, to, n + 1);
+}
+
+/* Copies a DNS query or response into the ring buffer. The parsing, and the
+ * matching of answers to queries, happen in userspace with a real DNS
+ * library. */
+static __always_inline void capture_dns(struct __sk_buff *skb, const struct pf_packet *p,
+					bool egress)
+{
+	if (p->proto == IPPROTO_TCP) {
+		if (p->sport != PF_DNS_PORT && p->dport != PF_DNS_PORT)
+			return;
+	} else if (!is_dns_port(p->sport) && !is_dns_port(p->dport)) {
 		return;
-	if (v->payload_off <= 0 || v->payload_off >= skb->len)
-		return; /* a bare ACK or FIN */
-	u32 len = skb->len - v->payload_off;
+	}
+	u32 end = p->net_base + p->ip_len;
+	if (p->payload_off >= end)
+		return; /* a bare ACK or FIN, or an empty datagram */
+	u32 len = end - p->payload_off;
 	if (len > PF_DNS_MAX) {
 		count_drop(PF_DROP_DNS_TRUNCATED);
 		return;
@@ -145,15 +169,15 @@ static __always_inline void capture_dns(struct __sk_buff *skb, const struct pf_l
 	if (!rec)
 		return;
 	rec->ifindex = skb->ifindex;
-	rec->proto = v->key.proto;
-	rec->_pad = 0;
+	rec->proto = p->proto;
+	rec->egress = egress;
 	__builtin_memset(&rec->tuple, 0, sizeof(rec->tuple));
-	rec->tuple.family = v->key.family;
-	rec->tuple.proto = v->key.proto;
-	__builtin_memcpy(rec->tuple.saddr, v->key.addr_lo, 16);
-	__builtin_memcpy(rec->tuple.daddr, v->key.addr_hi, 16);
-	rec->tuple.sport = v->key.port_lo;
-	rec->tuple.dport = v->key.port_hi;
+	rec->tuple.family = p->family;
+	rec->tuple.proto = p->proto;
+	__builtin_memcpy(rec->tuple.saddr, p->saddr, 16);
+	__builtin_memcpy(rec->tuple.daddr, p->daddr, 16);
+	rec->tuple.sport = p->sport;
+	rec->tuple.dport = p->dport;
 	/* len is 1..PF_DNS_MAX here. Copy (len - 1) masked, plus one: older
 	 * verifiers do not learn a lower bound from a `len == 0` test, and a
 	 * zero-size copy is refused. The barrier keeps the compiler from folding
@@ -161,7 +185,8 @@ static __always_inline void capture_dns(struct __sk_buff *skb, const struct pf_l
 	u32 n = len - 1;
 	asm volatile("" : "+r"(n));
 	n &= (PF_DNS_MAX - 1);
-	if (bpf_skb_load_bytes(skb, v->payload_off, rec->payload, n + 1)) {
+	if (copy_payload(skb, p, n, rec->payload)) {
+		count_drop(PF_DROP_DNS_UNREADABLE);
 		bpf_ringbuf_discard(rec, 0);
 		return;
 	}
@@ -169,79 +194,87 @@ static __always_inline void capture_dns(struct __sk_buff *skb, const struct pf_l
 	submit_record(rec);
 }
 
-/* Orders the endpoints so that (addr_lo, port_lo) < (addr_hi, port_hi). */
-static __always_inline void canonicalize(struct pf_pkt_key *k)
+/* A GSO/GRO super-packet carries gso_segs TCP segments; anything else one. */
+static __always_inline u64 segments_of(struct __sk_buff *skb)
 {
-	int cmp = 0;
-#pragma unroll
-	for (int i = 0; i < 16; i++) {
-		if (cmp == 0 && k->addr_lo[i] != k->addr_hi[i])
-			cmp = k->addr_lo[i] < k->addr_hi[i] ? -1 : 1;
-	}
-	if (cmp < 0 || (cmp == 0 && k->port_lo <= k->port_hi))
-		return;
-	u8 tmp[16];
-	__builtin_memcpy(tmp, k->addr_lo, 16);
-	__builtin_memcpy(k->addr_lo, k->addr_hi, 16);
-	__builtin_memcpy(k->addr_hi, tmp, 16);
-	u16 port = k->port_lo;
-	k->port_lo = k->port_hi;
-	k->port_hi = port;
+	u32 segs = skb->gso_segs;
+	return segs ? segs : 1;
 }
 
-static __always_inline void observe_packet(struct __sk_buff *skb)
+/* Counts the packet for its connection (pf_wire_stats in procflow_abi.h): a
+ * SYN with a new sequence number retires the entry of the connection before
+ * it on this tuple and starts a new one. */
+static __always_inline void observe_tcp(struct __sk_buff *skb, const struct pf_packet *p)
 {
-	struct pf_l4_view v = {};
-	if (parse_l4(skb, &v))
-		return;
-	if (v.key.proto == IPPROTO_UDP) {
-		capture_dns(skb, &v);
-		return; /* UDP flows are counted per datagram at the socket */
-	}
-	if (v.key.port_lo == PF_DNS_PORT)
-		capture_dns(skb, &v);
-	canonicalize(&v.key);
-	u64 now = bpf_ktime_get_boot_ns();
-	struct pf_pkt_stats *s = bpf_map_lookup_elem(&pkt_stats, &v.key);
+	struct pf_wire_key key = {};
+	make_wire_key(&key, p->family, p->saddr, p->sport, p->daddr, p->dport);
+	u8 flags = p->tcp_flags;
+	bool opening = (flags & (PF_TCP_SYN | PF_TCP_ACK)) == PF_TCP_SYN;
+	u64 segs = segments_of(skb);
+	struct pf_wire_stats *s = bpf_map_lookup_elem(&wire, &key);
 	if (s) {
-		__sync_fetch_and_add(&s->packets, 1);
-		__sync_fetch_and_add(&s->bytes, skb->len);
-		s->tcp_flags |= v.tcp_flags; /* a lost race loses a flag seen twice anyway */
-		s->last_ns = now;
-		return;
-	}
-	struct pf_pkt_stats fresh = {
-	    .packets = 1,
-	    .bytes = skb->len,
-	    .first_ns = now,
-	    .last_ns = now,
-	    .tcp_flags = v.tcp_flags,
-	};
-	if (bpf_map_update_elem(&pkt_stats, &v.key, &fresh, BPF_NOEXIST)) {
-		/* Another CPU created it first: add to theirs. */
-		s = bpf_map_lookup_elem(&pkt_stats, &v.key);
-		if (!s) {
-			count_drop(PF_DROP_PKT_MAP_FULL);
+		if (opening && (!s->from_syn || s->syn_seq != p->seq)) {
+			if (s->from_syn) {
+				struct pf_wire_gen_key old = {.conn = key, .syn_seq = s->syn_seq};
+				bpf_map_update_elem(&wire_retired, &old, s, BPF_ANY);
+			}
+			s->packets = segs;
+			s->syn_seq = p->seq;
+			s->ifindex = skb->ifindex;
+			s->tcp_flags = flags;
+			s->from_syn = 1;
 			return;
 		}
-		__sync_fetch_and_add(&s->packets, 1);
-		__sync_fetch_and_add(&s->bytes, skb->len);
-		s->tcp_flags |= v.tcp_flags;
+		if (s->ifindex == skb->ifindex)
+			__sync_fetch_and_add(&s->packets, segs);
+		/* Written only when something is new: no cache-line bouncing
+		 * on the common packet. */
+		if ((s->tcp_flags | flags) != s->tcp_flags)
+			s->tcp_flags |= flags;
+		return;
 	}
+	struct pf_wire_stats fresh = {
+	    .packets = segs,
+	    .syn_seq = opening ? p->seq : 0,
+	    .ifindex = skb->ifindex,
+	    .tcp_flags = flags,
+	    .from_syn = opening,
+	};
+	if (bpf_map_update_elem(&wire, &key, &fresh, BPF_NOEXIST)) {
+		/* Another CPU created it first: add to theirs. */
+		s = bpf_map_lookup_elem(&wire, &key);
+		if (!s) {
+			count_drop(PF_DROP_WIRE_MAP_FULL);
+			return;
+		}
+		if (s->ifindex == skb->ifindex)
+			__sync_fetch_and_add(&s->packets, segs);
+		s->tcp_flags |= flags;
+	}
+}
+
+static __always_inline void observe_packet(struct __sk_buff *skb, bool egress)
+{
+	struct pf_packet p = {};
+	if (parse_packet(skb, &p))
+		return;
+	capture_dns(skb, &p, egress);
+	if (p.proto == IPPROTO_TCP)
+		observe_tcp(skb, &p);
 }
 
 SEC("tc")
 int pf_tc_ingress(struct __sk_buff *skb)
 {
 	if (skb->ifindex != PF_LOOPBACK_IFINDEX)
-		observe_packet(skb);
+		observe_packet(skb, false);
 	return TC_ACT_UNSPEC;
 }
 
 SEC("tc")
 int pf_tc_egress(struct __sk_buff *skb)
 {
-	observe_packet(skb);
+	observe_packet(skb, true);
 	return TC_ACT_UNSPEC;
 }
 

@@ -75,6 +75,34 @@ static __always_inline void read_app_bytes(const struct sock *sk, const struct p
 	*out = acked;
 }
 
+/* The current task's exec generation: an exec keeps the pid but runs another
+ * image, so the socket's owner must be looked at again. */
+static __always_inline u32 current_exec_id(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	return (u32)BPF_CORE_READ(task, self_exec_id);
+}
+
+/* The initiator's initial sequence number, which tags the connection's TC
+ * entry. The socket's counters give it back at any time: snd_una started at
+ * our ISN and bytes_acked counts every advance; rcv_nxt started one past the
+ * peer's ISN and bytes_received counts every advance. */
+static __always_inline u32 connection_syn_seq(const struct sock *sk, const struct pf_flow_state *st)
+{
+	struct tcp_sock *tp = (struct tcp_sock *)sk;
+	if (st->initiated)
+		return BPF_CORE_READ(tp, snd_una) - (u32)BPF_CORE_READ(tp, bytes_acked);
+	return BPF_CORE_READ(tp, rcv_nxt) - (u32)BPF_CORE_READ(tp, bytes_received) - 1;
+}
+
+/* The socket's own count of the connection's segments, both ways (one per
+ * segment, a GSO/GRO super-packet as the segments it carries), plus those it
+ * never counts (pf_flow_state.extra_packets). */
+static __always_inline u64 socket_packets(struct tcp_sock *tp, const struct pf_flow_state *st)
+{
+	return (u64)BPF_CORE_READ(tp, segs_in) + BPF_CORE_READ(tp, segs_out) + st->extra_packets;
+}
+
 static __always_inline void emit_start(const struct sock *sk, struct pf_flow_state *st,
 				       struct pf_task *owner, u8 hook)
 {
@@ -107,6 +135,7 @@ static __always_inline void on_connect(const struct sock *sk, u8 hook)
 	struct pf_flow_state st = {
 	    .start_ns = bpf_ktime_get_boot_ns(),
 	    .owner_tgid = bpf_get_current_pid_tgid() >> 32,
+	    .owner_exec_id = current_exec_id(),
 	    .initiated = 1,
 	    .implied_flags = PF_TCP_FLAG_SYN,
 	    .owner_source = PF_OWNER_CONNECT,
@@ -129,9 +158,15 @@ static __always_inline void on_passive_established(const struct sock *sk, u8 hoo
 	    .port = sock_local_port(sk),
 	};
 	struct pf_task *listener = bpf_map_lookup_elem(&listeners, &lkey);
+	struct tcp_sock *tp = (struct tcp_sock *)sk;
 	struct pf_flow_state st = {
 	    .start_ns = bpf_ktime_get_boot_ns(),
 	    .owner_tgid = listener ? listener->tgid : 0,
+	    /* The SYN-ACK(s) went out from the request socket, which this socket
+	     * replaced: segs_out never counted them. The child inherits the
+	     * request's retransmissions as total_retrans (and the SYN as
+	     * segs_in = 1). */
+	    .extra_packets = 1 + BPF_CORE_READ(tp, total_retrans),
 	    .initiated = 0,
 	    .implied_flags = PF_TCP_FLAG_SYN | PF_TCP_FLAG_ACK,
 	    .established = 1,
@@ -152,13 +187,18 @@ static __always_inline void on_owner_seen(const struct sock *sk, u8 source, u8 h
 	if (!st)
 		return;
 	u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	if (st->owner_tgid == tgid && st->owner_source <= PF_OWNER_SENDRECV)
+	u32 exec_id = current_exec_id();
+	if (st->owner_tgid == tgid && st->owner_exec_id == exec_id &&
+	    st->owner_source <= PF_OWNER_SENDRECV)
 		return; /* the common case: nothing changed, no record */
-	st->owner_tgid = tgid;
-	st->owner_source = source;
+	/* Reserve before changing the state: a record that cannot be sent
+	 * leaves the old owner in place, so the next use tries again. */
 	struct pf_tcp_owner *rec = reserve_record(sizeof(*rec), PF_REC_TCP_OWNER);
 	if (!rec)
 		return;
+	st->owner_tgid = tgid;
+	st->owner_exec_id = exec_id;
+	st->owner_source = source;
 	rec->sock_id = key;
 	fill_current_task(&rec->owner);
 	rec->owner_source = source;
@@ -167,10 +207,12 @@ static __always_inline void on_owner_seen(const struct sock *sk, u8 source, u8 h
 	submit_record(rec);
 }
 
-static __always_inline u8 close_cause(u32 sk_err, int oldstate, u8 established)
+static __always_inline u8 close_cause(u32 sk_err, int oldstate, u8 implied_flags)
 {
 	if (sk_err == PF_ECONNRESET || sk_err == PF_ECONNREFUSED || sk_err == PF_EPIPE)
 		return PF_CLOSE_RESET;
+	if (implied_flags & PF_TCP_FLAG_RST)
+		return PF_CLOSE_RESET; /* the socket itself sent an RST before closing */
 	if (sk_err)
 		return PF_CLOSE_TIMEOUT; /* ETIMEDOUT, EHOSTUNREACH, ...: the peer never answered */
 	/* Straight from a data state to CLOSE without FIN exchange: an abortive
@@ -200,15 +242,16 @@ static __always_inline void on_close(const struct sock *sk, int oldstate)
 		swap_tuple(&rec->tuple);
 	read_app_bytes(sk, st, &rec->app_bytes_in, &rec->app_bytes_out);
 	rec->bytes_sent = tcp_bytes_sent(tp);
-	rec->segs_in = BPF_CORE_READ(tp, segs_in);
-	rec->segs_out = BPF_CORE_READ(tp, segs_out);
+	rec->packets = socket_packets(tp, st);
 	rec->sk_err = BPF_CORE_READ(sk, sk_err);
-	rec->close_cause = close_cause(rec->sk_err, oldstate, st->established);
+	rec->syn_seq = connection_syn_seq(sk, st);
+	rec->close_cause = close_cause(rec->sk_err, oldstate, st->implied_flags);
 	rec->implied_flags = st->implied_flags;
 	if (rec->close_cause == PF_CLOSE_RESET)
 		rec->implied_flags |= PF_TCP_FLAG_RST;
 	if (oldstate == TCP_FIN_WAIT2)
 		rec->implied_flags |= PF_TCP_FLAG_FIN; /* the peer's FIN moved us on */
+	__builtin_memset(rec->_pad, 0, sizeof(rec->_pad));
 	rec->last_state = oldstate;
 	rec->established = st->established;
 	submit_record(rec);
@@ -376,6 +419,59 @@ int pf_accept_exit_tp(struct pf_sys_exit_args *ctx)
 	return 0;
 }
 
+/* ---- RSTs the kernel sends for a socket: tp_btf, tracepoint ---- */
+
+/*
+ * skb is the segment an RST answers when the kernel's control socket sends
+ * it (tcp_v4_send_reset: never in the socket's segs_out), NULL when the
+ * socket sends it itself (tcp_send_active_reset: counted in segs_out). An
+ * abortive close (SO_LINGER 0, unread data) sends its RST right after
+ * TCP_CLOSE, when the flow's TCP_END is already out: PF_REC_TCP_RESET tells
+ * userspace, which holds each end briefly for it.
+ */
+static __always_inline void on_reset_sent(const struct sock *sk, const void *skb)
+{
+	if (!sk)
+		return;
+	u64 key = (u64)sk;
+	struct pf_flow_state *st = bpf_map_lookup_elem(&flows, &key);
+	if (st) {
+		st->implied_flags |= PF_TCP_FLAG_RST;
+		if (skb)
+			st->extra_packets += 1;
+		return;
+	}
+	if (BPF_CORE_READ(sk, __sk_common.skc_state) != TCP_CLOSE)
+		return; /* a listener or a socket procflow does not follow */
+	struct pf_tcp_reset *rec = reserve_record(sizeof(*rec), PF_REC_TCP_RESET);
+	if (!rec)
+		return;
+	rec->sock_id = key;
+	submit_record(rec);
+}
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(pf_reset_btf, const struct sock *sk, const struct sk_buff *skb)
+{
+	on_reset_sent(sk, skb);
+	return 0;
+}
+
+/* The classic record of tcp:tcp_send_reset starts the same way on every
+ * kernel since 4.15 (the struct was renamed in 6.10, the layout kept). */
+struct pf_send_reset_args {
+	u64 common;
+	const void *skbaddr;
+	const void *skaddr;
+};
+
+SEC("tracepoint/tcp/tcp_send_reset")
+int pf_reset_tp(struct pf_send_reset_args *ctx)
+{
+	on_reset_sent(ctx->skaddr, ctx->skbaddr);
+	return 0;
+}
+
 /* ---- first (and every) send/recv, in the caller's context (6.3+) ---- */
 
 /* ---- snapshot of every open flow, on userspace's request ---- */
@@ -389,8 +485,8 @@ static long snapshot_one(struct bpf_map *map, u64 *key, struct pf_flow_state *st
 		return 0; /* counted; keep going */
 	rec->sock_id = *key;
 	read_app_bytes(sk, st, &rec->app_bytes_in, &rec->app_bytes_out);
-	rec->segs_in = BPF_CORE_READ(tp, segs_in);
-	rec->segs_out = BPF_CORE_READ(tp, segs_out);
+	rec->packets = socket_packets(tp, st);
+	rec->syn_seq = connection_syn_seq(sk, st);
 	rec->implied_flags = st->implied_flags;
 	rec->state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	__builtin_memset(rec->_pad, 0, sizeof(rec->_pad));

@@ -25,6 +25,7 @@
 #define PROCFLOW_UDP_BPF_H
 
 #include "record.bpf.h"
+#include "wire_key.bpf.h"
 
 #define PF_MSG_PEEK 2
 
@@ -153,12 +154,29 @@ static __always_inline bool datagram_peer(const struct sock *sk, struct pf_udp_k
 	return true;
 }
 
+/* A dual-stack socket (an IPv6 socket without IPV6_V6ONLY) talks to IPv4
+ * peers through IPv4-mapped addresses, and the kernel hands the same peer
+ * over as family 6 on one path (recvmsg6, the connected daddr) and family 4
+ * on another (sendmsg to a mapped address runs the IPv4 hook). One peer must
+ * be one key, as on the wire: mapped addresses become family 4. */
+static __always_inline void normalize_peer(struct pf_udp_key *key)
+{
+	if (key->family != 6 || !is_v4_mapped(key->peer_addr))
+		return;
+	key->family = 4;
+	__builtin_memcpy(key->peer_addr, key->peer_addr + 12, 4);
+	__builtin_memset(key->peer_addr + 4, 0, 12);
+}
+
 static __always_inline void emit_udp_start(const struct sock *sk, const struct pf_udp_key *key,
-					   bool sending)
+					   bool sending, u64 first_ns)
 {
 	struct pf_udp_start *rec = reserve_record(sizeof(*rec), PF_REC_UDP_START);
 	if (!rec)
 		return;
+	/* The flow starts at its first datagram, the time its counters carry
+	 * as last_ns until the next one: an idle end can never precede it. */
+	rec->hdr.ktime_ns = first_ns;
 	rec->key = *key;
 	rec->netns = sock_netns(sk);
 	__builtin_memset(&rec->tuple, 0, sizeof(rec->tuple));
@@ -170,6 +188,7 @@ static __always_inline void emit_udp_start(const struct sock *sk, const struct p
 		/* An IPv6 socket sending to an IPv4 peer speaks IPv4-mapped. */
 		rec->tuple.family = 4;
 		__builtin_memcpy(rec->tuple.saddr, &rec->tuple.saddr[12], 4);
+		__builtin_memset(&rec->tuple.saddr[4], 0, 12);
 	}
 	if (!sending)
 		swap_tuple(&rec->tuple);
@@ -188,13 +207,15 @@ static __always_inline void on_udp_datagram(const struct sock *sk, int len, bool
 		count_drop(PF_DROP_UDP_UNKNOWN_PEER);
 		return;
 	}
+	normalize_peer(&key);
 	u64 now = bpf_ktime_get_boot_ns();
-	u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct pf_udp_stats *s = bpf_map_lookup_elem(&udp_flows, &key);
 	if (!s) {
-		struct pf_udp_stats fresh = {.first_ns = now, .owner_tgid = tgid};
+		/* last_ns is set from the start: an idle sweep between the insert
+		 * and the first add must not see a flow idle since boot. */
+		struct pf_udp_stats fresh = {.last_ns = now};
 		if (bpf_map_update_elem(&udp_flows, &key, &fresh, BPF_NOEXIST) == 0)
-			emit_udp_start(sk, &key, sending);
+			emit_udp_start(sk, &key, sending, now);
 		s = bpf_map_lookup_elem(&udp_flows, &key);
 		if (!s) {
 			count_drop(PF_DROP_UDP_MAP_FULL);
@@ -209,7 +230,6 @@ static __always_inline void on_udp_datagram(const struct sock *sk, int len, bool
 		__sync_fetch_and_add(&s->dgrams_in, 1);
 	}
 	s->last_ns = now;
-	s->owner_tgid = tgid;
 }
 
 #endif /* PROCFLOW_UDP_BPF_H */

@@ -15,6 +15,12 @@ enum class FlowAction : uint8_t { start, message, end };
 
 enum class EndReason : uint8_t { none, close, reset, timeout, tracer_stop };
 
+// Where an endpoint's name came from. Local knowledge (the hosts file, this
+// host's own addresses) is stronger evidence than anything learned from the
+// network, and a DNS answer matched to a query beats link-local multicast
+// names and PTR claims (docs/events.md#names).
+enum class NameSource : uint8_t { none, hosts, local, dns, mdns, llmnr, ptr };
+
 // Direction of the initiator relative to the configured internal networks.
 enum class NetworkDirection : uint8_t { unknown, in, out, internal, external };
 
@@ -62,6 +68,10 @@ struct FlowEvent {
   uint16_t dest_port = 0;
   uint8_t transport = ip_proto_tcp;  // IP protocol number
   std::string src_fqdn, src_hostname, dest_fqdn, dest_hostname;
+  NameSource src_fqdn_source = NameSource::none, dest_fqdn_source = NameSource::none;
+  // A weaker source named the address otherwise ("name (source)"): shown,
+  // never silently dropped or allowed to win.
+  std::string src_fqdn_conflict, dest_fqdn_conflict;
 
   // The process that owns the local socket.
   std::optional<uint32_t> pid, ppid, uid;
@@ -97,6 +107,7 @@ struct FlowEvent {
 std::string_view to_string(FlowAction action);
 std::string_view to_string(EndReason reason);
 std::string_view to_string(NetworkDirection direction);
+std::string_view to_string(NameSource source);
 std::string_view transport_name(uint8_t ip_proto);  // "TCP", "UDP", ... or ""
 // "SYN, ACK, PSH, FIN": flags in a fixed, conventional order; "" for 0.
 std::string tcp_flags_to_string(uint8_t flags);

@@ -67,6 +67,10 @@ constexpr HookCandidate socket_use_candidates[] = {
      {"pf_send_length_tp", "pf_recv_length_tp"},
      ""},
 };
+constexpr HookCandidate reset_candidates[] = {
+    {HookKind::tp_btf, "tp_btf/tcp_send_reset", {"pf_reset_btf", ""}, ""},
+    {HookKind::tracepoint, "tracepoint/tcp/tcp_send_reset", {"pf_reset_tp", ""}, ""},
+};
 constexpr HookCandidate packet_candidates[] = {
     {HookKind::tcx, "tcx ingress+egress links", {"pf_tc_ingress", "pf_tc_egress"}, ""},
     {HookKind::clsact,
@@ -109,9 +113,14 @@ constexpr NeedSpec table[] = {
     {Need::tcp_socket_use, "socket_use", false,
      "sockets handed to another process (fork, fd passing) stay with their first owner",
      socket_use_candidates},
+    {Need::tcp_reset, "tcp_reset", false,
+     "an RST sent after the socket closed (SO_LINGER 0, unread data) and RSTs the kernel "
+     "sends for a socket are missing from its packet_count and tcp_flags, and such a close "
+     "after a FIN may end as `close` instead of `reset`",
+     reset_candidates},
     {Need::packets, "packets", false,
-     "packet_count falls back to the socket's segment counters; tcp_flags to the flags "
-     "its state changes imply (no PSH/URG/ECE/CWR)",
+     "tcp_flags only has the flags the state changes imply (no PSH/URG/ECE/CWR), and there "
+     "are no DNS names",
      packet_candidates},
     {Need::open_flow_counters, "open_flow_counters", false,
      "flows still open when procflow stops end without byte and segment counts",

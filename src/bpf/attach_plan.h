@@ -50,13 +50,14 @@ enum class Need : uint8_t {
   tcp_connect,
   tcp_accept,
   tcp_socket_use,
+  tcp_reset,
   packets,
   open_flow_counters,
   udp_datagrams,
   udp_peers,
   udp_release,
 };
-inline constexpr size_t need_count = 12;
+inline constexpr size_t need_count = 13;
 
 struct HookCandidate {
   HookKind kind;

@@ -32,12 +32,14 @@ std::unique_ptr<BpfSession> BpfSession::load(const std::set<std::string_view>& p
     bpf_map__set_max_entries(skel->maps.events, 4096);
     bpf_map__set_max_entries(skel->maps.flows, 1);
     bpf_map__set_max_entries(skel->maps.listeners, 1);
-    bpf_map__set_max_entries(skel->maps.pkt_stats, 1);
+    bpf_map__set_max_entries(skel->maps.wire, 1);
+    bpf_map__set_max_entries(skel->maps.wire_retired, 1);
     bpf_map__set_max_entries(skel->maps.udp_flows, 1);
   } else {
     bpf_map__set_max_entries(skel->maps.events, options.ringbuf_bytes);
     bpf_map__set_max_entries(skel->maps.flows, options.max_flows);
-    bpf_map__set_max_entries(skel->maps.pkt_stats, options.max_packet_tuples);
+    bpf_map__set_max_entries(skel->maps.wire, options.max_wire_tuples);
+    bpf_map__set_max_entries(skel->maps.wire_retired, options.max_wire_tuples / 4);
   }
   skel->rodata->pf_cfg.self_tgid = options.self_tgid;
   skel->rodata->pf_cfg.connect_by_tracepoint = options.connect_by_tracepoint ? 1 : 0;
@@ -100,8 +102,11 @@ bpf_program* BpfSession::program(std::string_view name) const {
 int BpfSession::events_fd() const {
   return bpf_map__fd(skel_->maps.events);
 }
-int BpfSession::pkt_stats_fd() const {
-  return bpf_map__fd(skel_->maps.pkt_stats);
+int BpfSession::wire_fd() const {
+  return bpf_map__fd(skel_->maps.wire);
+}
+int BpfSession::wire_retired_fd() const {
+  return bpf_map__fd(skel_->maps.wire_retired);
 }
 int BpfSession::drops_fd() const {
   return bpf_map__fd(skel_->maps.drops);

@@ -21,7 +21,7 @@ namespace procflow {
 struct SessionOptions {
   uint32_t ringbuf_bytes = 8u << 20;
   uint32_t max_flows = 65536;
-  uint32_t max_packet_tuples = 65536;
+  uint32_t max_wire_tuples = 65536;  // TCP connections TC keeps packets and flags of
   bool connect_by_tracepoint = false;
   bool udp_enabled = false;
   std::string cgroup_path;  // cgroup v2 root for the cgroup programs
@@ -43,7 +43,8 @@ class BpfSession {
 
   bpf_program* program(std::string_view name) const;
   int events_fd() const;
-  int pkt_stats_fd() const;
+  int wire_fd() const;
+  int wire_retired_fd() const;
   int drops_fd() const;
   int flows_fd() const;
   int udp_flows_fd() const;

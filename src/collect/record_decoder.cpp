@@ -19,13 +19,12 @@ static_assert(sizeof(pf_proc_exit) == 88);
 static_assert(sizeof(pf_tcp_start) == 16 + 8 + 8 + 40 + 64 + 8);
 static_assert(sizeof(pf_tcp_owner) == 16 + 8 + 64 + 8);
 static_assert(sizeof(pf_tcp_established) == 16 + 8 + 40);
-static_assert(sizeof(pf_tcp_end) == 16 + 8 + 8 + 40 + 24 + 8 + 4 + 4);
+static_assert(sizeof(pf_tcp_end) == 16 + 8 + 8 + 40 + 24 + 8 + 4 + 4 + 8);
+static_assert(sizeof(pf_tcp_reset) == 16 + 8);
 static_assert(sizeof(pf_tcp_snapshot) == 16 + 8 + 16 + 8 + 8);
-static_assert(sizeof(pf_pkt_key) == 40);
-static_assert(sizeof(pf_pkt_stats) == 40);
 static_assert(sizeof(pf_config) == 8);
 static_assert(sizeof(pf_udp_key) == 32);
-static_assert(sizeof(pf_udp_stats) == 56);
+static_assert(sizeof(pf_udp_stats) == 40);
 static_assert(sizeof(pf_udp_start) == 16 + 32 + 8 + 40 + 64 + 8);
 static_assert(sizeof(pf_udp_release) == 24);
 static_assert(sizeof(pf_dns) == 16 + 8 + 40 + PF_DNS_MAX);
@@ -68,6 +67,8 @@ DecodeStatus decode_record(const void* data, size_t size, RecordHandler& h) {
       return copy_and_call<pf_udp_start>(data, size, [&](auto& r) { h.on_udp_start(r); });
     case PF_REC_UDP_RELEASE:
       return copy_and_call<pf_udp_release>(data, size, [&](auto& r) { h.on_udp_release(r); });
+    case PF_REC_TCP_RESET:
+      return copy_and_call<pf_tcp_reset>(data, size, [&](auto& r) { h.on_tcp_reset(r); });
     case PF_REC_DNS:
       return copy_and_call<pf_dns>(data, size, [&](auto& r) { h.on_dns(r); });
   }

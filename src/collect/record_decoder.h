@@ -22,6 +22,7 @@ class RecordHandler {
   virtual void on_tcp_established(const pf_tcp_established&) {}
   virtual void on_tcp_end(const pf_tcp_end&) {}
   virtual void on_tcp_snapshot(const pf_tcp_snapshot&) {}
+  virtual void on_tcp_reset(const pf_tcp_reset&) {}
   virtual void on_udp_start(const pf_udp_start&) {}
   virtual void on_udp_release(const pf_udp_release&) {}
   virtual void on_dns(const pf_dns&) {}

@@ -49,7 +49,7 @@ size_t DnsCache::string_heap_bytes(const std::string& s) {
   return malloc_chunk(s.capacity() + 1);
 }
 
-void DnsCache::add(uint64_t scope, const DnsMessage& m, uint64_t now_s) {
+void DnsCache::add(uint64_t scope, const DnsMessage& m, uint64_t now_s, NameSource source) {
   if (config_.max_entries == 0) return;
   if (!m.is_response || m.opcode != 0 || m.rcode != dns_rcode::noerror || m.answers.empty()) {
     return;
@@ -93,18 +93,19 @@ void DnsCache::add(uint64_t scope, const DnsMessage& m, uint64_t now_s) {
       ttl = std::min(ttl, link->ttl);
     }
     ttl = std::clamp(ttl, config_.ttl_floor_s, config_.ttl_cap_s);
-    insert(Key{scope, address}, fqdn, canonical, now_s + ttl);
+    insert(Key{scope, address}, fqdn, canonical, now_s + ttl, source);
   }
 }
 
 void DnsCache::insert(const Key& key, std::string_view fqdn, std::string_view canonical,
-                      uint64_t expires_s) {
+                      uint64_t expires_s, NameSource source) {
   auto found = index_.find(key);
   if (found != index_.end()) {
     Entry& e = *found->second;
     string_bytes_ -= string_heap_bytes(e.name.fqdn) + string_heap_bytes(e.name.canonical);
     e.name.fqdn.assign(fqdn);
     e.name.canonical.assign(canonical);
+    e.name.source = source;
     e.expires_s = expires_s;
     string_bytes_ += string_heap_bytes(e.name.fqdn) + string_heap_bytes(e.name.canonical);
     lru_.splice(lru_.begin(), lru_, found->second);
@@ -114,7 +115,8 @@ void DnsCache::insert(const Key& key, std::string_view fqdn, std::string_view ca
     erase(std::prev(lru_.end()));
     ++evictions_;
   }
-  lru_.push_front(Entry{key, DnsName{std::string(fqdn), std::string(canonical)}, expires_s});
+  lru_.push_front(
+      Entry{key, DnsName{std::string(fqdn), source, std::string(canonical)}, expires_s});
   string_bytes_ +=
       string_heap_bytes(lru_.front().name.fqdn) + string_heap_bytes(lru_.front().name.canonical);
   index_.emplace(key, lru_.begin());

@@ -32,7 +32,8 @@
 namespace procflow {
 
 struct DnsName {
-  std::string fqdn;  // the name the client asked for
+  std::string fqdn;                     // the name the client asked for
+  NameSource source = NameSource::dns;  // dns, or mdns/llmnr for link-local names
   // End of the CNAME chain; empty when there was none (the asked name is
   // itself canonical), which keeps the common case to one string per entry.
   std::string canonical;
@@ -63,7 +64,8 @@ class DnsCache {
   // The entry lives for the smallest TTL along the chain, clamped to
   // [ttl_floor_s, ttl_cap_s]. A newer answer for an address replaces the
   // older one (last answer wins: shared hosting gives one address many names).
-  void add(uint64_t scope, const DnsMessage& m, uint64_t now_s);
+  void add(uint64_t scope, const DnsMessage& m, uint64_t now_s,
+           NameSource source = NameSource::dns);
 
   // The name of `address` (IPv4-mapped IPv6 is looked up as IPv4) in
   // `scope`, else in scope 0; std::nullopt when unknown or expired.
@@ -97,8 +99,8 @@ class DnsCache {
   };
   using Lru = std::list<Entry>;  // most recently used first
 
-  void insert(const Key& key, std::string_view fqdn, std::string_view canonical,
-              uint64_t expires_s);
+  void insert(const Key& key, std::string_view fqdn, std::string_view canonical, uint64_t expires_s,
+              NameSource source);
   void erase(Lru::iterator it);
   static size_t string_heap_bytes(const std::string& s);
 

@@ -15,23 +15,40 @@ NameResolver::NameResolver(DnsCache& dns, HostsTable hosts, std::vector<IpAddres
       own_fqdn_(std::move(own_fqdn)),
       reverse_(reverse) {}
 
-std::string_view NameResolver::fqdn_of(uint64_t scope, const IpAddress& address, uint64_t now_s,
-                                       std::string_view* canonical) {
-  if (canonical) *canonical = {};
-  if (!address.is_set()) return {};
-  if (const DnsName* name = dns_.find(scope, address, now_s)) {
-    if (canonical) *canonical = name->canonical;
-    return name->fqdn;
+ResolvedName NameResolver::resolve(uint64_t scope, const IpAddress& address, uint64_t now_s) {
+  ResolvedName out;
+  if (!address.is_set()) return out;
+  const DnsName* learned = dns_.find(scope, address, now_s);
+  if (auto from_hosts = hosts_.lookup(address); !from_hosts.empty()) {
+    out.fqdn = from_hosts;
+    out.source = NameSource::hosts;
+  } else if (std::find(own_addresses_.begin(), own_addresses_.end(), address) !=
+             own_addresses_.end()) {
+    out.fqdn = own_fqdn_;
+    out.source = NameSource::local;
+  } else if (learned) {
+    out.fqdn = learned->fqdn;
+    out.canonical = learned->canonical;
+    out.source = learned->source;
+    return out;
+  } else {
+    if (reverse_) {
+      // PTR names ignore network namespaces: only used when nothing better knows.
+      if (auto name = reverse_->cached(address, now_s); !name.empty()) {
+        out.fqdn = name;
+        out.source = NameSource::ptr;
+      } else {
+        reverse_->request(address, now_s);  // queued; sent by the event loop
+      }
+    }
+    return out;
   }
-  if (auto from_hosts = hosts_.lookup(address); !from_hosts.empty()) return from_hosts;
-  if (std::find(own_addresses_.begin(), own_addresses_.end(), address) != own_addresses_.end())
-    return own_fqdn_;
-  if (reverse_) {
-    // PTR names ignore network namespaces: only used when nothing better knows.
-    if (auto name = reverse_->cached(address, now_s); !name.empty()) return name;
-    reverse_->request(address, now_s);  // queued; sent by the event loop
+  // Local knowledge won; say so when the network claimed something else.
+  if (learned && learned->fqdn != out.fqdn) {
+    out.conflict.reserve(learned->fqdn.size() + 8);
+    out.conflict.append(learned->fqdn).append(" (").append(to_string(learned->source)).append(")");
   }
-  return {};
+  return out;
 }
 
 std::vector<IpAddress> NameResolver::local_addresses() {

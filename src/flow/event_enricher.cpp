@@ -40,11 +40,16 @@ void EventEnricher::fill_flow(FlowEvent& ev, const pf_tuple& tuple, uint64_t net
           community_id(ev.src_ip, ev.dest_ip, ev.src_port, ev.dest_port, ev.transport);
     if (ctx_.names) {
       const uint64_t now_s = ctx_.clock.now_boot_ns() / 1'000'000'000ull;
-      std::string_view canonical;
-      labels->src_fqdn = ctx_.names->fqdn_of(netns, ev.src_ip, now_s, &canonical);
-      labels->src_canonical = canonical;
-      labels->dest_fqdn = ctx_.names->fqdn_of(netns, ev.dest_ip, now_s, &canonical);
-      labels->dest_canonical = canonical;
+      ResolvedName src = ctx_.names->resolve(netns, ev.src_ip, now_s);
+      labels->src_fqdn = src.fqdn;
+      labels->src_canonical = src.canonical;
+      labels->src_source = src.source;
+      labels->src_conflict = std::move(src.conflict);
+      ResolvedName dest = ctx_.names->resolve(netns, ev.dest_ip, now_s);
+      labels->dest_fqdn = dest.fqdn;
+      labels->dest_canonical = dest.canonical;
+      labels->dest_source = dest.source;
+      labels->dest_conflict = std::move(dest.conflict);
     }
   }
   ev.community_id = labels->community_id;
@@ -52,21 +57,34 @@ void EventEnricher::fill_flow(FlowEvent& ev, const pf_tuple& tuple, uint64_t net
   ev.dest_fqdn = labels->dest_fqdn;
   ev.src_canonical = labels->src_canonical;
   ev.dest_canonical = labels->dest_canonical;
+  ev.src_fqdn_source = labels->src_source;
+  ev.dest_fqdn_source = labels->dest_source;
+  ev.src_fqdn_conflict = labels->src_conflict;
+  ev.dest_fqdn_conflict = labels->dest_conflict;
   fill_short_hostnames(ev);
 }
 
-void EventEnricher::fill_owner(FlowEvent& ev, const pf_task& o) {
+void EventEnricher::resolve_owner(const pf_task& o, OwnerView* view) {
+  view->task = o;
+  view->user.clear();
+  view->process = ProcessEntry{};
+  if (o.tgid == 0) return;
+  view->user = ctx_.users.name(o.uid, o.tgid, o.mntns);
+  if (const ProcessEntry* p = ctx_.processes.find(o.tgid, o.start_boot_ns, o.ppid))
+    view->process = *p;
+}
+
+void EventEnricher::fill_owner(FlowEvent& ev, const OwnerView& view) const {
+  const pf_task& o = view.task;
   if (o.tgid == 0) return;
   ev.pid = o.tgid;
   ev.ppid = o.ppid;
   ev.uid = o.uid;
   ev.comm.assign(o.comm, strnlen(o.comm, sizeof o.comm));
   ev.cgroup_id = o.cgroup_id;
-  ev.user = ctx_.users.name(o.uid, o.tgid, o.mntns);
-  if (const ProcessEntry* p = ctx_.processes.find(o.tgid, o.start_boot_ns, o.ppid)) {
-    ev.image_path = p->image_path;
-    ev.exe = p->exe;
-  }
+  ev.user = view.user;
+  ev.image_path = view.process.image_path;
+  ev.exe = view.process.exe;
 }
 
 }  // namespace procflow

@@ -26,6 +26,21 @@ struct FlowLabels {
   std::string community_id;
   std::string src_fqdn, dest_fqdn;
   std::string src_canonical, dest_canonical;
+  NameSource src_source = NameSource::none, dest_source = NameSource::none;
+  std::string src_conflict, dest_conflict;
+};
+
+// The process that owns a socket, as it was when procflow saw it act on the
+// socket (connect, accept, send/recv, listen, the first datagram). Resolved
+// once, when that record is read, so every process field of an event comes
+// from one moment: an exec after the connect does not pair the old comm with
+// the new image (docs/events.md#process-fields).
+struct OwnerView {
+  pf_task task{};  // tgid 0: unknown
+  std::string user;
+  ProcessEntry process;  // image_path and exe; empty when nothing knew them
+
+  bool known() const { return task.tgid != 0; }
 };
 
 class EventEnricher {
@@ -37,8 +52,10 @@ class EventEnricher {
   // start_time. *labels is filled on the first call and reused after.
   void fill_flow(FlowEvent& ev, const pf_tuple& tuple, uint64_t netns, bool initiated,
                  uint64_t start_ns, FlowLabels* labels);
-  // pid, ppid, uid, user, comm, cgroup_id, exe and image_path of owner.
-  void fill_owner(FlowEvent& ev, const pf_task& owner);
+  // Looks the owner up now (process cache, user names) into *view.
+  void resolve_owner(const pf_task& owner, OwnerView* view);
+  // pid, ppid, uid, user, comm, cgroup_id, exe and image_path of the view.
+  void fill_owner(FlowEvent& ev, const OwnerView& owner) const;
 
   const FlowContext& context() const { return ctx_; }
 

@@ -1,6 +1,6 @@
 // Everything the flow table asks while building events: the enrichers
-// (read-mostly caches fed by their own streams) and where TC packet counters
-// come from. The table asks them; they never call back.
+// (read-mostly caches fed by their own streams). The table asks them; they
+// never call back.
 #pragma once
 
 #include <functional>
@@ -16,13 +16,13 @@
 
 namespace procflow {
 
-// Per-connection packet counters kept by the TC programs.
-class PacketStatsSource {
+// What TC saw of one TCP connection (the wire and wire_retired maps).
+class WireStatsSource {
  public:
-  virtual ~PacketStatsSource() = default;
-  virtual std::optional<pf_pkt_stats> lookup(const pf_pkt_key& key) = 0;
-  // The flow using key has ended: its entry may go once nobody needs it.
-  virtual void release(const pf_pkt_key& key, uint64_t now_ns) = 0;
+  virtual ~WireStatsSource() = default;
+  // The connection on `tuple` opened by the SYN with sequence number syn_seq,
+  // or the entry TC made without seeing a SYN; nullopt when TC saw neither.
+  virtual std::optional<pf_wire_stats> lookup(const pf_tuple& tuple, uint32_t syn_seq) = 0;
 };
 
 // Per-flow UDP counters kept by the kernel (the udp_flows map).
@@ -41,8 +41,8 @@ struct FlowContext {
   const HostIdentity& host;
   const NetworkClassifier& networks;
   const BootClock& clock;
-  PacketStatsSource* packets = nullptr;  // nullptr: no TC program attached
-  NameResolver* names = nullptr;         // nullptr: no names for remote addresses
+  NameResolver* names = nullptr;    // nullptr: no names for remote addresses
+  WireStatsSource* wire = nullptr;  // nullptr: no TC program attached
 };
 
 }  // namespace procflow

@@ -55,11 +55,28 @@ void FlowEvent::clear() {
   src_ip = dest_ip = IpAddress{};
   src_port = dest_port = 0;
   transport = ip_proto_tcp;
-  for (std::string* s :
-       {&src_fqdn, &src_hostname, &dest_fqdn, &dest_hostname, &user, &exe, &image_path, &comm,
-        &hostname, &fqdn, &community_id, &application_protocol, &content, &proto_info,
-        &container_id, &interface, &src_canonical, &dest_canonical})
+  for (std::string* s : {&src_fqdn,
+                         &src_hostname,
+                         &dest_fqdn,
+                         &dest_hostname,
+                         &src_fqdn_conflict,
+                         &dest_fqdn_conflict,
+                         &user,
+                         &exe,
+                         &image_path,
+                         &comm,
+                         &hostname,
+                         &fqdn,
+                         &community_id,
+                         &application_protocol,
+                         &content,
+                         &proto_info,
+                         &container_id,
+                         &interface,
+                         &src_canonical,
+                         &dest_canonical})
     s->clear();
+  src_fqdn_source = dest_fqdn_source = NameSource::none;
   pid.reset();
   ppid.reset();
   uid.reset();
@@ -116,6 +133,26 @@ std::string_view to_string(NetworkDirection direction) {
       return "internal";
     case NetworkDirection::external:
       return "external";
+  }
+  return "";
+}
+
+std::string_view to_string(NameSource source) {
+  switch (source) {
+    case NameSource::none:
+      return "";
+    case NameSource::hosts:
+      return "hosts";
+    case NameSource::local:
+      return "local";
+    case NameSource::dns:
+      return "dns";
+    case NameSource::mdns:
+      return "mdns";
+    case NameSource::llmnr:
+      return "llmnr";
+    case NameSource::ptr:
+      return "ptr";
   }
   return "";
 }

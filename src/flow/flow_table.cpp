@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "flow/endpoint_key.h"
+
 namespace procflow {
 namespace {
 
@@ -20,26 +22,25 @@ EndReason end_reason_of(uint8_t close_cause) {
 FlowTable::FlowTable(FlowContext context, Emit emit, FlowTableOptions options)
     : ctx_(context), enricher_(context), emit_(std::move(emit)), options_(options) {}
 
-pf_pkt_key FlowTable::packet_key(const pf_tuple& t) {
-  pf_pkt_key k{};
-  k.proto = t.proto;
-  // A dual-stack socket talking IPv4 has mapped addresses; on the wire (and so
-  // in TC's key) the packets are plain IPv4.
-  const IpAddress src = tuple_address(t.saddr, t.family);
-  const IpAddress dst = tuple_address(t.daddr, t.family);
-  k.family = src.family;
-  const size_t n = src.size();
-  int cmp = std::memcmp(src.bytes.data(), dst.bytes.data(), n);
-  bool keep = cmp < 0 || (cmp == 0 && t.sport <= t.dport);
-  std::memcpy(k.addr_lo, (keep ? src : dst).bytes.data(), n);
-  std::memcpy(k.addr_hi, (keep ? dst : src).bytes.data(), n);
-  k.port_lo = keep ? t.sport : t.dport;
-  k.port_hi = keep ? t.dport : t.sport;
-  return k;
-}
-
 bool FlowTable::tuple_complete(const Tracked& f) const {
   return f.tuple.sport != 0 && f.tuple.dport != 0;
+}
+
+std::string FlowTable::endpoints_of(const Tracked& f) {
+  const IpAddress peer = tuple_address(f.initiated ? f.tuple.daddr : f.tuple.saddr, f.tuple.family);
+  return f.initiated ? endpoint_key(peer, f.tuple.dport, f.tuple.sport)
+                     : endpoint_key(peer, f.tuple.sport, f.tuple.dport);
+}
+
+void FlowTable::index_endpoints(const Tracked& f) {
+  if (tuple_complete(f)) netns_by_endpoints_[endpoints_of(f)] = f.netns;
+}
+
+std::optional<uint64_t> FlowTable::netns_of(const IpAddress& peer, uint16_t peer_port,
+                                            uint16_t local_port) const {
+  auto it = netns_by_endpoints_.find(endpoint_key(peer, peer_port, local_port));
+  if (it == netns_by_endpoints_.end()) return std::nullopt;
+  return it->second;
 }
 
 bool FlowTable::owner_settled(const Tracked& f) const {
@@ -53,11 +54,12 @@ void FlowTable::on_tcp_start(const pf_tcp_start& rec) {
   f.sock_id = rec.sock_id;
   f.netns = rec.netns;
   f.tuple = rec.tuple;
-  f.owner = rec.owner;
+  enricher_.resolve_owner(rec.owner_source == PF_OWNER_NONE ? pf_task{} : rec.owner, &f.owner);
   f.owner_source = rec.owner_source;
   f.initiated = rec.initiated != 0;
   f.start_ns = rec.hdr.ktime_ns;
   awaiting_start_.insert(rec.sock_id);
+  index_endpoints(f);
   maybe_emit_start(f, rec.hdr.ktime_ns, false);
 }
 
@@ -67,7 +69,7 @@ void FlowTable::on_tcp_owner(const pf_tcp_owner& rec) {
     stats_.unknown_sockets++;
     return;
   }
-  it->second.owner = rec.owner;
+  enricher_.resolve_owner(rec.owner, &it->second.owner);
   it->second.owner_source = rec.owner_source;
   maybe_emit_start(it->second, rec.hdr.ktime_ns, false);
 }
@@ -80,12 +82,24 @@ void FlowTable::on_tcp_established(const pf_tcp_established& rec) {
   }
   // Outbound: local -> remote is initiator -> responder, now with its port.
   it->second.tuple = rec.tuple;
+  index_endpoints(it->second);
   maybe_emit_start(it->second, rec.hdr.ktime_ns, false);
 }
 
 void FlowTable::on_tcp_snapshot(const pf_tcp_snapshot& rec) {
   auto it = open_.find(rec.sock_id);
   if (it != open_.end()) it->second.snapshot = rec;
+}
+
+void FlowTable::on_tcp_reset(const pf_tcp_reset& rec) {
+  // It follows its end within microseconds: search from the newest.
+  for (auto it = ending_.rbegin(); it != ending_.rend(); ++it) {
+    if (it->flow.sock_id == rec.sock_id) {
+      it->reset_after_close = true;
+      return;
+    }
+  }
+  stats_.late_resets++;
 }
 
 void FlowTable::on_tcp_end(const pf_tcp_end& rec) {
@@ -95,6 +109,11 @@ void FlowTable::on_tcp_end(const pf_tcp_end& rec) {
     return;
   }
   Tracked& f = it->second;
+  if (tuple_complete(f)) {
+    auto indexed = netns_by_endpoints_.find(endpoints_of(f));
+    if (indexed != netns_by_endpoints_.end() && indexed->second == f.netns)
+      netns_by_endpoints_.erase(indexed);
+  }
   if (rec.tuple.sport != 0) f.tuple = rec.tuple;  // a failed connect learns its port here
   maybe_emit_start(f, rec.hdr.ktime_ns, true);
   ending_.push_back(Ending{std::move(f), rec, rec.hdr.ktime_ns + options_.linger_ns});
@@ -131,12 +150,13 @@ void FlowTable::finish(uint64_t now_ns) {
   }
   for (auto& [id, f] : open_) emit_stop(f, now_ns);
   open_.clear();
+  netns_by_endpoints_.clear();
   awaiting_start_.clear();
 }
 
 void FlowTable::fill_common(FlowEvent& ev, Tracked& f) {
   enricher_.fill_flow(ev, f.tuple, f.netns, f.initiated, f.start_ns, &f.labels);
-  if (f.owner_source != PF_OWNER_NONE) enricher_.fill_owner(ev, f.owner);
+  enricher_.fill_owner(ev, f.owner);
 }
 
 void FlowTable::emit_start(Tracked& f) {
@@ -159,19 +179,31 @@ void FlowTable::emit_end(Ending& e) {
   event_.timestamp_us = *event_.end_time_us;
   event_.in_bytes = end.app_bytes_in;
   event_.out_bytes = end.app_bytes_out;
-  event_.tcp_flags = end.implied_flags;
-  event_.packet_count = uint64_t{end.segs_in} + end.segs_out;
   event_.end_reason = end_reason_of(end.close_cause);
-  if (ctx_.packets && tuple_complete(f)) {
-    pf_pkt_key key = packet_key(f.tuple);
-    if (auto stats = ctx_.packets->lookup(key)) {
-      event_.packet_count = stats->packets;
-      event_.tcp_flags |= stats->tcp_flags;
-      if (stats->tcp_flags & tcp_flag::rst) event_.end_reason = EndReason::reset;
-    }
-    ctx_.packets->release(key, end.hdr.ktime_ns);
-  }
+  fill_counters(f, end.packets, end.implied_flags, end.syn_seq, e.reset_after_close);
+  if (e.reset_after_close) event_.end_reason = EndReason::reset;  // the close was abortive
   emit_(event_);
+}
+
+void FlowTable::fill_counters(const Tracked& f, uint64_t socket_packets, uint8_t implied_flags,
+                              uint32_t syn_seq, bool reset_after_close) {
+  event_.packet_count = socket_packets;
+  event_.tcp_flags = implied_flags;
+  bool counted_on_wire = false;
+  if (ctx_.wire && tuple_complete(f)) {
+    if (auto seen = ctx_.wire->lookup(f.tuple, syn_seq)) {
+      event_.tcp_flags |= seen->tcp_flags;
+      if (seen->from_syn) {
+        event_.packet_count = seen->packets;
+        counted_on_wire = true;
+      }
+    }
+  }
+  if (reset_after_close) {
+    // Sent after TCP_CLOSE: in no socket counter, on the wire if TC saw it.
+    event_.tcp_flags |= tcp_flag::rst;
+    if (!counted_on_wire) *event_.packet_count += 1;
+  }
 }
 
 void FlowTable::emit_stop(Tracked& f, uint64_t now_ns) {
@@ -185,14 +217,7 @@ void FlowTable::emit_stop(Tracked& f, uint64_t now_ns) {
   if (f.snapshot) {
     event_.in_bytes = f.snapshot->app_bytes_in;
     event_.out_bytes = f.snapshot->app_bytes_out;
-    event_.packet_count = uint64_t{f.snapshot->segs_in} + f.snapshot->segs_out;
-    event_.tcp_flags = f.snapshot->implied_flags;
-  }
-  if (ctx_.packets && tuple_complete(f)) {
-    if (auto stats = ctx_.packets->lookup(packet_key(f.tuple))) {
-      event_.packet_count = stats->packets;
-      event_.tcp_flags |= stats->tcp_flags;
-    }
+    fill_counters(f, f.snapshot->packets, f.snapshot->implied_flags, f.snapshot->syn_seq, false);
   }
   emit_(event_);
 }

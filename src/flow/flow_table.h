@@ -7,8 +7,10 @@
 //                    owner known (the listener's);
 //   owner records -> the owner follows the process that last used the socket;
 //   end record    -> `end` is emitted after `linger`, so the last packets of
-//                    the close (the final ACK after TIME_WAIT) reach the TC
-//                    counters first;
+//                    the close (the final FIN and ACK a TIME_WAIT socket
+//                    exchanges, the RST of an abortive close) reach the TC
+//                    counters, and the kernel's PF_REC_TCP_RESET for such an
+//                    RST still finds the flow;
 //   shutdown      -> every open flow ends with end_reason tracer_stop and the
 //                    counters of a last snapshot.
 #pragma once
@@ -30,13 +32,14 @@ namespace procflow {
 
 struct FlowTableOptions {
   uint64_t owner_grace_ns = 500'000'000;  // wait this long for an accept to name the owner
-  uint64_t linger_ns = 250'000'000;       // hold `end` this long for late packets
+  uint64_t linger_ns = 250'000'000;       // hold `end` this long for the close's last packets
 };
 
 struct FlowTableStats {
   uint64_t starts = 0;
   uint64_t ends = 0;
   uint64_t unknown_sockets = 0;  // records for sockets never seen starting
+  uint64_t late_resets = 0;      // RSTs after the close whose end had already gone out
 };
 
 class FlowTable {
@@ -50,24 +53,28 @@ class FlowTable {
   void on_tcp_established(const pf_tcp_established& rec);
   void on_tcp_end(const pf_tcp_end& rec);
   void on_tcp_snapshot(const pf_tcp_snapshot& rec);
+  void on_tcp_reset(const pf_tcp_reset& rec);
 
   // Emits what is due: starts past owner_grace, ends past linger.
   void tick(uint64_t now_ns);
   // Shutdown: emits every pending end, then ends every open flow.
   void finish(uint64_t now_ns);
 
+  // The network namespace of the open flow whose local socket on local_port
+  // talks to peer:peer_port, if any (which namespace a DNS-over-TCP answer,
+  // seen by TC, was for).
+  std::optional<uint64_t> netns_of(const IpAddress& peer, uint16_t peer_port,
+                                   uint16_t local_port) const;
+
   size_t open_flows() const { return open_.size(); }
   const FlowTableStats& stats() const { return stats_; }
-
-  // The TC key of a tuple: lower (address, port) first.
-  static pf_pkt_key packet_key(const pf_tuple& tuple);
 
  private:
   struct Tracked {
     uint64_t sock_id = 0;
     uint64_t netns = 0;
     pf_tuple tuple{};
-    pf_task owner{};
+    OwnerView owner;
     uint8_t owner_source = PF_OWNER_NONE;
     bool initiated = false;
     uint64_t start_ns = 0;
@@ -79,14 +86,21 @@ class FlowTable {
     Tracked flow;
     pf_tcp_end end;
     uint64_t due_ns;
+    bool reset_after_close = false;
   };
 
   bool tuple_complete(const Tracked& f) const;
+  static std::string endpoints_of(const Tracked& f);
+  void index_endpoints(const Tracked& f);
   bool owner_settled(const Tracked& f) const;
   void maybe_emit_start(Tracked& f, uint64_t now_ns, bool force);
   void emit_start(Tracked& f);
   void emit_end(Ending& e);
   void emit_stop(Tracked& f, uint64_t now_ns);
+  // Counts and flags: the socket's own, replaced or completed by what TC saw
+  // of this connection (the generation its SYN opened).
+  void fill_counters(const Tracked& f, uint64_t socket_packets, uint8_t implied_flags,
+                     uint32_t syn_seq, bool reset_after_close);
   void fill_common(FlowEvent& ev, Tracked& f);
 
   FlowContext ctx_;
@@ -96,6 +110,7 @@ class FlowTable {
   FlowTableStats stats_;
   std::unordered_map<uint64_t, Tracked> open_;
   std::unordered_set<uint64_t> awaiting_start_;  // open flows whose start is not out yet
+  std::unordered_map<std::string, uint64_t> netns_by_endpoints_;  // open flows with both ports
   std::deque<Ending> ending_;
   FlowEvent event_;  // reused: no per-event allocation once warmed up
 };

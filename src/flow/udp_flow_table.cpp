@@ -1,5 +1,8 @@
 #include "flow/udp_flow_table.h"
 
+#include "flow/endpoint_key.h"
+
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -14,16 +17,7 @@ UdpFlowTable::UdpFlowTable(FlowContext context, UdpStatsSource& stats, Emit emit
                            UdpFlowTableOptions options)
     : ctx_(context), enricher_(context), stats_(stats), emit_(std::move(emit)), options_(options) {}
 
-std::string UdpFlowTable::endpoint_key(const IpAddress& peer, uint16_t peer_port,
-                                       uint16_t local_port) {
-  IpAddress p = peer.unmapped();
-  std::string key(reinterpret_cast<const char*>(p.bytes.data()), p.size());
-  key.append(reinterpret_cast<const char*>(&peer_port), sizeof peer_port);
-  key.append(reinterpret_cast<const char*>(&local_port), sizeof local_port);
-  return key;
-}
-
-std::string UdpFlowTable::endpoint_key(const pf_udp_start& s) {
+std::string UdpFlowTable::endpoint_key_of(const pf_udp_start& s) {
   IpAddress peer = tuple_address(s.key.peer_addr, s.key.family);
   const uint16_t local_port = s.initiated ? s.tuple.sport : s.tuple.dport;
   return endpoint_key(peer, s.key.peer_port, local_port);
@@ -37,14 +31,15 @@ std::optional<uint64_t> UdpFlowTable::netns_of(const IpAddress& peer, uint16_t p
 }
 
 void UdpFlowTable::on_udp_start(const pf_udp_start& rec) {
-  netns_by_endpoints_[endpoint_key(rec)] = rec.netns;
+  netns_by_endpoints_[endpoint_key_of(rec)] = rec.netns;
   auto [it, fresh] = flows_.try_emplace(rec.key);
-  it->second = Tracked{rec, FlowLabels{}};
+  it->second = Tracked{rec, OwnerView{}, FlowLabels{}};
   starts_++;
   Tracked& f = it->second;
+  enricher_.resolve_owner(rec.owner, &f.owner);
   enricher_.fill_flow(event_, rec.tuple, rec.netns, rec.initiated != 0, rec.hdr.ktime_ns,
                       &f.labels);
-  enricher_.fill_owner(event_, rec.owner);
+  enricher_.fill_owner(event_, f.owner);
   event_.action = FlowAction::start;
   event_.timestamp_us = *event_.start_time_us;
   emit_(event_);
@@ -91,14 +86,16 @@ void UdpFlowTable::finish(uint64_t now_ns) {
 
 void UdpFlowTable::emit_end(Tracked& f, const pf_udp_stats& s, uint64_t end_ns, EndReason reason) {
   ends_++;
-  auto endpoint = netns_by_endpoints_.find(endpoint_key(f.start));
+  auto endpoint = netns_by_endpoints_.find(endpoint_key_of(f.start));
   if (endpoint != netns_by_endpoints_.end() && endpoint->second == f.start.netns)
     netns_by_endpoints_.erase(endpoint);
   const pf_udp_start& st = f.start;
   enricher_.fill_flow(event_, st.tuple, st.netns, st.initiated != 0, st.hdr.ktime_ns, &f.labels);
-  enricher_.fill_owner(event_, st.owner);
+  enricher_.fill_owner(event_, f.owner);
   event_.action = FlowAction::end;
-  event_.end_time_us = ctx_.clock.to_unix_us(end_ns);
+  // A flow never ends before it started, whatever the clocks of the records
+  // that told its start and its end.
+  event_.end_time_us = std::max(ctx_.clock.to_unix_us(end_ns), *event_.start_time_us);
   event_.timestamp_us = *event_.end_time_us;
   event_.end_reason = reason;
   event_.in_bytes = s.bytes_in;

@@ -56,13 +56,13 @@ class UdpFlowTable {
   };
   struct Tracked {
     pf_udp_start start;
+    OwnerView owner;  // the first datagram's process, resolved when it came
     FlowLabels labels;
   };
 
   void emit_end(Tracked& f, const pf_udp_stats& stats, uint64_t end_ns, EndReason reason);
-  // peer address + peer port + local port: the endpoints of a flow as a packet names them.
-  static std::string endpoint_key(const IpAddress& peer, uint16_t peer_port, uint16_t local_port);
-  static std::string endpoint_key(const pf_udp_start& start);
+  // The endpoints of a flow as a packet names them (flow/endpoint_key.h).
+  static std::string endpoint_key_of(const pf_udp_start& start);
 
   FlowContext ctx_;
   EventEnricher enricher_;

@@ -298,6 +298,10 @@ void append_json_line(const FlowEvent& e, std::string& out) {
   string_field(w, "interface", e.interface);
   string_field(w, "src_canonical", e.src_canonical);
   string_field(w, "dest_canonical", e.dest_canonical);
+  string_field(w, "src_fqdn_source", to_string(e.src_fqdn_source));
+  string_field(w, "dest_fqdn_source", to_string(e.dest_fqdn_source));
+  string_field(w, "src_fqdn_conflict", e.src_fqdn_conflict);
+  string_field(w, "dest_fqdn_conflict", e.dest_fqdn_conflict);
   string_field(w, "comm", e.comm);
   w.EndObject();
 

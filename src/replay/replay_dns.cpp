@@ -116,7 +116,7 @@ void ReplayDns::on_tcp(DnsTcpStream& s, const ParsedPacket& p, uint64_t now_s) {
 }
 
 std::string_view ReplayDns::fqdn_of(const IpAddress& address, uint64_t now_s) {
-  return names_.fqdn_of(0, address, now_s);
+  return names_.resolve(0, address, now_s).fqdn;
 }
 
 }  // namespace procflow

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,9 +18,10 @@
 #include "bpf/libbpf_log.h"
 #include "bpf/tc_attachment.h"
 #include "bpf/tc_registry.h"
-#include "collect/packet_stats_map.h"
+#include "collect/dns_record.h"
 #include "collect/ring_reader.h"
 #include "collect/udp_stats_map.h"
+#include "collect/wire_stats_map.h"
 #include "dns/dns_message.h"
 #include "enrich/dns_cache.h"
 #include "enrich/host_identity.h"
@@ -27,6 +29,7 @@
 #include "enrich/network_direction.h"
 #include "enrich/process_cache.h"
 #include "enrich/user_resolver.h"
+#include "flow/dns_learner.h"
 #include "flow/udp_flow_table.h"
 
 namespace procflow {
@@ -46,11 +49,11 @@ struct Tracer::Impl : RecordHandler {
   UserResolver users;
   HostIdentity host;
   NetworkClassifier networks = NetworkClassifier::defaults();
-  std::unique_ptr<PacketStatsMap> packets;
+  std::unique_ptr<WireStatsMap> wire;
   DnsCache dns_cache;
   std::unique_ptr<ReverseLookup> reverse;
   std::unique_ptr<NameResolver> names;
-  uint64_t dns_answers = 0, dns_rejected = 0;
+  std::unique_ptr<DnsLearner> dns;
   std::unique_ptr<FlowTable> table;
   std::unique_ptr<UdpStatsMap> udp_stats;
   std::unique_ptr<UdpFlowTable> udp_table;
@@ -88,33 +91,11 @@ struct Tracer::Impl : RecordHandler {
   void on_tcp_established(const pf_tcp_established& r) override { table->on_tcp_established(r); }
   void on_tcp_end(const pf_tcp_end& r) override { table->on_tcp_end(r); }
   void on_tcp_snapshot(const pf_tcp_snapshot& r) override { table->on_tcp_snapshot(r); }
+  void on_tcp_reset(const pf_tcp_reset& r) override { table->on_tcp_reset(r); }
   void on_udp_start(const pf_udp_start& r) override {
     if (udp_table) udp_table->on_udp_start(r);
   }
-  void on_dns(const pf_dns& r) override {
-    std::span<const uint8_t> payload(r.payload, std::min<size_t>(r.payload_len, PF_DNS_MAX));
-    std::string error;
-    // mDNS answers carry no question: the name is the record's own.
-    DnsParseLimits limits;
-    limits.require_question = r.tuple.sport != 5353;
-    auto message = r.proto == IPPROTO_TCP ? parse_dns_over_tcp(payload, &error, nullptr, limits)
-                                          : parse_dns_message(payload, &error, limits);
-    if (!message) {
-      dns_rejected++;
-      spdlog::debug("DNS response rejected: {}", error);
-      return;
-    }
-    dns_answers++;
-    // TC cannot tell which namespace asked; the resolver's own UDP flow can
-    // (the query went out before the answer came back). Otherwise scope 0.
-    uint64_t scope = 0;
-    if (udp_table && r.proto == IPPROTO_UDP) {
-      IpAddress server =
-          r.tuple.family == 4 ? IpAddress::v4(r.tuple.saddr) : IpAddress::v6(r.tuple.saddr);
-      scope = udp_table->netns_of(server, r.tuple.sport, r.tuple.dport).value_or(0);
-    }
-    dns_cache.add(scope, *message, r.hdr.ktime_ns / 1'000'000'000ull);
-  }
+  void on_dns(const pf_dns& r) override { dns->on_message(dns_wire_of(r), dns_payload_of(r)); }
   void on_udp_release(const pf_udp_release& r) override {
     if (udp_table) udp_table->on_udp_release(r);
   }
@@ -168,6 +149,31 @@ struct Tracer::Impl : RecordHandler {
     }
   }
 };
+
+namespace {
+
+// The inode of procflow's own network namespace: the one its TC interfaces
+// are in, and the netns of the host's flows when procflow runs on the host.
+uint64_t own_network_namespace() {
+  struct stat st = {};
+  return ::stat("/proc/self/ns/net", &st) == 0 ? st.st_ino : 0;
+}
+
+void report_dns(const DnsQueryTracker& t, uint64_t learned) {
+  if (!t.queries_seen() && !learned && !t.rejected()) return;
+  spdlog::info("DNS: {} queries seen, {} answers named addresses, {} answers rejected",
+               t.queries_seen(), learned, t.rejected());
+  for (size_t i = 0; i < dns_verdict_count; i++) {
+    const auto verdict = static_cast<DnsVerdict>(i);
+    if (verdict == DnsVerdict::accepted || !t.count(verdict)) continue;
+    spdlog::info("DNS: {} answers {}: {}", t.count(verdict),
+                 verdict == DnsVerdict::duplicate ? "ignored" : "rejected", to_string(verdict));
+  }
+  if (t.queries_evicted())
+    spdlog::warn("DNS: {} queries forgotten unanswered to make room", t.queries_evicted());
+}
+
+}  // namespace
 
 Tracer::Tracer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Tracer::~Tracer() = default;
@@ -223,7 +229,8 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
   impl->tc_enabled = packets_kind.has_value();
   if (impl->tc_enabled) {
     impl->tc_mode = *packets_kind == HookKind::tcx ? TcMode::tcx : TcMode::clsact;
-    impl->packets = std::make_unique<PacketStatsMap>(impl->session->pkt_stats_fd());
+    impl->wire =
+        std::make_unique<WireStatsMap>(impl->session->wire_fd(), impl->session->wire_retired_fd());
   }
   if (options.reverse_dns) {
     std::string reverse_error;
@@ -237,13 +244,26 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
   impl->names = std::make_unique<NameResolver>(
       impl->dns_cache, HostsTable::load("/etc/hosts", &hosts_error),
       NameResolver::local_addresses(), impl->host.fqdn, impl->reverse.get());
-  FlowContext ctx{impl->processes, impl->users,         impl->host,       impl->networks,
-                  impl->clock,     impl->packets.get(), impl->names.get()};
+  FlowContext ctx{impl->processes, impl->users,       impl->host,      impl->networks,
+                  impl->clock,     impl->names.get(), impl->wire.get()};
   impl->table = std::make_unique<FlowTable>(ctx, emit, options.flow);
   if (session_options.udp_enabled) {
     impl->udp_stats = std::make_unique<UdpStatsMap>(impl->session->udp_flows_fd());
     impl->udp_table = std::make_unique<UdpFlowTable>(ctx, *impl->udp_stats, emit, options.udp);
   }
+  DnsLearnerOptions dns_options;
+  dns_options.tracker.answer_window_ns = options.dns_answer_window_ns;
+  dns_options.sockets_known = impl->udp_table != nullptr;
+  dns_options.own_netns = own_network_namespace();
+  Impl* m = impl.get();
+  impl->dns = std::make_unique<DnsLearner>(
+      impl->dns_cache,
+      [m](uint8_t proto, const IpAddress& server, uint16_t server_port, uint16_t local_port) {
+        // The socket that sent the query: its flow knows its namespace.
+        if (proto == IPPROTO_TCP) return m->table->netns_of(server, server_port, local_port);
+        return m->udp_table->netns_of(server, server_port, local_port);
+      },
+      dns_options);
   impl->ring = RingReader::create(impl->session->events_fd(), *impl, error);
   if (!impl->ring) return nullptr;
 
@@ -310,10 +330,10 @@ bool Tracer::run(const std::function<bool()>& after_batch, std::string* error) {
     uint64_t now = m.clock.now_boot_ns();
     m.table->tick(now);
     if (m.udp_table) m.udp_table->tick(now);
+    m.dns->tick(now);
     // Every turn, not only when its descriptor is ready: queued requests and
     // timeouts are driven from here.
     if (m.reverse) m.reverse->process(now / 1'000'000'000ull);
-    if (m.packets) m.packets->sweep(now);
     if (now - last_refresh > 1'000'000'000ull) {
       m.processes.expire(now, keep_exited_ns);
       m.clock.refresh();
@@ -328,9 +348,7 @@ bool Tracer::run(const std::function<bool()>& after_batch, std::string* error) {
   if (m.plan.chosen_kind(Need::open_flow_counters) && !m.session->request_snapshot(&snapshot_error))
     spdlog::warn("{}", snapshot_error);
   m.ring->consume();
-  if (m.dns_answers || m.dns_rejected)
-    spdlog::info("DNS: learned from {} responses, rejected {} as malformed", m.dns_answers,
-                 m.dns_rejected);
+  report_dns(m.dns->tracker(), m.dns->answers_learned());
   if (m.reverse)
     spdlog::info(
         "reverse DNS: {} queries, {} named, {} failed, {} dropped (rate), {} dropped (queue)",

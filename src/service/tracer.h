@@ -28,6 +28,7 @@ struct TracerOptions {
   SessionOptions session;
   FlowTableOptions flow;
   UdpFlowTableOptions udp;
+  uint64_t dns_answer_window_ns = 10'000'000'000ull;  // DNS answers later than this name nothing
   bool reverse_dns = false;  // PTR look-ups for addresses nothing else names
   ReverseLookupConfig reverse;
 };

@@ -72,9 +72,10 @@ TEST(AttachTableTest, HasEveryNeedInEnumOrder) {
 TEST(AttachTableTest, NeedNames) {
   std::vector<std::string_view> names;
   for (const auto& spec : attach_table()) names.push_back(spec.name);
-  EXPECT_EQ(names, (std::vector<std::string_view>{
-                       "exec", "fork", "exit", "tcp_state", "connect", "accept", "socket_use",
-                       "packets", "open_flow_counters", "udp", "udp_peers", "udp_release"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string_view>{
+                "exec", "fork", "exit", "tcp_state", "connect", "accept", "socket_use", "tcp_reset",
+                "packets", "open_flow_counters", "udp", "udp_peers", "udp_release"}));
 }
 
 TEST(AttachTableTest, OnlyStateAndConnectAreRequired) {
@@ -180,7 +181,7 @@ TEST(ChooseAttachPlanTest, KernelWithEverythingGetsThePreferredHooks) {
   EXPECT_EQ(plan.missing_required(), nullptr);
   EXPECT_EQ(plan.summary(),
             "exec=tp_btf,fork=tp_btf,exit=tp_btf,tcp_state=tp_btf,connect=fentry,accept=fexit,"
-            "socket_use=sock_length,packets=tcx,open_flow_counters=raw_tp,"
+            "socket_use=sock_length,tcp_reset=tp_btf,packets=tcx,open_flow_counters=raw_tp,"
             "udp=sock_length,udp_peers=cgroup_sock_addr,udp_release=cgroup_sock");
 }
 
@@ -207,11 +208,11 @@ TEST(ChooseAttachPlanTest, KernelWithEverythingPrograms) {
   prober.kinds = kEveryKind;
   AttachPlan plan = choose_attach_plan(prober, {});
   EXPECT_EQ(plan.programs(),
-            (std::set<std::string_view>{"pf_exec_btf", "pf_fork_btf", "pf_exit_btf", "pf_state_btf",
-                                        "pf_connect_fentry", "pf_accept_fexit", "pf_send_length_tp",
-                                        "pf_recv_length_tp", "pf_tc_ingress", "pf_tc_egress",
-                                        "pf_snapshot", "pf_udp_sendmsg4", "pf_udp_sendmsg6",
-                                        "pf_udp_recvmsg4", "pf_udp_recvmsg6", "pf_udp_release"}));
+            (std::set<std::string_view>{
+                "pf_exec_btf", "pf_fork_btf", "pf_exit_btf", "pf_state_btf", "pf_connect_fentry",
+                "pf_accept_fexit", "pf_send_length_tp", "pf_recv_length_tp", "pf_reset_btf",
+                "pf_tc_ingress", "pf_tc_egress", "pf_snapshot", "pf_udp_sendmsg4",
+                "pf_udp_sendmsg6", "pf_udp_recvmsg4", "pf_udp_recvmsg6", "pf_udp_release"}));
 }
 
 TEST(ChooseAttachPlanTest, ThisMachineWithoutTrampolinesOrKprobes) {
@@ -225,7 +226,8 @@ TEST(ChooseAttachPlanTest, ThisMachineWithoutTrampolinesOrKprobes) {
   EXPECT_EQ(plan.missing_required(), nullptr);
   EXPECT_EQ(plan.summary(),
             "exec=tp_btf,fork=tp_btf,exit=tp_btf,tcp_state=tp_btf,connect=state_transition,"
-            "accept=syscall_tp,socket_use=sock_length,packets=tcx,open_flow_counters=raw_tp,"
+            "accept=syscall_tp,socket_use=sock_length,tcp_reset=tp_btf,packets=tcx,"
+            "open_flow_counters=raw_tp,"
             "udp=sock_length,udp_peers=cgroup_sock_addr,udp_release=cgroup_sock");
 
   // connect probed fentry and kprobe (both failed); the state transition is
@@ -244,9 +246,9 @@ TEST(ChooseAttachPlanTest, ThisMachineWithoutTrampolinesOrKprobes) {
   EXPECT_EQ(plan.programs(),
             (std::set<std::string_view>{
                 "pf_exec_btf", "pf_fork_btf", "pf_exit_btf", "pf_state_btf", "pf_accept4_exit_tp",
-                "pf_accept_exit_tp", "pf_send_length_tp", "pf_recv_length_tp", "pf_tc_ingress",
-                "pf_tc_egress", "pf_snapshot", "pf_udp_sendmsg4", "pf_udp_sendmsg6",
-                "pf_udp_recvmsg4", "pf_udp_recvmsg6", "pf_udp_release"}));
+                "pf_accept_exit_tp", "pf_send_length_tp", "pf_recv_length_tp", "pf_reset_btf",
+                "pf_tc_ingress", "pf_tc_egress", "pf_snapshot", "pf_udp_sendmsg4",
+                "pf_udp_sendmsg6", "pf_udp_recvmsg4", "pf_udp_recvmsg6", "pf_udp_release"}));
 }
 
 TEST(ChooseAttachPlanTest, OldKernelFallsBackToTracepointsKprobesAndClsact) {
@@ -255,7 +257,8 @@ TEST(ChooseAttachPlanTest, OldKernelFallsBackToTracepointsKprobesAndClsact) {
   AttachPlan plan = choose_attach_plan(prober, {});
   EXPECT_EQ(plan.summary(),
             "exec=tracepoint,fork=tracepoint,exit=tracepoint,tcp_state=tracepoint,connect=kprobe,"
-            "accept=kretprobe,socket_use=none,packets=clsact,open_flow_counters=none,"
+            "accept=kretprobe,socket_use=none,tcp_reset=tracepoint,packets=clsact,"
+            "open_flow_counters=none,"
             "udp=none,udp_peers=none,udp_release=none");
   EXPECT_EQ(plan.missing_required(), nullptr);
   EXPECT_EQ(plan.choice(Need::tcp_socket_use).chosen, nullptr);
@@ -269,8 +272,9 @@ TEST(ChooseAttachPlanTest, AcceptFallsBackToListenerOwner) {
   EXPECT_EQ(plan.chosen_kind(Need::tcp_accept), HookKind::listener_owner);
   EXPECT_EQ(plan.chosen_kind(Need::tcp_connect), HookKind::state_transition);
   EXPECT_EQ(plan.missing_required(), nullptr);
-  EXPECT_EQ(plan.programs(), (std::set<std::string_view>{"pf_exec_btf", "pf_fork_btf",
-                                                         "pf_exit_btf", "pf_state_btf"}));
+  EXPECT_EQ(plan.programs(),
+            (std::set<std::string_view>{"pf_exec_btf", "pf_fork_btf", "pf_exit_btf", "pf_state_btf",
+                                        "pf_reset_btf"}));
 }
 
 TEST(ChooseAttachPlanTest, SpecificAttachPointsCanFail) {
@@ -299,7 +303,7 @@ TEST(ChooseAttachPlanTest, MissingStateHookNamesTcpState) {
   EXPECT_EQ(plan.chosen_kind(Need::tcp_connect), HookKind::fentry);
   EXPECT_EQ(plan.summary(),
             "exec=none,fork=none,exit=none,tcp_state=none,connect=fentry,accept=fexit,"
-            "socket_use=sock_length,packets=tcx,open_flow_counters=raw_tp,"
+            "socket_use=sock_length,tcp_reset=none,packets=tcx,open_flow_counters=raw_tp,"
             "udp=sock_length,udp_peers=cgroup_sock_addr,udp_release=cgroup_sock");
 }
 
@@ -315,8 +319,8 @@ TEST(ChooseAttachPlanTest, WithoutStateHookTheSyntheticFallbacksDoNotWork) {
   EXPECT_TRUE(plan.programs().empty());
   EXPECT_EQ(plan.summary(),
             "exec=none,fork=none,exit=none,tcp_state=none,connect=none,accept=none,"
-            "socket_use=none,packets=none,open_flow_counters=none,udp=none,udp_peers=none,"
-            "udp_release=none");
+            "socket_use=none,tcp_reset=none,packets=none,open_flow_counters=none,udp=none,"
+            "udp_peers=none,udp_release=none");
 }
 
 TEST(ChooseAttachPlanTest, MissingConnectIsReportedWhenStateWorks) {

@@ -1,13 +1,14 @@
 // Tests FlowTable: hand-made kernel records (pf_tcp_start/owner/established/
 // end/snapshot) in, CAR flow events out, with real enrichers (ProcessCache on
 // a fake /proc, UserResolver on a temp passwd file, HostIdentity, the default
-// NetworkClassifier, BootClock) and a fake TC packet counter source.
+// NetworkClassifier, BootClock) and a fake source of what TC saw (FakeWire).
 //
 // Covers: outbound starts with the tuple complete at once (fentry/kprobe) and
 // completed by the handshake (tracepoint); inbound ownership (listener guess,
 // accept, owner_grace); failed connects; linger before `end`; counters from TC
-// or from the socket; shutdown; IPv4-mapped tuples; Community ID; packet_key;
-// records for unknown sockets.
+// (only the connection's own generation) or from the socket; RSTs after the
+// close; shutdown; IPv4-mapped tuples; Community ID; process fields from one
+// moment across an exec; records for unknown sockets.
 #include "flow/flow_table.h"
 
 #include <arpa/inet.h>
@@ -21,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "collect/wire_stats_map.h"
 #include "enrich/community_id.h"
 
 namespace procflow {
@@ -35,35 +37,38 @@ constexpr uint64_t kLinger = 250 * kMs;
 constexpr uint8_t kSyn = tcp_flag::syn, kAck = tcp_flag::ack, kFin = tcp_flag::fin,
                   kRst = tcp_flag::rst, kPsh = tcp_flag::psh;
 
-// TC counters keyed by the exact bytes of the key, as the BPF hash map is.
-class FakePackets : public PacketStatsSource {
+// What TC saw of each connection, keyed as the kernel maps are: the bytes of
+// the connection's wire key and its SYN's sequence number.
+class FakeWire : public WireStatsSource {
  public:
-  void put(const pf_pkt_key& key, uint64_t packets, uint8_t flags) {
-    pf_pkt_stats s{};
+  void put(const pf_tuple& tuple, uint32_t syn_seq, uint64_t packets, uint8_t flags,
+           bool from_syn = true) {
+    pf_wire_stats s{};
     s.packets = packets;
-    s.bytes = packets * 100;
+    s.syn_seq = syn_seq;
     s.tcp_flags = flags;
-    stats_[bytes(key)] = s;
+    s.from_syn = from_syn;
+    stats_[key(tuple, syn_seq)] = s;
   }
-  std::optional<pf_pkt_stats> lookup(const pf_pkt_key& key) override {
+  std::optional<pf_wire_stats> lookup(const pf_tuple& tuple, uint32_t syn_seq) override {
     lookups++;
-    auto it = stats_.find(bytes(key));
+    auto it = stats_.find(key(tuple, syn_seq));
     if (it == stats_.end()) return std::nullopt;
     return it->second;
   }
-  void release(const pf_pkt_key& key, uint64_t now_ns) override {
-    released.emplace_back(bytes(key), now_ns);
-  }
-  static std::string bytes(const pf_pkt_key& key) {
-    return std::string(reinterpret_cast<const char*>(&key), sizeof key);
+  static std::string key(const pf_tuple& tuple, uint32_t syn_seq) {
+    const pf_wire_key k = wire_key_of(tuple);
+    return std::string(reinterpret_cast<const char*>(&k), sizeof k) + std::to_string(syn_seq);
   }
 
   int lookups = 0;
-  std::vector<std::pair<std::string, uint64_t>> released;
 
  private:
-  std::map<std::string, pf_pkt_stats> stats_;
+  std::map<std::string, pf_wire_stats> stats_;
 };
+
+// The initiator's initial sequence number the records below carry.
+constexpr uint32_t kSeq = 0x12345678;
 
 void put_addr(uint8_t* out, const char* text, uint8_t family) {
   ASSERT_EQ(inet_pton(family == 4 ? AF_INET : AF_INET6, text, out), 1) << text;
@@ -104,7 +109,6 @@ template <typename Record>
 void header(Record& r, uint16_t kind, uint64_t ktime_ns) {
   r.hdr.kind = kind;
   r.hdr.size = sizeof(Record);
-  r.hdr.cpu = 0;
   r.hdr.ktime_ns = ktime_ns;
 }
 
@@ -142,7 +146,7 @@ pf_tcp_established established_rec(uint64_t sock, uint64_t t_ns, const pf_tuple&
 
 pf_tcp_end end_rec(uint64_t sock, uint64_t t_ns, const pf_tuple& tup, uint8_t cause,
                    uint8_t implied, uint64_t in = 0, uint64_t out = 0, uint32_t segs_in = 0,
-                   uint32_t segs_out = 0) {
+                   uint32_t segs_out = 0, uint32_t syn_seq = kSeq) {
   pf_tcp_end r{};
   header(r, PF_REC_TCP_END, t_ns);
   r.sock_id = sock;
@@ -151,8 +155,8 @@ pf_tcp_end end_rec(uint64_t sock, uint64_t t_ns, const pf_tuple& tup, uint8_t ca
   r.app_bytes_in = in;
   r.app_bytes_out = out;
   r.bytes_sent = out + 1000;  // retransmits included: must not be out_bytes
-  r.segs_in = segs_in;
-  r.segs_out = segs_out;
+  r.packets = uint64_t{segs_in} + segs_out;
+  r.syn_seq = syn_seq;
   r.close_cause = cause;
   r.implied_flags = implied;
   r.established = (implied & kAck) ? 1 : 0;
@@ -166,8 +170,8 @@ pf_tcp_snapshot snapshot_rec(uint64_t sock, uint64_t t_ns, uint64_t in, uint64_t
   r.sock_id = sock;
   r.app_bytes_in = in;
   r.app_bytes_out = out;
-  r.segs_in = segs_in;
-  r.segs_out = segs_out;
+  r.packets = uint64_t{segs_in} + segs_out;
+  r.syn_seq = kSeq;
   r.implied_flags = implied;
   r.state = 1;  // TCP_ESTABLISHED
   return r;
@@ -201,10 +205,10 @@ class FlowTableTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  FlowContext context(PacketStatsSource* packets) {
-    return FlowContext{*processes_, *users_, host_, networks_, clock_, packets};
+  FlowContext context(WireStatsSource* wire) {
+    return FlowContext{*processes_, *users_, host_, networks_, clock_, nullptr, wire};
   }
-  std::unique_ptr<FlowTable> table(PacketStatsSource* packets = nullptr,
+  std::unique_ptr<FlowTable> table(WireStatsSource* packets = nullptr,
                                    FlowTableOptions options = {}) {
     return std::make_unique<FlowTable>(
         context(packets), [this](const FlowEvent& e) { events_.push_back(e); }, options);
@@ -443,6 +447,48 @@ TEST_F(FlowTableTest, OwnerFollowsTheLastProcessToUseTheSocket) {
   EXPECT_EQ(events_[1].network_direction, NetworkDirection::internal);
 }
 
+// A process connects, then execs another image and never touches the socket
+// again: the flow still belongs to the image that connected, and every
+// process field says so (not the new image with the old comm).
+TEST_F(FlowTableTest, ExecAfterConnectKeepsTheConnectingImageOnEveryField) {
+  auto t = table();
+  const auto tup = v4("10.0.0.54", 50438, "93.184.216.34", 443);
+  t->on_tcp_start(start_rec(16, 100 * kSec, tup, curl_, true, PF_OWNER_CONNECT, PF_HOOK_FENTRY));
+  pf_task evil = curl_;  // same pid and start time: exec keeps both
+  std::strncpy(evil.comm, "evil", sizeof evil.comm);
+  processes_->on_exec(evil, "/tmp/evil");
+  t->on_tcp_end(end_rec(16, 101 * kSec, tup, PF_CLOSE_NORMAL, kSyn | kAck | kFin));
+  t->tick(102 * kSec);
+  ASSERT_EQ(events_.size(), 2u);
+  for (const FlowEvent& e : events_) {
+    EXPECT_EQ(e.pid, 738u);
+    EXPECT_EQ(e.comm, "curl");
+    EXPECT_EQ(e.exe, "curl");
+    EXPECT_EQ(e.image_path, "/usr/bin/curl");
+  }
+}
+
+// The new image uses the socket (the kernel sends an owner record because
+// the exec id changed): from then on the flow is the new image's, all fields.
+TEST_F(FlowTableTest, ExecThenUseOfTheSocketMovesEveryFieldToTheNewImage) {
+  auto t = table();
+  const auto tup = v4("10.0.0.54", 50438, "93.184.216.34", 443);
+  t->on_tcp_start(start_rec(17, 100 * kSec, tup, curl_, true, PF_OWNER_CONNECT, PF_HOOK_FENTRY));
+  pf_task evil = curl_;
+  std::strncpy(evil.comm, "evil", sizeof evil.comm);
+  processes_->on_exec(evil, "/tmp/evil");
+  t->on_tcp_owner(owner_rec(17, 100 * kSec + kMs, evil, PF_OWNER_SENDRECV));
+  t->on_tcp_end(end_rec(17, 101 * kSec, tup, PF_CLOSE_NORMAL, kSyn | kAck | kFin));
+  t->tick(102 * kSec);
+  ASSERT_EQ(events_.size(), 2u);
+  EXPECT_EQ(events_[0].comm, "curl");
+  EXPECT_EQ(events_[0].image_path, "/usr/bin/curl");
+  EXPECT_EQ(events_[1].pid, 738u);
+  EXPECT_EQ(events_[1].comm, "evil");
+  EXPECT_EQ(events_[1].exe, "evil");
+  EXPECT_EQ(events_[1].image_path, "/tmp/evil");
+}
+
 TEST_F(FlowTableTest, UserResolvesInTheOwnersMountNamespace) {
   // A container process: its uid 1000 is "app" in its own /etc/passwd.
   fs::create_directories(proc_ / "9000" / "root" / "etc");
@@ -508,23 +554,77 @@ TEST_F(FlowTableTest, TimedOutConnectEndsWithTimeout) {
   EXPECT_EQ(events_[1].packet_count, 7u);
 }
 
-TEST_F(FlowTableTest, RstSeenByTcMakesTheEndAReset) {
-  FakePackets packets;
-  auto t = table(&packets);
+// An RST on the wire is a flag of the connection; whether it ended the flow
+// is the socket's to say (sk_err, an abortive close, the RST record below).
+TEST_F(FlowTableTest, RstSeenByTcIsAFlagNotTheEndReason) {
+  FakeWire wire;
+  auto t = table(&wire);
   const auto tup = v4("10.0.0.54", 50438, "10.0.0.1", 80);
-  packets.put(FlowTable::packet_key(tup), 9, kSyn | kAck | kPsh | kRst);
+  wire.put(tup, kSeq, 9, kSyn | kAck | kPsh | kRst);
   t->on_tcp_start(start_rec(12, 100 * kSec, tup, curl_, true, PF_OWNER_CONNECT, PF_HOOK_FENTRY));
   t->on_tcp_end(end_rec(12, 101 * kSec, tup, PF_CLOSE_NORMAL, kSyn | kAck | kFin, 10, 20, 5, 5));
   t->tick(102 * kSec);
   ASSERT_EQ(events_.size(), 2u);
-  EXPECT_EQ(events_[1].end_reason, EndReason::reset);
+  EXPECT_EQ(events_[1].end_reason, EndReason::close);
   EXPECT_EQ(events_[1].tcp_flags, kSyn | kAck | kPsh | kRst | kFin);
+}
+
+pf_tcp_reset reset_rec(uint64_t sock, uint64_t t_ns) {
+  pf_tcp_reset r{};
+  header(r, PF_REC_TCP_RESET, t_ns);
+  r.sock_id = sock;
+  return r;
+}
+
+// SO_LINGER 0 after shutdown(): FIN_WAIT2 -> CLOSE looks like a normal
+// close, then the socket sends its RST. The record turns the end into a
+// reset and counts the RST the socket counters never saw.
+TEST_F(FlowTableTest, ResetAfterTheCloseMakesTheEndAnAbortWithItsPacket) {
+  auto t = table();
+  const auto tup = v4("10.0.0.54", 50438, "10.0.0.1", 80);
+  t->on_tcp_start(start_rec(13, 100 * kSec, tup, curl_, true, PF_OWNER_CONNECT, PF_HOOK_FENTRY));
+  t->on_tcp_end(end_rec(13, 101 * kSec, tup, PF_CLOSE_NORMAL, kSyn | kAck | kFin, 10, 20, 4, 5));
+  t->on_tcp_reset(reset_rec(13, 101 * kSec + 1000));
+  t->tick(102 * kSec);
+  ASSERT_EQ(events_.size(), 2u);
+  EXPECT_EQ(events_[1].end_reason, EndReason::reset);
+  EXPECT_EQ(events_[1].tcp_flags, kSyn | kAck | kFin | kRst);
+  EXPECT_EQ(events_[1].packet_count, 10u);
+  EXPECT_EQ(t->stats().late_resets, 0u);
+}
+
+// With TC's count of the connection, the RST is already in it: no double count.
+TEST_F(FlowTableTest, ResetAfterTheCloseIsNotCountedTwiceWhenTcSawIt) {
+  FakeWire wire;
+  auto t = table(&wire);
+  const auto tup = v4("10.0.0.54", 50438, "10.0.0.1", 80);
+  wire.put(tup, kSeq, 8, kSyn | kAck | kPsh | kRst);
+  t->on_tcp_start(start_rec(14, 100 * kSec, tup, curl_, true, PF_OWNER_CONNECT, PF_HOOK_FENTRY));
+  t->on_tcp_end(end_rec(14, 101 * kSec, tup, PF_CLOSE_RESET, kSyn | kAck | kRst, 10, 20, 3, 4));
+  t->on_tcp_reset(reset_rec(14, 101 * kSec + 1000));
+  t->tick(102 * kSec);
+  ASSERT_EQ(events_.size(), 2u);
+  EXPECT_EQ(events_[1].end_reason, EndReason::reset);
+  EXPECT_EQ(events_[1].packet_count, 8u);
+}
+
+TEST_F(FlowTableTest, ResetForAnEndAlreadyOutIsCountedNotApplied) {
+  auto t = table();
+  const auto tup = v4("10.0.0.54", 50438, "10.0.0.1", 80);
+  t->on_tcp_start(start_rec(15, 100 * kSec, tup, curl_, true, PF_OWNER_CONNECT, PF_HOOK_FENTRY));
+  t->on_tcp_end(end_rec(15, 101 * kSec, tup, PF_CLOSE_NORMAL, kSyn | kAck | kFin, 1, 2, 3, 4));
+  t->tick(102 * kSec);
+  t->on_tcp_reset(reset_rec(15, 102 * kSec));
+  t->on_tcp_reset(reset_rec(999, 102 * kSec));  // a socket procflow never followed
+  EXPECT_EQ(t->stats().late_resets, 2u);
+  ASSERT_EQ(events_.size(), 2u);
+  EXPECT_EQ(events_[1].end_reason, EndReason::close);
 }
 
 // ---- end: linger and counters ----------------------------------------------
 
 TEST_F(FlowTableTest, EndIsHeldBackUntilLingerWithTcCounters) {
-  FakePackets packets;
+  FakeWire packets;
   auto t = table(&packets);
   const uint64_t t0 = 100 * kSec, t1 = 130 * kSec;
   const auto tup = v4("10.0.0.54", 50438, "93.184.216.34", 443);
@@ -540,7 +640,7 @@ TEST_F(FlowTableTest, EndIsHeldBackUntilLingerWithTcCounters) {
   EXPECT_EQ(packets.lookups, 0);
 
   // The TC counters arrive during the linger (the final ACK).
-  packets.put(FlowTable::packet_key(tup), 27, kSyn | kAck | kPsh | kFin);
+  packets.put(tup, kSeq, 27, kSyn | kAck | kPsh | kFin);
   t->tick(t1 + kLinger);
   ASSERT_EQ(events_.size(), 2u);
   const FlowEvent& e = events_[1];
@@ -559,21 +659,17 @@ TEST_F(FlowTableTest, EndIsHeldBackUntilLingerWithTcCounters) {
   EXPECT_EQ(e.src_port, 50438);
   EXPECT_EQ(e.community_id, events_[0].community_id);
   EXPECT_EQ(t->stats().ends, 1u);
-
-  // The entry is released, stamped with the end's time.
-  ASSERT_EQ(packets.released.size(), 1u);
-  EXPECT_EQ(packets.released[0].first, FakePackets::bytes(FlowTable::packet_key(tup)));
-  EXPECT_EQ(packets.released[0].second, t1);
+  EXPECT_EQ(packets.lookups, 1);
 
   t->tick(t1 + 10 * kLinger);
   EXPECT_EQ(events_.size(), 2u);
 }
 
 TEST_F(FlowTableTest, EndWithoutTcEntryUsesSocketSegmentsAndImpliedFlags) {
-  FakePackets packets;  // attached, but this connection never crossed it
+  FakeWire packets;  // attached, but this connection never crossed it
   auto t = table(&packets);
   const auto tup = v4("10.0.0.54", 50438, "93.184.216.34", 443);
-  packets.put(FlowTable::packet_key(v4("10.0.0.54", 50439, "93.184.216.34", 443)), 99, kPsh);
+  packets.put(v4("10.0.0.54", 50439, "93.184.216.34", 443), kSeq, 99, kPsh);
   t->on_tcp_start(start_rec(21, 100 * kSec, tup, curl_, true, PF_OWNER_CONNECT, PF_HOOK_FENTRY));
   t->on_tcp_end(end_rec(21, 101 * kSec, tup, PF_CLOSE_NORMAL, kSyn | kAck | kFin, 500, 60, 9, 8));
   t->tick(101 * kSec + kLinger);
@@ -583,7 +679,37 @@ TEST_F(FlowTableTest, EndWithoutTcEntryUsesSocketSegmentsAndImpliedFlags) {
   EXPECT_EQ(events_[1].in_bytes, 500u);
   EXPECT_EQ(events_[1].out_bytes, 60u);
   EXPECT_EQ(packets.lookups, 1);
-  EXPECT_EQ(packets.released.size(), 1u);
+}
+
+// Port reuse: TC's entry for the tuple belongs to the connection opened by
+// another SYN. It must not lend this flow its packets or flags.
+TEST_F(FlowTableTest, TcEntryOfAnotherConnectionOnTheSameTupleIsNotUsed) {
+  FakeWire wire;
+  auto t = table(&wire);
+  const auto tup = v4("10.0.0.54", 50438, "93.184.216.34", 443);
+  wire.put(tup, kSeq + 1000, 20, kSyn | kAck | kPsh | kRst);
+  t->on_tcp_start(start_rec(24, 100 * kSec, tup, curl_, true, PF_OWNER_CONNECT, PF_HOOK_FENTRY));
+  t->on_tcp_end(end_rec(24, 101 * kSec, tup, PF_CLOSE_NORMAL, kSyn | kAck | kFin, 5, 6, 5, 5));
+  t->tick(101 * kSec + kLinger);
+  ASSERT_EQ(events_.size(), 2u);
+  EXPECT_EQ(events_[1].packet_count, 10u);
+  EXPECT_EQ(events_[1].tcp_flags, kSyn | kAck | kFin);
+  EXPECT_EQ(events_[1].end_reason, EndReason::close);
+}
+
+// TC attached after the connection opened: no SYN seen, so its count is
+// partial (the socket's is whole), but its flags are this connection's.
+TEST_F(FlowTableTest, TcEntryWithoutItsSynLendsFlagsButNotTheCount) {
+  FakeWire wire;
+  auto t = table(&wire);
+  const auto tup = v4("10.0.0.54", 50438, "93.184.216.34", 443);
+  wire.put(tup, kSeq, 3, kAck | kPsh, /*from_syn=*/false);
+  t->on_tcp_start(start_rec(25, 100 * kSec, tup, curl_, true, PF_OWNER_CONNECT, PF_HOOK_FENTRY));
+  t->on_tcp_end(end_rec(25, 101 * kSec, tup, PF_CLOSE_NORMAL, kSyn | kAck | kFin, 5, 6, 7, 8));
+  t->tick(101 * kSec + kLinger);
+  ASSERT_EQ(events_.size(), 2u);
+  EXPECT_EQ(events_[1].packet_count, 15u);
+  EXPECT_EQ(events_[1].tcp_flags, kSyn | kAck | kPsh | kFin);
 }
 
 TEST_F(FlowTableTest, EndWithoutPacketSourceUsesSocketSegments) {
@@ -700,10 +826,10 @@ TEST_F(FlowTableTest, FinishFlushesPendingEndsThenStopsOpenFlows) {
 }
 
 TEST_F(FlowTableTest, FinishPrefersTcCountersOverTheSnapshot) {
-  FakePackets packets;
+  FakeWire packets;
   auto t = table(&packets);
   const auto tup = v4("10.0.0.54", 50002, "93.184.216.34", 443);
-  packets.put(FlowTable::packet_key(tup), 61, kSyn | kAck | kPsh);
+  packets.put(tup, kSeq, 61, kSyn | kAck | kPsh);
   t->on_tcp_start(start_rec(41, 100 * kSec, tup, curl_, true, PF_OWNER_CONNECT, PF_HOOK_FENTRY));
   t->on_tcp_snapshot(snapshot_rec(41, 200 * kSec, 7000, 800, 30, 20, kSyn | kAck));
   t->finish(200 * kSec);
@@ -757,13 +883,13 @@ TEST_F(FlowTableTest, Ipv6TuplesStayIpv6) {
   EXPECT_EQ(events_[0].network_direction, NetworkDirection::external);
 }
 
-TEST_F(FlowTableTest, BothSidesOfALoopbackConnectionShareCommunityIdAndPacketKey) {
-  FakePackets packets;
+TEST_F(FlowTableTest, BothSidesOfALoopbackConnectionShareCommunityIdAndWireEntry) {
+  FakeWire packets;
   auto t = table(&packets);
   // One connection, two local sockets: the client's and the accepted one. Both
   // records are oriented initiator -> responder.
   const auto tup = v4("127.0.0.1", 50000, "127.0.0.1", 8080);
-  packets.put(FlowTable::packet_key(tup), 10, kSyn | kAck | kPsh | kFin);
+  packets.put(tup, kSeq, 10, kSyn | kAck | kPsh | kFin);
   t->on_tcp_start(start_rec(60, 100 * kSec, tup, curl_, true, PF_OWNER_CONNECT, PF_HOOK_FENTRY));
   t->on_tcp_start(
       start_rec(61, 100 * kSec + kMs, tup, nginx_master_, false, PF_OWNER_ACCEPT, PF_HOOK_FENTRY));
@@ -785,93 +911,16 @@ TEST_F(FlowTableTest, BothSidesOfALoopbackConnectionShareCommunityIdAndPacketKey
   EXPECT_EQ(events_[3].packet_count, 10u);
   EXPECT_EQ(events_[2].in_bytes, 10u);
   EXPECT_EQ(events_[3].in_bytes, 20u);
-  ASSERT_EQ(packets.released.size(), 2u);
-  EXPECT_EQ(packets.released[0].first, packets.released[1].first);
-}
-
-// ---- packet_key ---------------------------------------------------------------
-
-TEST(FlowTablePacketKeyTest, LowerAddressFirst) {
-  const auto k = FlowTable::packet_key(v4("10.0.0.54", 50438, "93.184.216.34", 443));
-  const uint8_t lo[4] = {10, 0, 0, 54}, hi[4] = {93, 184, 216, 34};
-  EXPECT_EQ(std::memcmp(k.addr_lo, lo, 4), 0);
-  EXPECT_EQ(std::memcmp(k.addr_hi, hi, 4), 0);
-  EXPECT_EQ(k.port_lo, 50438);
-  EXPECT_EQ(k.port_hi, 443);
-  EXPECT_EQ(k.family, 4);
-  EXPECT_EQ(k.proto, IPPROTO_TCP);
-  // IPv4 uses 4 bytes; the rest and the padding stay zero (hash map key).
-  for (int i = 4; i < 16; ++i) {
-    EXPECT_EQ(k.addr_lo[i], 0) << i;
-    EXPECT_EQ(k.addr_hi[i], 0) << i;
-  }
-  EXPECT_EQ(k._pad[0], 0);
-  EXPECT_EQ(k._pad[1], 0);
-}
-
-TEST(FlowTablePacketKeyTest, BothOrientationsGiveTheSameKey) {
-  const auto a = FlowTable::packet_key(v4("93.184.216.34", 443, "10.0.0.54", 50438));
-  const auto b = FlowTable::packet_key(v4("10.0.0.54", 50438, "93.184.216.34", 443));
-  EXPECT_EQ(std::memcmp(&a, &b, sizeof a), 0);
-  EXPECT_EQ(a.port_lo, 50438);
-  EXPECT_EQ(a.addr_lo[0], 10);
-}
-
-TEST(FlowTablePacketKeyTest, AddressComparedAsBytesNotAsHostInteger) {
-  // 10.0.0.255 < 10.0.1.0 in network order; a little-endian integer compare
-  // would put them the other way round.
-  const auto k = FlowTable::packet_key(v4("10.0.1.0", 1, "10.0.0.255", 2));
-  EXPECT_EQ(k.addr_lo[2], 0);
-  EXPECT_EQ(k.addr_lo[3], 255);
-  EXPECT_EQ(k.port_lo, 2);
-  EXPECT_EQ(k.port_hi, 1);
-}
-
-TEST(FlowTablePacketKeyTest, EqualAddressesTieBreakOnPort) {
-  const auto a = FlowTable::packet_key(v4("127.0.0.1", 50000, "127.0.0.1", 8080));
-  const auto b = FlowTable::packet_key(v4("127.0.0.1", 8080, "127.0.0.1", 50000));
-  EXPECT_EQ(std::memcmp(&a, &b, sizeof a), 0);
-  EXPECT_EQ(a.port_lo, 8080);
-  EXPECT_EQ(a.port_hi, 50000);
-  const auto same = FlowTable::packet_key(v4("127.0.0.1", 7, "127.0.0.1", 7));
-  EXPECT_EQ(same.port_lo, 7);
-  EXPECT_EQ(same.port_hi, 7);
-}
-
-TEST(FlowTablePacketKeyTest, Ipv6UsesAllSixteenBytes) {
-  // Same first 15 bytes: only the last one orders them.
-  const auto a = FlowTable::packet_key(tuple(6, "2001:db8::2", 80, "2001:db8::1", 40000));
-  const auto b = FlowTable::packet_key(tuple(6, "2001:db8::1", 40000, "2001:db8::2", 80));
-  EXPECT_EQ(std::memcmp(&a, &b, sizeof a), 0);
-  EXPECT_EQ(a.family, 6);
-  EXPECT_EQ(a.addr_lo[15], 1);
-  EXPECT_EQ(a.addr_hi[15], 2);
-  EXPECT_EQ(a.port_lo, 40000);
-  EXPECT_EQ(a.port_hi, 80);
-}
-
-// Regression (bug fixed in 2d4c831): a dual-stack socket's tuple is IPv6 with
-// IPv4-mapped addresses (::ffff:a.b.c.d), but its packets are IPv4 on the
-// wire, so the TC programs (bpf/tc.bpf.h, parse_l4) key them as family 4 with
-// 4-byte addresses. packet_key() used to keep family 6 and the mapped bytes,
-// so every connection to a server listening on [::] lost its TC packet_count
-// and tcp_flags. The key must be built from the unmapped addresses.
-TEST(FlowTablePacketKeyTest, Ipv4MappedTupleGivesTheKeyTcSees) {
-  const auto mapped =
-      FlowTable::packet_key(tuple(6, "::ffff:192.0.2.10", 40000, "::ffff:10.0.0.5", 80));
-  const auto wire = FlowTable::packet_key(v4("192.0.2.10", 40000, "10.0.0.5", 80));
-  EXPECT_EQ(mapped.family, 4);
-  EXPECT_EQ(std::memcmp(&mapped, &wire, sizeof wire), 0);
+  EXPECT_EQ(packets.lookups, 2);
 }
 
 // The same regression end to end: the TC entry of an IPv4-mapped flow must
 // be found, not replaced by the socket's segments and implied flags.
 TEST_F(FlowTableTest, Ipv4MappedFlowFindsItsTcCounters) {
-  FakePackets packets;
+  FakeWire packets;
   auto t = table(&packets);
   const auto tup = tuple(6, "::ffff:192.0.2.10", 40000, "::ffff:10.0.0.5", 80);
-  packets.put(FlowTable::packet_key(v4("192.0.2.10", 40000, "10.0.0.5", 80)), 12,
-              kSyn | kAck | kPsh | kFin);
+  packets.put(v4("192.0.2.10", 40000, "10.0.0.5", 80), kSeq, 12, kSyn | kAck | kPsh | kFin);
   t->on_tcp_start(
       start_rec(52, 100 * kSec, tup, nginx_master_, false, PF_OWNER_ACCEPT, PF_HOOK_FENTRY));
   t->on_tcp_end(end_rec(52, 101 * kSec, tup, PF_CLOSE_NORMAL, kSyn | kAck | kFin, 1, 2, 3, 4));

@@ -43,6 +43,10 @@ class RecordingHandler : public RecordHandler {
     calls.push_back("end");
     end = r;
   }
+  void on_tcp_reset(const pf_tcp_reset& r) override {
+    calls.push_back("reset");
+    reset = r;
+  }
   void on_tcp_snapshot(const pf_tcp_snapshot& r) override {
     calls.push_back("snapshot");
     snapshot = r;
@@ -57,13 +61,13 @@ class RecordingHandler : public RecordHandler {
   pf_tcp_established established{};
   pf_tcp_end end{};
   pf_tcp_snapshot snapshot{};
+  pf_tcp_reset reset{};
 };
 
 template <typename Record>
 void set_header(Record& r, uint16_t kind, uint64_t ktime_ns = 1'000'000'123) {
   r.hdr.kind = kind;
   r.hdr.size = sizeof(Record);
-  r.hdr.cpu = 3;
   r.hdr.ktime_ns = ktime_ns;
 }
 
@@ -124,7 +128,6 @@ TEST(RecordDecoderTest, ExecRecord) {
   ASSERT_EQ(h.calls, std::vector<std::string>{"exec"});
   EXPECT_EQ(h.exec.hdr.kind, PF_REC_PROC_EXEC);
   EXPECT_EQ(h.exec.hdr.size, sizeof(pf_proc_exec));
-  EXPECT_EQ(h.exec.hdr.cpu, 3u);
   EXPECT_EQ(h.exec.hdr.ktime_ns, 1'000'000'123u);
   expect_task_eq(h.exec.task, r.task);
   EXPECT_EQ(h.exec.filename_len, 14u);
@@ -220,9 +223,9 @@ TEST(RecordDecoderTest, TcpEndRecord) {
   r.app_bytes_in = 13200;
   r.app_bytes_out = 1337;
   r.bytes_sent = 1400;
-  r.segs_in = 12;
-  r.segs_out = 9;
+  r.packets = 21;
   r.sk_err = 104;
+  r.syn_seq = 0xfeedbeef;
   r.close_cause = PF_CLOSE_RESET;
   r.implied_flags = 0x17;
   r.last_state = 1;
@@ -236,9 +239,9 @@ TEST(RecordDecoderTest, TcpEndRecord) {
   EXPECT_EQ(h.end.app_bytes_in, 13200u);
   EXPECT_EQ(h.end.app_bytes_out, 1337u);
   EXPECT_EQ(h.end.bytes_sent, 1400u);
-  EXPECT_EQ(h.end.segs_in, 12u);
-  EXPECT_EQ(h.end.segs_out, 9u);
+  EXPECT_EQ(h.end.packets, 21u);
   EXPECT_EQ(h.end.sk_err, 104u);
+  EXPECT_EQ(h.end.syn_seq, 0xfeedbeefu);
   EXPECT_EQ(h.end.close_cause, PF_CLOSE_RESET);
   EXPECT_EQ(h.end.implied_flags, 0x17);
   EXPECT_EQ(h.end.last_state, 1);
@@ -251,8 +254,8 @@ TEST(RecordDecoderTest, TcpSnapshotRecord) {
   r.sock_id = 102;
   r.app_bytes_in = 5;
   r.app_bytes_out = 6;
-  r.segs_in = 7;
-  r.segs_out = 8;
+  r.packets = 15;
+  r.syn_seq = 77;
   r.implied_flags = 0x12;
   r.state = 1;
   RecordingHandler h;
@@ -261,10 +264,20 @@ TEST(RecordDecoderTest, TcpSnapshotRecord) {
   EXPECT_EQ(h.snapshot.sock_id, 102u);
   EXPECT_EQ(h.snapshot.app_bytes_in, 5u);
   EXPECT_EQ(h.snapshot.app_bytes_out, 6u);
-  EXPECT_EQ(h.snapshot.segs_in, 7u);
-  EXPECT_EQ(h.snapshot.segs_out, 8u);
+  EXPECT_EQ(h.snapshot.packets, 15u);
+  EXPECT_EQ(h.snapshot.syn_seq, 77u);
   EXPECT_EQ(h.snapshot.implied_flags, 0x12);
   EXPECT_EQ(h.snapshot.state, 1);
+}
+
+TEST(RecordDecoderTest, TcpResetRecord) {
+  pf_tcp_reset r{};
+  set_header(r, PF_REC_TCP_RESET);
+  r.sock_id = 103;
+  RecordingHandler h;
+  ASSERT_EQ(decode(r, h), DecodeStatus::ok);
+  ASSERT_EQ(h.calls, std::vector<std::string>{"reset"});
+  EXPECT_EQ(h.reset.sock_id, 103u);
 }
 
 TEST(RecordDecoderTest, EmptyAndShorterThanHeaderIsTruncated) {
@@ -326,7 +339,7 @@ TEST(RecordDecoderTest, UnknownKindIsRefused) {
   RecordingHandler h;
   pf_tcp_end r{};
   set_header(r, PF_REC_TCP_END);
-  for (uint16_t kind : {0, PF_REC_DNS + 1, 100, 0xffff}) {
+  for (uint16_t kind : {0, PF_REC_TCP_RESET + 1, 100, 0xffff}) {
     r.hdr.kind = kind;
     EXPECT_EQ(decode(r, h), DecodeStatus::unknown_kind) << kind;
   }
@@ -357,7 +370,7 @@ TEST(RecordDecoderTest, UnalignedInputDecodes) {
   r.sock_id = 0xa1a2a3a4a5a6a7a8ull;
   r.tuple = make_tuple();
   r.app_bytes_in = 0x1111222233334444ull;
-  r.segs_out = 0xdeadbeef;
+  r.packets = 0xdeadbeefcafeull;
   r.close_cause = PF_CLOSE_TIMEOUT;
   // Every misalignment of an 8-byte field.
   for (size_t offset = 1; offset < 8; ++offset) {
@@ -370,7 +383,7 @@ TEST(RecordDecoderTest, UnalignedInputDecodes) {
     EXPECT_EQ(h.end.hdr.ktime_ns, 0x0102030405060708ull);
     EXPECT_EQ(h.end.sock_id, 0xa1a2a3a4a5a6a7a8ull);
     EXPECT_EQ(h.end.app_bytes_in, 0x1111222233334444ull);
-    EXPECT_EQ(h.end.segs_out, 0xdeadbeefu);
+    EXPECT_EQ(h.end.packets, 0xdeadbeefcafeull);
     EXPECT_EQ(h.end.close_cause, PF_CLOSE_TIMEOUT);
     EXPECT_EQ(h.end.tuple.sport, 50438);
   }
