@@ -30,6 +30,7 @@ struct TraceArgs {
   std::string disable_hooks;
   std::vector<std::string> internal_networks;
   double udp_idle_timeout = 60;
+  double dns_answer_window = 10;
   bool reverse_dns = false;
   std::string reverse_dns_server;
   double reverse_dns_rate = 20;
@@ -74,6 +75,7 @@ int run_trace(const TraceArgs& args) {
   options.duration_s = args.duration;
   options.internal_networks = args.internal_networks;
   options.udp.idle_timeout_ns = static_cast<uint64_t>(args.udp_idle_timeout * 1e9);
+  options.dns_answer_window_ns = static_cast<uint64_t>(args.dns_answer_window * 1e9);
   options.reverse_dns = args.reverse_dns;
   options.reverse.server = args.reverse_dns_server;
   options.reverse.max_queries_per_s = args.reverse_dns_rate;
@@ -145,6 +147,10 @@ std::function<int()> add_trace_command(CLI::App& app) {
   cmd->add_option("--udp-idle-timeout", args->udp_idle_timeout,
                   "end a UDP flow after SEC seconds without a datagram (default 60)")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--dns-answer-window", args->dns_answer_window,
+                  "a DNS answer names addresses only if it comes within SEC seconds of the "
+                  "query it answers (default 10)")
+      ->check(CLI::Range(0.1, 60.0));
   cmd->add_flag("--reverse-dns", args->reverse_dns,
                 "name addresses no DNS answer, /etc/hosts or local address names with PTR "
                 "look-ups (asynchronous, cached, rate-limited; off by default)");
