@@ -9,16 +9,26 @@
 
 namespace procflow_it {
 
+namespace {
+
+// 4 or 16 address bytes; an IPv4-mapped IPv6 address (how a dual-stack
+// socket names an IPv4 peer) counts as the IPv4 address it maps.
+size_t address_bytes(const std::string& text, unsigned char out[16]) {
+  if (inet_pton(AF_INET, text.c_str(), out) == 1) return 4;
+  if (inet_pton(AF_INET6, text.c_str(), out) != 1) return 0;
+  static constexpr unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (std::memcmp(out, mapped, 12) != 0) return 16;
+  std::memmove(out, out + 12, 4);
+  return 4;
+}
+
+}  // namespace
+
 bool same_ip(const std::string& a, const std::string& b) {
   unsigned char x[16] = {};
   unsigned char y[16] = {};
-  if (inet_pton(AF_INET, a.c_str(), x) == 1) {
-    return inet_pton(AF_INET, b.c_str(), y) == 1 && std::memcmp(x, y, 4) == 0;
-  }
-  if (inet_pton(AF_INET6, a.c_str(), x) == 1) {
-    return inet_pton(AF_INET6, b.c_str(), y) == 1 && std::memcmp(x, y, 16) == 0;
-  }
-  return false;
+  const size_t n = address_bytes(a, x);
+  return n != 0 && n == address_bytes(b, y) && std::memcmp(x, y, n) == 0;
 }
 
 bool ip6_in_prefix(const std::string& ip, const std::string& prefix) {

@@ -14,7 +14,8 @@
 
 namespace procflow_it {
 
-// True when both are the same IPv4/IPv6 address, however spelled.
+// True when both are the same IPv4/IPv6 address, however spelled (an
+// IPv4-mapped IPv6 address is the IPv4 address it maps).
 bool same_ip(const std::string& a, const std::string& b);
 // True for an IPv6 address inside `prefix` ("fd00:213:5::/64").
 bool ip6_in_prefix(const std::string& ip, const std::string& prefix);

@@ -18,6 +18,10 @@ std::string helper_path(Helper helper) {
       return PF_IT_QUICK_CONNECT;
     case Helper::udp_peer:
       return PF_IT_UDP_PEER;
+    case Helper::connect_then_exec:
+      return PF_IT_CONNECT_THEN_EXEC;
+    case Helper::fd_user:
+      return PF_IT_FD_USER;
   }
   return {};
 }

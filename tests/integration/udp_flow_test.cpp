@@ -195,6 +195,8 @@ class UdpFlowTest : public IntegrationTest {
           << "both sockets of one exchange hash to one Community ID";
     }
     EXPECT_EQ(udp_flows_of(mine.pid), 1u) << "one socket, one peer: one flow\n" << dump(events);
+    EXPECT_EQ(udp_flows_of(theirs->pid), 1u) << "the server's socket talked to one peer: one flow\n"
+                                             << dump(events);
   }
 };
 
@@ -227,6 +229,18 @@ TEST_F(UdpFlowTest, ServerOnTheWildcardAddress) {
   exchange_and_check({.server_ip = topo().host_ip4(),
                       .client_ip = topo().ns_ip4(),
                       .server_bind = "0.0.0.0",
+                      .socket = Socket::connected});
+}
+
+// A dual-stack server ([::] without IPV6_V6ONLY) answering an IPv4 client:
+// the kernel names the same peer ::ffff:a.b.c.d on receive and a.b.c.d on
+// send. It is one conversation, so one flow per side, reported as IPv4 with
+// the request and the reply in the same flow.
+TEST_F(UdpFlowTest, DualStackServerAndIpv4ClientMakeOneFlowPerSide) {
+  ASSERT_NO_FATAL_FAILURE(start_procflow());
+  exchange_and_check({.server_ip = topo().host_ip4(),
+                      .client_ip = topo().ns_ip4(),
+                      .server_bind = "::",
                       .socket = Socket::connected});
 }
 
@@ -395,6 +409,38 @@ TEST_F(UdpFlowTest, StopEndsOpenFlowWithTracerStop) {
     EXPECT_GE(*end_time, before_stop_us) << flow.end()->raw();
     EXPECT_LE(*end_time, after_stop_us) << flow.end()->raw();
   }
+}
+
+// One datagram and silence: the flow starts and ends at that datagram. Its
+// end (the last datagram's time, stamped in the kernel) must never come out
+// before its start (the first datagram's time): the two are one moment.
+TEST_F(UdpFlowTest, SingleDatagramFlowNeverEndsBeforeItStarts) {
+  ASSERT_NO_FATAL_FAILURE(start_procflow({"--udp-idle-timeout", "1"}));
+  // Nothing listens on the port: the datagram is sent, nothing comes back,
+  // and the socket stays open so only the idle timeout can end the flow.
+  SpawnedProcess& sender = spawn_in_ns(
+      {"python3", "-c",
+       "import socket,time,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); "
+       "s.sendto(b'x'*7,(sys.argv[1],int(sys.argv[2]))); print(s.getsockname()[1],flush=True); "
+       "time.sleep(6)",
+       topo().host_ip4(), std::to_string(kClosedPort)});
+  FlowSelector find{.dest_ip = topo().host_ip4(),
+                    .dest_port = kClosedPort,
+                    .initiated = true,
+                    .pid = sender.pid(),
+                    .transport = "UDP"};
+  ASSERT_TRUE(wait_for_ends({find}, 5s)) << sender.describe();
+  Flow flow = collect_flow(procflow().events(), find);
+  ASSERT_TRUE(flow.start() && flow.end()) << dump(procflow().events());
+  const JsonLine& end = *flow.end();
+  EXPECT_EQ(end.str("end_reason"), std::optional<std::string>("timeout")) << end.raw();
+  EXPECT_EQ(end.integer("packet_count"), 1) << end.raw();
+  EXPECT_EQ(end.integer("out_bytes"), 7) << end.raw();
+  auto start_us = parse_rfc3339_us(end.str("start_time").value_or(""));
+  auto end_us = parse_rfc3339_us(end.str("end_time").value_or(""));
+  ASSERT_TRUE(start_us && end_us) << end.raw();
+  EXPECT_EQ(*end_us, *start_us) << "one datagram: the flow starts and ends at it\n" << end.raw();
+  EXPECT_EQ(flow.start()->str("start_time"), end.str("start_time"));
 }
 
 }  // namespace

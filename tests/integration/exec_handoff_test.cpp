@@ -1,0 +1,79 @@
+// A process connects and then execs another image (the socket stays open
+// across exec): its pid does not change, its image, comm and exe do. The flow
+// belongs to the image that last acted on the socket, and every process field
+// of an event comes from that one image, never the new exe with the old comm.
+#include <unistd.h>
+
+#include "flow_assertions.h"
+#include "integration_test.h"
+
+namespace procflow_it {
+namespace {
+
+constexpr int kSent = 100;
+constexpr int kMoreSent = 50;
+constexpr int kReply = 30;
+
+// comm is the kernel's 15-character copy of the image's name.
+std::string comm_of(const std::string& exe) {
+  return exe.substr(0, 15);
+}
+
+class ExecHandoffTest : public IntegrationTest {
+ protected:
+  void expect_image(const JsonLine& event, Helper helper, int64_t pid) {
+    SCOPED_TRACE(event.raw());
+    EXPECT_EQ(event.integer("pid"), pid);
+    EXPECT_EQ(event.str("exe"), helper_exe(helper));
+    EXPECT_EQ(event.str("image_path"), helper_image_path(helper));
+    EXPECT_EQ(event.str("comm"), comm_of(helper_exe(helper)));
+  }
+};
+
+// The new image never touches the socket: the flow stays the connecting
+// image's, on the start and on the end, although the process runs `sleep`
+// when the socket closes.
+TEST_F(ExecHandoffTest, ExecWithoutUseKeepsTheConnectingImageOnEveryField) {
+  ASSERT_NO_FATAL_FAILURE(start_procflow());
+  const std::string server_ip = topo().host_ip4();
+  PreforkServer* server = start_server(server_ip, kServerPort, 1, 0);
+  ASSERT_NE(server, nullptr);
+  SpawnedProcess& client =
+      run_in_ns({helper_path(Helper::connect_then_exec), server_ip, std::to_string(kServerPort),
+                 std::to_string(kSent), "/bin/sleep", "1"});
+  auto truth = client_truth(client);
+  ASSERT_TRUE(truth && client.status() && client.status()->success()) << client.describe();
+  FlowSelector mine = client_side(topo().ns_ip4(), truth->local_port, server_ip, kServerPort);
+  ASSERT_TRUE(wait_for_ends({mine}));
+  Flow flow = collect_flow(procflow().events(), mine);
+  ASSERT_TRUE(flow.start() && flow.end()) << dump(procflow().events());
+  expect_image(*flow.start(), Helper::connect_then_exec, client.pid());
+  expect_image(*flow.end(), Helper::connect_then_exec, client.pid());
+  EXPECT_EQ(flow.end()->integer("out_bytes"), kSent) << flow.end()->raw();
+}
+
+// The new image sends on the inherited socket: from then on the flow is the
+// new image's, all fields together (the start, made before the exec, keeps
+// the old image).
+TEST_F(ExecHandoffTest, ExecThenUseMovesEveryFieldToTheNewImage) {
+  ASSERT_NO_FATAL_FAILURE(start_procflow());
+  const std::string server_ip = topo().host_ip4();
+  PreforkServer* server = start_server(server_ip, kServerPort, 1, kReply);
+  ASSERT_NE(server, nullptr);
+  SpawnedProcess& client =
+      run_in_ns({helper_path(Helper::connect_then_exec), server_ip, std::to_string(kServerPort),
+                 std::to_string(kSent), helper_path(Helper::fd_user), std::to_string(kMoreSent)});
+  auto truth = client_truth(client);
+  ASSERT_TRUE(truth && client.status() && client.status()->success()) << client.describe();
+  FlowSelector mine = client_side(topo().ns_ip4(), truth->local_port, server_ip, kServerPort);
+  ASSERT_TRUE(wait_for_ends({mine}));
+  Flow flow = collect_flow(procflow().events(), mine);
+  ASSERT_TRUE(flow.start() && flow.end()) << dump(procflow().events());
+  expect_image(*flow.start(), Helper::connect_then_exec, client.pid());
+  expect_image(*flow.end(), Helper::fd_user, client.pid());
+  EXPECT_EQ(flow.end()->integer("out_bytes"), kSent + kMoreSent) << flow.end()->raw();
+  EXPECT_EQ(flow.end()->integer("in_bytes"), kReply) << flow.end()->raw();
+}
+
+}  // namespace
+}  // namespace procflow_it
