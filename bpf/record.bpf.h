@@ -110,15 +110,22 @@ static __always_inline void read_sock_tuple(const struct sock *sk, struct pf_tup
 	}
 }
 
-static __always_inline void swap_tuple(struct pf_tuple *t)
+/* Swaps two endpoints (16-byte address and port) in place: a tuple turned
+ * around, or a key put in canonical order. */
+static __always_inline void swap_endpoints(u8 *addr_a, u16 *port_a, u8 *addr_b, u16 *port_b)
 {
 	u8 tmp[16];
-	__builtin_memcpy(tmp, t->saddr, 16);
-	__builtin_memcpy(t->saddr, t->daddr, 16);
-	__builtin_memcpy(t->daddr, tmp, 16);
-	u16 port = t->sport;
-	t->sport = t->dport;
-	t->dport = port;
+	__builtin_memcpy(tmp, addr_a, 16);
+	__builtin_memcpy(addr_a, addr_b, 16);
+	__builtin_memcpy(addr_b, tmp, 16);
+	u16 port = *port_a;
+	*port_a = *port_b;
+	*port_b = port;
+}
+
+static __always_inline void swap_tuple(struct pf_tuple *t)
+{
+	swap_endpoints(t->saddr, &t->sport, t->daddr, &t->dport);
 }
 
 #endif /* PROCFLOW_RECORD_BPF_H */

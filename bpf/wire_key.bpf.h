@@ -9,7 +9,7 @@
 #define PROCFLOW_WIRE_KEY_BPF_H
 
 #include <bpf/bpf_endian.h>
-#include "maps.bpf.h"
+#include "record.bpf.h"
 
 static __always_inline bool is_v4_mapped(const u8 *a)
 {
@@ -31,13 +31,7 @@ static __always_inline void canonicalize_wire_key(struct pf_wire_key *k)
 	}
 	if (cmp < 0 || (cmp == 0 && k->port_lo <= k->port_hi))
 		return;
-	u8 tmp[16];
-	__builtin_memcpy(tmp, k->addr_lo, 16);
-	__builtin_memcpy(k->addr_lo, k->addr_hi, 16);
-	__builtin_memcpy(k->addr_hi, tmp, 16);
-	u16 port = k->port_lo;
-	k->port_lo = k->port_hi;
-	k->port_hi = port;
+	swap_endpoints(k->addr_lo, &k->port_lo, k->addr_hi, &k->port_hi);
 }
 
 /* Fills k (zeroed by the caller) from one direction of a connection. */

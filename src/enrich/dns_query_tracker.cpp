@@ -49,20 +49,25 @@ std::string_view to_string(DnsVerdict verdict) {
 
 DnsQueryTracker::DnsQueryTracker(DnsQueryTrackerConfig config) : config_(config) {}
 
-bool DnsQueryTracker::is_mdns_group(const IpAddress& a) {
+namespace {
+
+// a (IPv4-mapped or not) is the group whose IPv4 and IPv6 addresses these are.
+bool is_group(const IpAddress& a, const std::array<uint8_t, 4>& v4,
+              const std::array<uint8_t, 16>& v6) {
   const IpAddress u = a.unmapped();
-  static constexpr uint8_t v4[4] = {224, 0, 0, 251};
-  static constexpr uint8_t v6[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xfb};
-  if (u.family == 4) return std::equal(v4, v4 + 4, u.bytes.begin());
-  return u.family == 6 && std::equal(v6, v6 + 16, u.bytes.begin());
+  if (u.family == 4) return std::equal(v4.begin(), v4.end(), u.bytes.begin());
+  return u.family == 6 && std::equal(v6.begin(), v6.end(), u.bytes.begin());
+}
+
+}  // namespace
+
+bool DnsQueryTracker::is_mdns_group(const IpAddress& a) {
+  return is_group(a, {224, 0, 0, 251}, {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xfb});
 }
 
 bool DnsQueryTracker::is_llmnr_group(const IpAddress& a) {
-  const IpAddress u = a.unmapped();
-  static constexpr uint8_t v4[4] = {224, 0, 0, 252};
-  static constexpr uint8_t v6[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0, 0x03};
-  if (u.family == 4) return std::equal(v4, v4 + 4, u.bytes.begin());
-  return u.family == 6 && std::equal(v6, v6 + 16, u.bytes.begin());
+  return is_group(a, {224, 0, 0, 252},
+                  {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0, 0x03});
 }
 
 DnsQueryTracker::Key DnsQueryTracker::key_of(const IpAddress& querier, uint16_t qport,

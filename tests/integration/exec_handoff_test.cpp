@@ -21,6 +21,27 @@ std::string comm_of(const std::string& exe) {
 
 class ExecHandoffTest : public IntegrationTest {
  protected:
+  // connect_then_exec sends kSent to a server replying `reply` bytes, then
+  // execs `program`; returns the client's flow and sets *pid.
+  Flow run_handoff(int reply, std::vector<std::string> program, int64_t* pid) {
+    const std::string server_ip = topo().host_ip4();
+    PreforkServer* server = start_server(server_ip, kServerPort, 1, reply);
+    EXPECT_NE(server, nullptr);
+    if (!server) return {};
+    std::vector<std::string> argv = {helper_path(Helper::connect_then_exec), server_ip,
+                                     std::to_string(kServerPort), std::to_string(kSent)};
+    argv.insert(argv.end(), program.begin(), program.end());
+    SpawnedProcess& client = run_in_ns(argv);
+    auto truth = client_truth(client);
+    EXPECT_TRUE(truth && client.status() && client.status()->success()) << client.describe();
+    if (!truth) return {};
+    *pid = client.pid();
+    FlowSelector mine = client_side(topo().ns_ip4(), truth->local_port, server_ip, kServerPort);
+    EXPECT_TRUE(wait_for_ends({mine}));
+    Flow flow = collect_flow(procflow().events(), mine);
+    EXPECT_TRUE(flow.start() && flow.end()) << dump(procflow().events());
+    return flow;
+  }
   void expect_image(const JsonLine& event, Helper helper, int64_t pid) {
     SCOPED_TRACE(event.raw());
     EXPECT_EQ(event.integer("pid"), pid);
@@ -35,20 +56,11 @@ class ExecHandoffTest : public IntegrationTest {
 // when the socket closes.
 TEST_F(ExecHandoffTest, ExecWithoutUseKeepsTheConnectingImageOnEveryField) {
   ASSERT_NO_FATAL_FAILURE(start_procflow());
-  const std::string server_ip = topo().host_ip4();
-  PreforkServer* server = start_server(server_ip, kServerPort, 1, 0);
-  ASSERT_NE(server, nullptr);
-  SpawnedProcess& client =
-      run_in_ns({helper_path(Helper::connect_then_exec), server_ip, std::to_string(kServerPort),
-                 std::to_string(kSent), "/bin/sleep", "1"});
-  auto truth = client_truth(client);
-  ASSERT_TRUE(truth && client.status() && client.status()->success()) << client.describe();
-  FlowSelector mine = client_side(topo().ns_ip4(), truth->local_port, server_ip, kServerPort);
-  ASSERT_TRUE(wait_for_ends({mine}));
-  Flow flow = collect_flow(procflow().events(), mine);
-  ASSERT_TRUE(flow.start() && flow.end()) << dump(procflow().events());
-  expect_image(*flow.start(), Helper::connect_then_exec, client.pid());
-  expect_image(*flow.end(), Helper::connect_then_exec, client.pid());
+  int64_t pid = -1;
+  Flow flow = run_handoff(0, {"/bin/sleep", "1"}, &pid);
+  ASSERT_TRUE(flow.start() && flow.end());
+  expect_image(*flow.start(), Helper::connect_then_exec, pid);
+  expect_image(*flow.end(), Helper::connect_then_exec, pid);
   EXPECT_EQ(flow.end()->integer("out_bytes"), kSent) << flow.end()->raw();
 }
 
@@ -57,20 +69,11 @@ TEST_F(ExecHandoffTest, ExecWithoutUseKeepsTheConnectingImageOnEveryField) {
 // the old image).
 TEST_F(ExecHandoffTest, ExecThenUseMovesEveryFieldToTheNewImage) {
   ASSERT_NO_FATAL_FAILURE(start_procflow());
-  const std::string server_ip = topo().host_ip4();
-  PreforkServer* server = start_server(server_ip, kServerPort, 1, kReply);
-  ASSERT_NE(server, nullptr);
-  SpawnedProcess& client =
-      run_in_ns({helper_path(Helper::connect_then_exec), server_ip, std::to_string(kServerPort),
-                 std::to_string(kSent), helper_path(Helper::fd_user), std::to_string(kMoreSent)});
-  auto truth = client_truth(client);
-  ASSERT_TRUE(truth && client.status() && client.status()->success()) << client.describe();
-  FlowSelector mine = client_side(topo().ns_ip4(), truth->local_port, server_ip, kServerPort);
-  ASSERT_TRUE(wait_for_ends({mine}));
-  Flow flow = collect_flow(procflow().events(), mine);
-  ASSERT_TRUE(flow.start() && flow.end()) << dump(procflow().events());
-  expect_image(*flow.start(), Helper::connect_then_exec, client.pid());
-  expect_image(*flow.end(), Helper::fd_user, client.pid());
+  int64_t pid = -1;
+  Flow flow = run_handoff(kReply, {helper_path(Helper::fd_user), std::to_string(kMoreSent)}, &pid);
+  ASSERT_TRUE(flow.start() && flow.end());
+  expect_image(*flow.start(), Helper::connect_then_exec, pid);
+  expect_image(*flow.end(), Helper::fd_user, pid);
   EXPECT_EQ(flow.end()->integer("out_bytes"), kSent + kMoreSent) << flow.end()->raw();
   EXPECT_EQ(flow.end()->integer("in_bytes"), kReply) << flow.end()->raw();
 }
