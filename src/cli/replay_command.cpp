@@ -14,6 +14,7 @@
 #include "output/line_sink.h"
 #include "output/text_formatter.h"
 #include "replay/capture_replay.h"
+#include "util/seconds.h"
 
 namespace procflow {
 namespace {
@@ -74,7 +75,7 @@ int run_replay(const ReplayArgs& args) {
   if (!parse_filter_options(args.hosts, args.actions, &filter)) return 2;
   std::string error;
   ReplayOptions options;
-  options.udp_idle_timeout_us = static_cast<uint64_t>(args.udp_idle_timeout * 1e6);
+  options.udp_idle_timeout_us = seconds_to_us(args.udp_idle_timeout);
   if (!args.internal_networks.empty()) {
     auto networks = NetworkClassifier::parse(args.internal_networks, &error);
     if (!networks) {

@@ -14,6 +14,7 @@
 #include "output/text_formatter.h"
 #include "procflow_abi.h"
 #include "service/tracer.h"
+#include "util/seconds.h"
 
 namespace procflow {
 namespace {
@@ -73,7 +74,7 @@ int run_trace(const TraceArgs& args) {
   options.interfaces = args.interfaces;
   options.duration_s = args.duration;
   options.internal_networks = args.internal_networks;
-  options.udp.idle_timeout_ns = static_cast<uint64_t>(args.udp_idle_timeout * 1e9);
+  options.udp.idle_timeout_ns = seconds_to_ns(args.udp_idle_timeout);
   options.reverse_dns = args.reverse_dns;
   options.reverse.server = args.reverse_dns_server;
   options.reverse.max_queries_per_s = args.reverse_dns_rate;
