@@ -11,6 +11,7 @@
 #include "bpf/kernel_facts.h"
 #include "bpf/libbpf_log.h"
 #include "cli/hook_list.h"
+#include "cli/non_empty_option.h"
 
 namespace procflow {
 namespace {
@@ -180,7 +181,8 @@ std::function<int()> add_probe_command(CLI::App& app) {
       app.add_subcommand("probe", "Show the kernel features found and the attach plan chosen");
   cmd->add_flag("--json", args->json, "machine-readable output");
   cmd->add_option("--disable-hook", args->disable_hooks,
-                  "plan as if these hooks were missing, e.g. fentry,kprobe");
+                  "plan as if these hooks were missing, e.g. fentry,kprobe")
+      ->check(non_empty("hook kinds, e.g. fentry,kprobe"));
   return [cmd, args]() -> int {
     if (!cmd->parsed()) return -1;
     return run_probe(*args);

@@ -8,10 +8,13 @@
 
 #include "cli/filter_options.h"
 #include "cli/hook_list.h"
+#include "cli/non_empty_option.h"
+#include "cli/option_ranges.h"
 #include "flow/event_filter.h"
 #include "output/json_serializer.h"
 #include "output/line_sink.h"
 #include "output/text_formatter.h"
+#include "procflow/flow_event.h"
 #include "procflow_abi.h"
 #include "service/tracer.h"
 #include "util/seconds.h"
@@ -68,6 +71,12 @@ int run_trace(const TraceArgs& args) {
   if (!args.internal_networks.empty() &&
       !NetworkClassifier::parse(args.internal_networks, &error)) {
     spdlog::error("--internal-networks: {}", error);
+    return 2;
+  }
+  // Checked here, not when the resolver is set up: after the kernel programs are loaded, and
+  // with exit status 1 instead of 2.
+  if (!args.reverse_dns_server.empty() && !IpAddress::parse(args.reverse_dns_server)) {
+    spdlog::error("--reverse-dns-server: '{}' is not an IP address", args.reverse_dns_server);
     return 2;
   }
   TracerOptions options;
@@ -127,36 +136,53 @@ int run_trace(const TraceArgs& args) {
 std::function<int()> add_trace_command(CLI::App& app) {
   auto args = std::make_shared<TraceArgs>();
   CLI::App* cmd = app.add_subcommand("trace", "Live tracing of every TCP and UDP flow, to stdout");
+  namespace ranges = option_ranges;
   cmd->add_option("--format", args->format, "text (default on a terminal) or json")
       ->check(CLI::IsMember({"text", "json"}));
   cmd->add_option("--duration", args->duration, "stop after SEC seconds")
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--pid", args->pids, "only flows of these pids")->delimiter(',');
+      ->type_name("SEC")
+      ->transform(in_range(ranges::kTraceDuration));
+  cmd->add_option("--pid", args->pids, "only flows of these pids")
+      ->type_name("PID")
+      ->transform(in_range(ranges::kPid))
+      ->delimiter(',');
   cmd->add_option("--exe", args->exes, "only flows of these executables (basename)")
+      ->check(non_empty("executable names"))
       ->delimiter(',');
   cmd->add_option("--port", args->ports, "only flows with this source or destination port")
+      ->type_name("PORT")
+      ->transform(in_range(ranges::kPort))
       ->delimiter(',');
-  cmd->add_option("--host", args->hosts, "only flows to or from this IP or CIDR")->delimiter(',');
-  cmd->add_option("--actions", args->actions, "start,message,end (default: all)");
+  cmd->add_option("--host", args->hosts, "only flows to or from this IP or CIDR")
+      ->check(non_empty("IP addresses or CIDRs"))
+      ->delimiter(',');
+  cmd->add_option("--actions", args->actions, "start,message,end (default: all)")
+      ->check(non_empty("start, message or end"));
   cmd->add_option("--interfaces", args->interfaces,
                   "interfaces for packet counters (default: every interface that is up)")
+      ->check(non_empty("interface names"))
       ->delimiter(',');
   cmd->add_option("--disable-hook", args->disable_hooks,
-                  "never use these hooks, e.g. fentry,kprobe (forces the fallbacks)");
+                  "never use these hooks, e.g. fentry,kprobe (forces the fallbacks)")
+      ->check(non_empty("hook kinds, e.g. fentry,kprobe"));
   cmd->add_option("--udp-idle-timeout", args->udp_idle_timeout,
                   "end a UDP flow after SEC seconds without a datagram (default 60)")
-      ->check(CLI::PositiveNumber);
+      ->type_name("SEC")
+      ->transform(in_range(ranges::kUdpIdleTimeout));
   cmd->add_flag("--reverse-dns", args->reverse_dns,
                 "name addresses no DNS answer, /etc/hosts or local address names with PTR "
                 "look-ups (asynchronous, cached, rate-limited; off by default)");
   cmd->add_option("--reverse-dns-server", args->reverse_dns_server,
-                  "IP of the server for PTR look-ups (default: /etc/resolv.conf)");
+                  "IP of the server for PTR look-ups (default: /etc/resolv.conf)")
+      ->check(non_empty("an IP address"));
   cmd->add_option("--reverse-dns-rate", args->reverse_dns_rate,
                   "at most this many PTR queries per second (default 20)")
-      ->check(CLI::PositiveNumber);
+      ->type_name("RATE")
+      ->transform(in_range(ranges::kReverseDnsRate));
   cmd->add_option("--internal-networks", args->internal_networks,
                   "CIDRs counted as internal for network_direction (default: RFC 1918, "
                   "loopback, link-local, ULA)")
+      ->check(non_empty("CIDRs"))
       ->delimiter(',');
   return [cmd, args]() -> int {
     if (!cmd->parsed()) return -1;
