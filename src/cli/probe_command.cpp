@@ -140,16 +140,18 @@ void print_json(const KernelFacts& f, const AttachPlan& plan, const KernelHookPr
 }
 
 int run_probe(const ProbeArgs& args) {
-  install_libbpf_logging();
-  if (auto why = missing_privileges(); !why.empty()) {
-    spdlog::error("{}", why);
-    return 1;
-  }
+  // Usage errors first: they are the same whoever runs procflow, so they exit 2 with or
+  // without privileges.
   std::set<HookKind> disabled;
   std::string error;
   if (!parse_hook_list(args.disable_hooks, &disabled, &error)) {
     spdlog::error("--disable-hook: {}", error);
     return 2;
+  }
+  install_libbpf_logging();
+  if (auto why = missing_privileges(); !why.empty()) {
+    spdlog::error("{}", why);
+    return 1;
   }
   KernelFacts facts = detect_kernel_facts();
   KernelHookProber prober(facts.cgroup_v2);
