@@ -9,6 +9,7 @@
 #include "cli/probe_command.h"
 #include "cli/replay_command.h"
 #include "cli/trace_command.h"
+#include "cli/usage_error.h"
 
 int main(int argc, char** argv) {
   auto logger = spdlog::stderr_color_st("procflow");
@@ -27,9 +28,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // --help and --version are "errors" that succeed; every real usage error exits 2.
-    int status = app.exit(e);
-    return status == 0 ? 0 : 2;
+    return procflow::report_parse_error(app, e);
   }
   spdlog::set_level(spdlog::level::from_str(log_level));
   for (const auto& command : {trace, probe, replay}) {

@@ -11,6 +11,7 @@
 #include "bpf/kernel_facts.h"
 #include "bpf/libbpf_log.h"
 #include "cli/hook_list.h"
+#include "cli/non_empty_option.h"
 
 namespace procflow {
 namespace {
@@ -139,16 +140,18 @@ void print_json(const KernelFacts& f, const AttachPlan& plan, const KernelHookPr
 }
 
 int run_probe(const ProbeArgs& args) {
-  install_libbpf_logging();
-  if (auto why = missing_privileges(); !why.empty()) {
-    spdlog::error("{}", why);
-    return 1;
-  }
+  // Usage errors first: they are the same whoever runs procflow, so they exit 2 with or
+  // without privileges.
   std::set<HookKind> disabled;
   std::string error;
   if (!parse_hook_list(args.disable_hooks, &disabled, &error)) {
     spdlog::error("--disable-hook: {}", error);
     return 2;
+  }
+  install_libbpf_logging();
+  if (auto why = missing_privileges(); !why.empty()) {
+    spdlog::error("{}", why);
+    return 1;
   }
   KernelFacts facts = detect_kernel_facts();
   KernelHookProber prober(facts.cgroup_v2);
@@ -180,7 +183,8 @@ std::function<int()> add_probe_command(CLI::App& app) {
       app.add_subcommand("probe", "Show the kernel features found and the attach plan chosen");
   cmd->add_flag("--json", args->json, "machine-readable output");
   cmd->add_option("--disable-hook", args->disable_hooks,
-                  "plan as if these hooks were missing, e.g. fentry,kprobe");
+                  "plan as if these hooks were missing, e.g. fentry,kprobe")
+      ->check(non_empty("hook kinds, e.g. fentry,kprobe"));
   return [cmd, args]() -> int {
     if (!cmd->parsed()) return -1;
     return run_probe(*args);

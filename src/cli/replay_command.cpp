@@ -9,11 +9,14 @@
 #include <vector>
 
 #include "cli/filter_options.h"
+#include "cli/non_empty_option.h"
+#include "cli/option_ranges.h"
 #include "flow/event_filter.h"
 #include "output/json_serializer.h"
 #include "output/line_sink.h"
 #include "output/text_formatter.h"
 #include "replay/capture_replay.h"
+#include "util/seconds.h"
 
 namespace procflow {
 namespace {
@@ -74,7 +77,7 @@ int run_replay(const ReplayArgs& args) {
   if (!parse_filter_options(args.hosts, args.actions, &filter)) return 2;
   std::string error;
   ReplayOptions options;
-  options.udp_idle_timeout_us = static_cast<uint64_t>(args.udp_idle_timeout * 1e6);
+  options.udp_idle_timeout_us = seconds_to_us(args.udp_idle_timeout);
   if (!args.internal_networks.empty()) {
     auto networks = NetworkClassifier::parse(args.internal_networks, &error);
     if (!networks) {
@@ -126,20 +129,30 @@ std::function<int()> add_replay_command(CLI::App& app) {
   auto args = std::make_shared<ReplayArgs>();
   CLI::App* cmd = app.add_subcommand(
       "replay", "Flows of a capture file (pcap, pcapng; '-' for stdin): same events, no processes");
-  cmd->add_option("file", args->file, "capture file to read")->required();
+  namespace ranges = option_ranges;
+  cmd->add_option("file", args->file, "capture file to read")
+      ->required()
+      ->check(non_empty("a capture file, or - for stdin"));
   cmd->add_option("--format", args->format, "text (default on a terminal) or json")
       ->check(CLI::IsMember({"text", "json"}));
-  cmd->add_option("--actions", args->actions, "start,end (default: all)");
+  cmd->add_option("--actions", args->actions, "start,end (default: all)")
+      ->check(non_empty("start or end"));
   cmd->add_option("--port", args->ports, "only flows with this source or destination port")
+      ->type_name("PORT")
+      ->transform(in_range(ranges::kPort))
       ->delimiter(',');
-  cmd->add_option("--host", args->hosts, "only flows to or from this IP or CIDR")->delimiter(',');
+  cmd->add_option("--host", args->hosts, "only flows to or from this IP or CIDR")
+      ->check(non_empty("IP addresses or CIDRs"))
+      ->delimiter(',');
   cmd->add_option("--udp-idle-timeout", args->udp_idle_timeout,
                   "end a UDP flow after SEC seconds of capture time without a datagram "
                   "(default 60)")
-      ->check(CLI::PositiveNumber);
+      ->type_name("SEC")
+      ->transform(in_range(ranges::kUdpIdleTimeout));
   cmd->add_option("--internal-networks", args->internal_networks,
                   "CIDRs counted as internal for network_direction (default: RFC 1918, "
                   "loopback, link-local, ULA)")
+      ->check(non_empty("CIDRs"))
       ->delimiter(',');
   return [cmd, args]() -> int {
     if (!cmd->parsed()) return -1;

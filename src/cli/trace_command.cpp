@@ -8,12 +8,16 @@
 
 #include "cli/filter_options.h"
 #include "cli/hook_list.h"
+#include "cli/non_empty_option.h"
+#include "cli/option_ranges.h"
 #include "flow/event_filter.h"
 #include "output/json_serializer.h"
 #include "output/line_sink.h"
 #include "output/text_formatter.h"
+#include "procflow/flow_event.h"
 #include "procflow_abi.h"
 #include "service/tracer.h"
+#include "util/seconds.h"
 
 namespace procflow {
 namespace {
@@ -40,11 +44,12 @@ void report_losses(const TracerStats& s) {
   static constexpr const char* names[PF_DROP_COUNTER_MAX] = {
       "ring buffer full (records lost)",
       "flow map full (sockets not tracked)",
-      "packet map full (counters lost)",
+      "TC connection map full (packet counts and flags lost)",
       "listener map full",
       "UDP flow map full (flows not tracked)",
       "UDP datagrams with no known peer",
-      "DNS responses longer than the capture buffer (no names from them)"};
+      "DNS messages longer than the capture buffer (no names from them)",
+      "DNS messages whose bytes could not be read"};
   uint64_t lost = 0;
   for (size_t i = 0; i < s.kernel_drops.size() && i < PF_DROP_COUNTER_MAX; i++) {
     if (!s.kernel_drops[i]) continue;
@@ -70,12 +75,18 @@ int run_trace(const TraceArgs& args) {
     spdlog::error("--internal-networks: {}", error);
     return 2;
   }
+  // Checked here, not when the resolver is set up: after the kernel programs are loaded, and
+  // with exit status 1 instead of 2.
+  if (!args.reverse_dns_server.empty() && !IpAddress::parse(args.reverse_dns_server)) {
+    spdlog::error("--reverse-dns-server: '{}' is not an IP address", args.reverse_dns_server);
+    return 2;
+  }
   TracerOptions options;
   options.interfaces = args.interfaces;
   options.duration_s = args.duration;
   options.internal_networks = args.internal_networks;
-  options.udp.idle_timeout_ns = static_cast<uint64_t>(args.udp_idle_timeout * 1e9);
-  options.dns_answer_window_ns = static_cast<uint64_t>(args.dns_answer_window * 1e9);
+  options.udp.idle_timeout_ns = seconds_to_ns(args.udp_idle_timeout);
+  options.dns_answer_window_ns = seconds_to_ns(args.dns_answer_window);
   options.reverse_dns = args.reverse_dns;
   options.reverse.server = args.reverse_dns_server;
   options.reverse.max_queries_per_s = args.reverse_dns_rate;
@@ -128,40 +139,58 @@ int run_trace(const TraceArgs& args) {
 std::function<int()> add_trace_command(CLI::App& app) {
   auto args = std::make_shared<TraceArgs>();
   CLI::App* cmd = app.add_subcommand("trace", "Live tracing of every TCP and UDP flow, to stdout");
+  namespace ranges = option_ranges;
   cmd->add_option("--format", args->format, "text (default on a terminal) or json")
       ->check(CLI::IsMember({"text", "json"}));
   cmd->add_option("--duration", args->duration, "stop after SEC seconds")
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--pid", args->pids, "only flows of these pids")->delimiter(',');
+      ->type_name("SEC")
+      ->transform(in_range(ranges::kTraceDuration));
+  cmd->add_option("--pid", args->pids, "only flows of these pids")
+      ->type_name("PID")
+      ->transform(in_range(ranges::kPid))
+      ->delimiter(',');
   cmd->add_option("--exe", args->exes, "only flows of these executables (basename)")
+      ->check(non_empty("executable names"))
       ->delimiter(',');
   cmd->add_option("--port", args->ports, "only flows with this source or destination port")
+      ->type_name("PORT")
+      ->transform(in_range(ranges::kPort))
       ->delimiter(',');
-  cmd->add_option("--host", args->hosts, "only flows to or from this IP or CIDR")->delimiter(',');
-  cmd->add_option("--actions", args->actions, "start,message,end (default: all)");
+  cmd->add_option("--host", args->hosts, "only flows to or from this IP or CIDR")
+      ->check(non_empty("IP addresses or CIDRs"))
+      ->delimiter(',');
+  cmd->add_option("--actions", args->actions, "start,message,end (default: all)")
+      ->check(non_empty("start, message or end"));
   cmd->add_option("--interfaces", args->interfaces,
                   "interfaces for packet counters (default: every interface that is up)")
+      ->check(non_empty("interface names"))
       ->delimiter(',');
   cmd->add_option("--disable-hook", args->disable_hooks,
-                  "never use these hooks, e.g. fentry,kprobe (forces the fallbacks)");
+                  "never use these hooks, e.g. fentry,kprobe (forces the fallbacks)")
+      ->check(non_empty("hook kinds, e.g. fentry,kprobe"));
   cmd->add_option("--udp-idle-timeout", args->udp_idle_timeout,
                   "end a UDP flow after SEC seconds without a datagram (default 60)")
-      ->check(CLI::PositiveNumber);
+      ->type_name("SEC")
+      ->transform(in_range(ranges::kUdpIdleTimeout));
   cmd->add_option("--dns-answer-window", args->dns_answer_window,
                   "a DNS answer names addresses only if it comes within SEC seconds of the "
                   "query it answers (default 10)")
-      ->check(CLI::Range(0.1, 60.0));
+      ->type_name("SEC")
+      ->transform(in_range(ranges::kDnsAnswerWindow));
   cmd->add_flag("--reverse-dns", args->reverse_dns,
                 "name addresses no DNS answer, /etc/hosts or local address names with PTR "
                 "look-ups (asynchronous, cached, rate-limited; off by default)");
   cmd->add_option("--reverse-dns-server", args->reverse_dns_server,
-                  "IP of the server for PTR look-ups (default: /etc/resolv.conf)");
+                  "IP of the server for PTR look-ups (default: /etc/resolv.conf)")
+      ->check(non_empty("an IP address"));
   cmd->add_option("--reverse-dns-rate", args->reverse_dns_rate,
                   "at most this many PTR queries per second (default 20)")
-      ->check(CLI::PositiveNumber);
+      ->type_name("RATE")
+      ->transform(in_range(ranges::kReverseDnsRate));
   cmd->add_option("--internal-networks", args->internal_networks,
                   "CIDRs counted as internal for network_direction (default: RFC 1918, "
                   "loopback, link-local, ULA)")
+      ->check(non_empty("CIDRs"))
       ->delimiter(',');
   return [cmd, args]() -> int {
     if (!cmd->parsed()) return -1;

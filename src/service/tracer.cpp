@@ -31,6 +31,7 @@
 #include "enrich/user_resolver.h"
 #include "flow/dns_learner.h"
 #include "flow/udp_flow_table.h"
+#include "util/seconds.h"
 
 namespace procflow {
 
@@ -304,7 +305,7 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
 bool Tracer::run(const std::function<bool()>& after_batch, std::string* error) {
   Impl& m = *impl_;
   const uint64_t started = m.clock.now_boot_ns();
-  const uint64_t duration_ns = static_cast<uint64_t>(m.options.duration_s * 1e9);
+  const uint64_t duration_ns = seconds_to_ns(m.options.duration_s);
   constexpr uint64_t keep_exited_ns = 30'000'000'000ull;
   uint64_t last_refresh = started;
   bool stop = false;

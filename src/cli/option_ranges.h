@@ -1,0 +1,37 @@
+// The documented range of every numeric command-line option, in one place: the validators
+// enforce these bounds, the help text prints them, and the README lists them.
+#pragma once
+
+#include "cli/numeric_option.h"
+
+namespace procflow::option_ranges {
+
+// `trace --duration`: at least two turns of the 50 ms event loop (less could not be honoured);
+// at most a year, far beyond any tracing session, and 3.2e16 ns, so adding it to a boot-clock
+// timestamp cannot overflow uint64.
+inline constexpr RealRange kTraceDuration{0.1, 365 * 86400.0, "seconds"};
+
+// `--udp-idle-timeout` (trace, and replay in capture time): at least 0.1 s, below which a
+// request and its answer would be split into two flows on any network slower than a LAN; at
+// most a day: an idle flow keeps its slot in the 65 536-entry UDP flow map that long, and past
+// a day nobody would call the next datagram the same conversation. 8.64e13 ns fits uint64.
+inline constexpr RealRange kUdpIdleTimeout{0.1, 86400.0, "seconds"};
+
+// `trace --dns-answer-window`: how long after its query a DNS answer may still name addresses.
+// At least 0.1 s (a resolver on the LAN answers in milliseconds); at most a minute, far past any
+// resolver's own give-up time (glibc: 5 s x 2 tries), so a stale answer cannot be replayed later.
+inline constexpr RealRange kDnsAnswerWindow{0.1, 60.0, "seconds"};
+
+// `trace --reverse-dns-rate`: from one PTR query every 10 s to 1000 a second; more would flood
+// a shared resolver from a passive sensor, and with at most 256 queries outstanding it would
+// mostly turn into queue drops anyway.
+inline constexpr RealRange kReverseDnsRate{0.1, 1000.0, "queries per second"};
+
+// `trace --pid`: the kernel hands out pids from 1 to below pid_max, whose largest setting is
+// PID_MAX_LIMIT = 4194304 on 64-bit machines. 0 is no process.
+inline constexpr WholeRange kPid{1, 4'194'303, "a pid"};
+
+// `--port` (trace, replay): 0 is no port a flow is reported with.
+inline constexpr WholeRange kPort{1, 65'535, "a port"};
+
+}  // namespace procflow::option_ranges

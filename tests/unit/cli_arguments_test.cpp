@@ -1,0 +1,260 @@
+// The procflow binary itself, given command lines that must be refused: every case checks the
+// exit status docs/operations.md lists and the one line of stderr that says what is wrong. No
+// case needs root or BPF: arguments are checked before anything is loaded. (Were a bad value
+// accepted, `trace` would start; as root it would trace until the deadline stops it, so a
+// regression shows as a slow failure, never as a pass.)
+#include <stdlib.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "run_binary.h"
+
+#ifndef PROCFLOW_BINARY
+#error "PROCFLOW_BINARY must name the procflow executable (tests/CMakeLists.txt)"
+#endif
+
+namespace procflow {
+namespace {
+
+// Generous: under ASan on a busy machine start-up alone can take a second.
+constexpr std::chrono::seconds kDeadline{20};
+
+constexpr int kSuccess = 0;
+constexpr int kRuntimeFailure = 1;
+constexpr int kUsageError = 2;
+
+BinaryRun procflow(std::vector<std::string> args) {
+  args.insert(args.begin(), PROCFLOW_BINARY);
+  return run_binary(args, kDeadline);
+}
+
+struct RefusedCase {
+  const char* name;  // the test's name
+  std::vector<std::string> args;
+  const char* message;  // the first line of stderr
+  // false: `message` is how the line starts, where the rest is another module's wording.
+  bool whole_line = true;
+};
+
+// gtest prints a failing parameter with this, not as a dump of its bytes.
+void PrintTo(const RefusedCase& c, std::ostream* os) {
+  *os << c.name;
+}
+
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
+
+class RefusedArgumentsTest : public testing::TestWithParam<RefusedCase> {};
+
+TEST_P(RefusedArgumentsTest, ExitsTwoWithAReadableMessage) {
+  const RefusedCase& c = GetParam();
+  const BinaryRun run = procflow(c.args);
+  ASSERT_TRUE(run.exited) << run.describe();
+  EXPECT_EQ(run.exit_status, kUsageError) << run.describe();
+  const std::string line = first_line(run.err);
+  if (c.whole_line)
+    EXPECT_EQ(line, c.message) << run.describe();
+  else
+    EXPECT_EQ(line.substr(0, std::string(c.message).size()), c.message) << run.describe();
+  EXPECT_EQ(run.out, "") << run.describe();
+}
+
+// The bounds in the messages are those of src/cli/option_ranges.h, as the README lists them.
+const RefusedCase kRefused[] = {
+    // Overflowed nanoseconds: these ended UDP flows at once.
+    {"UdpIdleTimeout1e308",
+     {"trace", "--udp-idle-timeout", "1e308"},
+     "--udp-idle-timeout: 1e308 is out of range: expected seconds between 0.1 and 86400"},
+    {"UdpIdleTimeout2e10",
+     {"trace", "--udp-idle-timeout", "2e10"},
+     "--udp-idle-timeout: 2e10 is out of range: expected seconds between 0.1 and 86400"},
+    {"ReplayUdpIdleTimeout1e308",
+     {"replay", "-", "--udp-idle-timeout", "1e308"},
+     "--udp-idle-timeout: 1e308 is out of range: expected seconds between 0.1 and 86400"},
+    {"UdpIdleTimeoutNan",
+     {"trace", "--udp-idle-timeout", "nan"},
+     "--udp-idle-timeout: nan is not a number: expected seconds between 0.1 and 86400"},
+    // NaN never compared as reached: tracing never stopped.
+    {"DurationNan",
+     {"trace", "--duration", "nan"},
+     "--duration: nan is not a number: expected seconds between 0.1 and 31536000"},
+    {"DurationInf",
+     {"trace", "--duration", "inf"},
+     "--duration: inf is out of range: expected seconds between 0.1 and 31536000"},
+    {"DurationZero",
+     {"trace", "--duration", "0"},
+     "--duration: 0 is out of range: expected seconds between 0.1 and 31536000"},
+    {"Duration300Digits",
+     {"trace", "--duration", std::string(300, '9')},
+     "--duration: 99999999999999999999999999999999... is out of range: expected seconds "
+     "between 0.1 and 31536000"},
+    {"ReverseDnsRateNan",
+     {"trace", "--reverse-dns-rate", "nan"},
+     "--reverse-dns-rate: nan is not a number: expected queries per second between 0.1 and "
+     "1000"},
+    {"ReverseDnsRate1e308",
+     {"trace", "--reverse-dns-rate", "1e308"},
+     "--reverse-dns-rate: 1e308 is out of range: expected queries per second between 0.1 and "
+     "1000"},
+    {"PortZero",
+     {"trace", "--port", "0"},
+     "--port: 0 is out of range: expected a port between 1 and 65535"},
+    {"Port70000",
+     {"trace", "--port", "70000"},
+     "--port: 70000 is out of range: expected a port between 1 and 65535"},
+    {"PortEmpty",
+     {"trace", "--port", ""},
+     "--port: empty value: expected a port between 1 and 65535"},
+    {"ReplayPortEmpty",
+     {"replay", "-", "--port", ""},
+     "--port: empty value: expected a port between 1 and 65535"},
+    {"ReplayPortZero",
+     {"replay", "-", "--port", "0"},
+     "--port: 0 is out of range: expected a port between 1 and 65535"},
+    {"PidZero",
+     {"trace", "--pid", "0"},
+     "--pid: 0 is out of range: expected a pid between 1 and 4194303"},
+    {"PidAbovePidMaxLimit",
+     {"trace", "--pid", "4194304"},
+     "--pid: 4194304 is out of range: expected a pid between 1 and 4194303"},
+    // Empty values that silently meant "nothing" or "the default".
+    {"InterfacesEmpty",
+     {"trace", "--interfaces", ""},
+     "--interfaces: empty value: expected interface names"},
+    {"ExeEmpty", {"trace", "--exe", ""}, "--exe: empty value: expected executable names"},
+    {"ActionsEmpty",
+     {"trace", "--actions", ""},
+     "--actions: empty value: expected start, message or end"},
+    {"ReplayActionsEmpty",
+     {"replay", "-", "--actions", ""},
+     "--actions: empty value: expected start or end"},
+    {"HostEmpty", {"trace", "--host", ""}, "--host: empty value: expected IP addresses or CIDRs"},
+    {"DisableHookEmpty",
+     {"trace", "--disable-hook", ""},
+     "--disable-hook: empty value: expected hook kinds, e.g. fentry,kprobe"},
+    {"ProbeDisableHookEmpty",
+     {"probe", "--disable-hook", ""},
+     "--disable-hook: empty value: expected hook kinds, e.g. fentry,kprobe"},
+    {"InternalNetworksEmpty",
+     {"trace", "--internal-networks", ""},
+     "--internal-networks: empty value: expected CIDRs"},
+    {"ReverseDnsServerEmpty",
+     {"trace", "--reverse-dns-server", ""},
+     "--reverse-dns-server: empty value: expected an IP address"},
+    {"ReplayFileEmpty",
+     {"replay", ""},
+     "file: empty value: expected a capture file, or - for stdin"},
+    // Values checked after parsing, still before anything is loaded.
+    {"ReverseDnsServerNotAnAddress",
+     {"trace", "--reverse-dns-server", "resolver.example"},
+     "procflow: error: --reverse-dns-server: 'resolver.example' is not an IP address"},
+    {"InternalNetworksInvalid",
+     {"trace", "--internal-networks", "foo"},
+     "procflow: error: --internal-networks: invalid network \"foo\"",
+     false},
+    // Without privileges this used to be exit 1: they were checked first.
+    {"ProbeUnknownHook",
+     {"probe", "--disable-hook", "bogus"},
+     "procflow: error: --disable-hook: unknown hook 'bogus' (known: ",
+     false},
+    // Subcommands and options.
+    {"UnknownSubcommand",
+     {"frobnicate"},
+     "unknown subcommand 'frobnicate': expected trace, probe or replay"},
+    {"UnknownSubcommandAfterAnOption",
+     {"--log-level", "debug", "frobnicate", "--x"},
+     "unknown subcommand 'frobnicate': expected trace, probe or replay"},
+    {"NoSubcommand", {}, "a subcommand is required: trace, probe or replay"},
+    {"UnknownOptionWithoutSubcommand",
+     {"--bogus"},
+     "unknown option '--bogus'; a subcommand is required: trace, probe or replay"},
+    {"UnknownTraceOption",
+     {"trace", "--bogus"},
+     "The following argument was not expected: --bogus"},
+    {"UnknownFormat", {"replay", "-", "--format", "xml"}, "--format: xml not in {text,json}"},
+    {"ReplayWithoutFile", {"replay"}, "file is required"},
+};
+
+INSTANTIATE_TEST_SUITE_P(Cli, RefusedArgumentsTest, testing::ValuesIn(kRefused),
+                         [](const testing::TestParamInfo<RefusedCase>& info) {
+                           return std::string(info.param.name);
+                         });
+
+// The other rows of the exit-status table that need no privileges: replay's.
+class ReplayExitStatusTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string base = std::filesystem::temp_directory_path() / "procflow-cli-XXXXXX";
+    std::vector<char> name(base.begin(), base.end());
+    name.push_back('\0');
+    ASSERT_NE(::mkdtemp(name.data()), nullptr);
+    dir_ = name.data();
+  }
+  void TearDown() override {
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+  std::string write_file(const std::string& name, const std::string& bytes) {
+    const std::string path = dir_ / name;
+    std::ofstream(path, std::ios::binary) << bytes;
+    return path;
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(ReplayExitStatusTest, MissingFileIsARuntimeFailure) {
+  const std::string missing = dir_ / "missing.pcap";
+  const BinaryRun run = procflow({"replay", missing});
+  ASSERT_TRUE(run.exited) << run.describe();
+  EXPECT_EQ(run.exit_status, kRuntimeFailure) << run.describe();
+  EXPECT_EQ(first_line(run.err), "procflow: error: " + missing + ": No such file or directory")
+      << run.describe();
+}
+
+TEST_F(ReplayExitStatusTest, AFileThatIsNoCaptureIsARuntimeFailure) {
+  const BinaryRun run = procflow({"replay", write_file("notes.txt", "not a capture\n")});
+  ASSERT_TRUE(run.exited) << run.describe();
+  EXPECT_EQ(run.exit_status, kRuntimeFailure) << run.describe();
+  EXPECT_NE(run.err.find("procflow: error: "), std::string::npos) << run.describe();
+}
+
+TEST_F(ReplayExitStatusTest, AnEmptyCaptureReadToItsEndIsSuccess) {
+  // A pcap file header (little-endian, version 2.4, snaplen 65535, Ethernet) and no packets.
+  const std::string header(
+      "\xd4\xc3\xb2\xa1\x02\x00\x04\x00"
+      "\x00\x00\x00\x00\x00\x00\x00\x00"
+      "\xff\xff\x00\x00\x01\x00\x00\x00",
+      24);
+  const BinaryRun run = procflow({"replay", "--format", "json", write_file("empty.pcap", header),
+                                  "--udp-idle-timeout", "0.1", "--port", "65535"});
+  ASSERT_TRUE(run.exited) << run.describe();
+  EXPECT_EQ(run.exit_status, kSuccess) << run.describe();
+  EXPECT_EQ(run.out, "") << run.describe();
+}
+
+TEST(CliExitStatusTest, VersionAndHelpSucceed) {
+  const BinaryRun version = procflow({"--version"});
+  ASSERT_TRUE(version.exited) << version.describe();
+  EXPECT_EQ(version.exit_status, kSuccess) << version.describe();
+  EXPECT_EQ(version.out, PROCFLOW_VERSION "\n");
+
+  const BinaryRun help = procflow({"trace", "--help"});
+  ASSERT_TRUE(help.exited) << help.describe();
+  EXPECT_EQ(help.exit_status, kSuccess) << help.describe();
+  // The documented ranges are in the help text.
+  for (const char* shown :
+       {"--duration SEC:0.1..31536000", "--pid PID:1..4194303 ...", "--port PORT:1..65535 ...",
+        "--udp-idle-timeout SEC:0.1..86400", "--reverse-dns-rate RATE:0.1..1000"})
+    EXPECT_NE(help.out.find(shown), std::string::npos) << shown << " not in:\n" << help.out;
+}
+
+}  // namespace
+}  // namespace procflow
