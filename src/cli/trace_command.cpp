@@ -11,8 +11,8 @@
 #include "cli/non_empty_option.h"
 #include "cli/option_ranges.h"
 #include "flow/event_filter.h"
+#include "output/async_writer.h"
 #include "output/json_serializer.h"
-#include "output/line_sink.h"
 #include "output/text_formatter.h"
 #include "procflow/flow_event.h"
 #include "procflow_abi.h"
@@ -39,6 +39,9 @@ struct TraceArgs {
   std::string reverse_dns_server;
   double reverse_dns_rate = 20;
 };
+
+// How long the last events may take to reach a slow reader at shutdown.
+constexpr std::chrono::milliseconds kOutputDrainTimeout{500};
 
 void report_losses(const TracerStats& s) {
   static constexpr const char* names[PF_DROP_COUNTER_MAX] = {
@@ -95,16 +98,22 @@ int run_trace(const TraceArgs& args) {
     return 2;
   }
 
-  auto sink = LineSink::to_fd(STDOUT_FILENO);
-  std::string lines;
-  lines.reserve(64 * 1024);
-  if (!json) lines += text_header();
+  // The loop hands events to a writer thread and never waits for the reader
+  // of stdout: a slow or stopped reader costs dropped events (counted), not
+  // a stalled tracer.
+  options.output_fd = STDOUT_FILENO;
+  AsyncWriter out(STDOUT_FILENO);
+  if (!json) out.offer(text_header());
+  std::string line;
+  line.reserve(4096);
   auto emit = [&](const FlowEvent& e) {
     if (!filter.matches(e)) return;
+    line.clear();
     if (json)
-      append_json_line(e, lines);
+      append_json_line(e, line);
     else
-      append_text_line(e, lines);
+      append_text_line(e, line);
+    out.offer(line);
   };
   auto tracer = Tracer::start(options, emit, &error);
   if (!tracer) {
@@ -116,21 +125,23 @@ int run_trace(const TraceArgs& args) {
   spdlog::info("tracing started ({}; {})", tracer->plan().summary(), where);
 
   auto after_batch = [&]() {
-    if (!lines.empty()) {
-      sink->write(lines);
-      lines.clear();
-    }
-    sink->flush();
-    return !sink->broken();  // e.g. `procflow trace | head`: stop quietly
+    out.flush();
+    return !out.broken();  // e.g. `procflow trace | head`: stop quietly
   };
   if (!tracer->run(after_batch, &error)) {
     spdlog::error("{}", error);
     return 1;
   }
+  // The tracer_stop ends are queued: give the reader a moment to take them,
+  // not forever (a stopped reader must not keep the tracer from exiting).
+  const bool delivered = out.drain(kOutputDrainTimeout);
   report_losses(tracer->stats());
-  if (sink->bytes_dropped())
-    spdlog::warn("lost: {} bytes of output could not be written ({})", sink->bytes_dropped(),
-                 strerror(sink->last_error()));
+  const AsyncWriterStats written = out.stats();
+  if (written.events_dropped)
+    spdlog::warn("lost: {} events not written ({})", written.events_dropped,
+                 written.error ? strerror(written.error) : "the reader of stdout did not keep up");
+  else if (!delivered)
+    spdlog::warn("lost: events still queued when the reader of stdout stopped taking them");
   return 0;
 }
 

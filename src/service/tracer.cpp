@@ -55,6 +55,7 @@ struct Tracer::Impl : RecordHandler {
   std::unique_ptr<ReverseLookup> reverse;
   std::unique_ptr<NameResolver> names;
   std::unique_ptr<DnsLearner> dns;
+  uint64_t interfaces_failed = 0;  // TC attach refused: logged, counted, the rest go on
   std::unique_ptr<FlowTable> table;
   std::unique_ptr<UdpStatsMap> udp_stats;
   std::unique_ptr<UdpFlowTable> udp_table;
@@ -132,7 +133,18 @@ struct Tracer::Impl : RecordHandler {
         spdlog::warn("no interface named '{}' yet: it will be traced when it appears", name);
     }
     for (const auto& info : all) {
-      if (wanted(info) && !attach_interface(info, error)) return false;
+      if (!wanted(info)) continue;
+      // One interface that refuses (a driver without clsact, a race with
+      // its removal) must not keep the others, and every flow, untraced.
+      std::string why;
+      if (!attach_interface(info, &why)) {
+        interfaces_failed++;
+        spdlog::warn("not tracing packets on {}: {}", info.name, why);
+      }
+    }
+    if (!all.empty() && tc.empty() && interfaces_failed) {
+      *error = "TC could not be attached to any interface (see the warnings above)";
+      return false;
     }
     return true;
   }
@@ -142,9 +154,10 @@ struct Tracer::Impl : RecordHandler {
       if (info.name.empty()) continue;
       if (!tc.count(info.index) && wanted(info)) {
         std::string err;
-        if (!attach_interface(info, &err))
+        if (!attach_interface(info, &err)) {
+          interfaces_failed++;
           spdlog::warn("cannot trace new interface: {}", err);
-        else
+        } else
           spdlog::info("tracing new interface {}", info.name);
       }
     }
@@ -271,8 +284,10 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
   // Signals arrive through a descriptor so the loop can finish its batch.
   sigset_t mask;
   sigemptyset(&mask);
-  sigaddset(&mask, SIGINT);
-  sigaddset(&mask, SIGTERM);
+  // Every signal that would end the process: each stops it the clean way
+  // (tracer_stop ends written, TC filters removed). SIGHUP (a closed
+  // terminal, an ssh hang-up) and SIGQUIT included.
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&mask, sig);
   sigprocmask(SIG_BLOCK, &mask, nullptr);
   signal(SIGPIPE, SIG_IGN);
   impl->signal_fd = UniqueFd(signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
@@ -299,6 +314,15 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
   watch(impl->signal_fd.get());
   if (impl->watcher) watch(impl->watcher->fd());
   if (impl->reverse) watch(impl->reverse->poll_fd());
+  if (options.output_fd >= 0) {
+    // No events asked for: epoll reports EPOLLERR/EPOLLHUP anyway, which is
+    // how a pipe whose reader went away (`| head -0`) is noticed with
+    // nothing to write. A regular file cannot be watched (EPERM): it never
+    // goes away either.
+    epoll_event ev{};
+    ev.data.fd = options.output_fd;
+    epoll_ctl(impl->epoll_fd.get(), EPOLL_CTL_ADD, options.output_fd, &ev);
+  }
   return std::unique_ptr<Tracer>(new Tracer(std::move(impl)));
 }
 
@@ -309,9 +333,10 @@ bool Tracer::run(const std::function<bool()>& after_batch, std::string* error) {
   constexpr uint64_t keep_exited_ns = 30'000'000'000ull;
   uint64_t last_refresh = started;
   bool stop = false;
+  bool backlog = false;  // the last turn left records in the ring
   while (!stop) {
-    epoll_event events[4];
-    int n = epoll_wait(m.epoll_fd.get(), events, 4, m.options.tick_ms);
+    epoll_event events[8];
+    int n = epoll_wait(m.epoll_fd.get(), events, 8, backlog ? 0 : m.options.tick_ms);
     if (n < 0 && errno != EINTR) {
       *error = std::string("epoll_wait: ") + strerror(errno);
       return false;
@@ -325,9 +350,13 @@ bool Tracer::run(const std::function<bool()>& after_batch, std::string* error) {
         stop = true;
       } else if (m.watcher && events[i].data.fd == m.watcher->fd()) {
         m.on_links_changed();
+      } else if (events[i].data.fd == m.options.output_fd &&
+                 (events[i].events & (EPOLLERR | EPOLLHUP))) {
+        spdlog::info("the reader of the output went away: stopping");
+        stop = true;
       }
     }
-    m.ring->consume();
+    m.ring->consume(m.options.records_per_turn, &backlog);
     uint64_t now = m.clock.now_boot_ns();
     m.table->tick(now);
     if (m.udp_table) m.udp_table->tick(now);
@@ -348,7 +377,8 @@ bool Tracer::run(const std::function<bool()>& after_batch, std::string* error) {
   std::string snapshot_error;
   if (m.plan.chosen_kind(Need::open_flow_counters) && !m.session->request_snapshot(&snapshot_error))
     spdlog::warn("{}", snapshot_error);
-  m.ring->consume();
+  // Bounded too: the kernel keeps producing while we stop.
+  m.ring->consume(m.options.records_per_turn * 16);
   report_dns(m.dns->tracker(), m.dns->answers_learned());
   if (m.reverse)
     spdlog::info(
@@ -372,6 +402,7 @@ TracerStats Tracer::stats() const {
   s.kernel_drops = impl_->session->read_drops();
   s.flows_started = impl_->table->stats().starts;
   s.flows_ended = impl_->table->stats().ends;
+  s.interfaces_failed = impl_->interfaces_failed;
   if (impl_->udp_table) {
     s.flows_started += impl_->udp_table->starts();
     s.flows_ended += impl_->udp_table->ends();

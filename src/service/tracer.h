@@ -25,6 +25,10 @@ struct TracerOptions {
   std::vector<std::string> internal_networks;  // empty: the defaults
   double duration_s = 0;                       // 0: until a signal
   int tick_ms = 50;
+  // Records decoded per loop turn at most: under sustained load the ring is
+  // never empty, and the turn must still reach the ticks and the output.
+  uint32_t records_per_turn = 16384;
+  int output_fd = -1;  // where the events go: its reader going away stops the tracer
   SessionOptions session;
   FlowTableOptions flow;
   UdpFlowTableOptions udp;
@@ -39,6 +43,7 @@ struct TracerStats {
   std::vector<uint64_t> kernel_drops;  // indexed by pf_drop_counter
   uint64_t flows_started = 0;
   uint64_t flows_ended = 0;
+  uint64_t interfaces_failed = 0;
 };
 
 class Tracer {

@@ -1,0 +1,109 @@
+// Tests AsyncWriter with real pipes: events come out whole and in order; a
+// reader that stops reading never blocks offer() (events are dropped whole
+// and counted once the buffer is full) and drain() gives up after its time;
+// a reader that goes away breaks the writer (EPIPE) and later events are
+// counted as dropped.
+#include "output/async_writer.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <string>
+
+namespace procflow {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Pipe {
+  int read_end = -1, write_end = -1;
+  Pipe() {
+    int fds[2];
+    EXPECT_EQ(pipe2(fds, O_CLOEXEC), 0);
+    read_end = fds[0];
+    write_end = fds[1];
+  }
+  ~Pipe() {
+    if (read_end >= 0) close(read_end);
+    if (write_end >= 0) close(write_end);
+  }
+  std::string read_all() {
+    close(write_end);
+    write_end = -1;
+    std::string out;
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(read_end, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+    return out;
+  }
+};
+
+TEST(AsyncWriterTest, EventsComeOutWholeAndInOrder) {
+  Pipe p;
+  std::string expected;
+  {
+    AsyncWriter w(p.write_end, 1 << 20);
+    for (int i = 0; i < 1000; i++) {
+      const std::string line = "event " + std::to_string(i) + "\n";
+      EXPECT_TRUE(w.offer(line));
+      expected += line;
+      if (i % 100 == 0) w.flush();
+    }
+    // The pipe holds 64 KiB; 1000 short lines fit, so drain finishes.
+    EXPECT_TRUE(w.drain(5s));
+    const AsyncWriterStats s = w.stats();
+    EXPECT_EQ(s.events_written, 1000u);
+    EXPECT_EQ(s.events_dropped, 0u);
+    EXPECT_EQ(s.bytes_written, expected.size());
+  }
+  EXPECT_EQ(p.read_all(), expected);
+}
+
+TEST(AsyncWriterTest, AStoppedReaderCostsDroppedEventsNotAStall) {
+  Pipe p;
+  AsyncWriter w(p.write_end, 128 * 1024);
+  const std::string event(1000, 'x');
+  size_t accepted = 0, refused = 0;
+  // Far more than the pipe (64 KiB) and the buffer (128 KiB) hold together:
+  // every offer returns at once, the excess is refused whole.
+  for (int i = 0; i < 1000; i++) {
+    (w.offer(event + "\n") ? accepted : refused)++;
+    w.flush();
+  }
+  EXPECT_GT(refused, 0u);
+  EXPECT_GT(accepted, 0u);
+  EXPECT_FALSE(w.drain(200ms)) << "nobody reads: it cannot all be written";
+  const AsyncWriterStats s = w.stats();
+  EXPECT_EQ(s.events_dropped, refused);
+  EXPECT_FALSE(w.broken());
+  // What went out is a prefix of the events, in order (the rest of the one
+  // being written waits for the reader): no event was cut or interleaved.
+  fcntl(p.read_end, F_SETFL, O_NONBLOCK);
+  std::string got(200 * 1024, '\0');
+  const ssize_t n = read(p.read_end, got.data(), got.size());
+  ASSERT_GT(n, 0);
+  for (ssize_t i = 0; i < n; i++) {
+    const char want = (i + 1) % static_cast<ssize_t>(event.size() + 1) == 0 ? '\n' : 'x';
+    ASSERT_EQ(got[static_cast<size_t>(i)], want) << "at byte " << i;
+  }
+}
+
+TEST(AsyncWriterTest, AReaderThatWentAwayBreaksTheWriter) {
+  signal(SIGPIPE, SIG_IGN);  // as procflow does: EPIPE instead of death
+  Pipe p;
+  close(p.read_end);
+  p.read_end = -1;
+  AsyncWriter w(p.write_end);
+  EXPECT_TRUE(w.offer("first\n"));
+  EXPECT_FALSE(w.drain(5s));
+  EXPECT_TRUE(w.broken());
+  EXPECT_EQ(w.stats().error, EPIPE);
+  EXPECT_FALSE(w.offer("second\n"));
+  EXPECT_EQ(w.stats().events_dropped, 2u);  // the one in flight and the refused one
+  EXPECT_EQ(w.stats().events_written, 0u);
+}
+
+}  // namespace
+}  // namespace procflow
