@@ -22,6 +22,8 @@ std::string helper_path(Helper helper) {
       return PF_IT_CONNECT_THEN_EXEC;
     case Helper::fd_user:
       return PF_IT_FD_USER;
+    case Helper::dns_peer:
+      return PF_IT_DNS_PEER;
   }
   return {};
 }

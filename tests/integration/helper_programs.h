@@ -1,5 +1,6 @@
 // Where the helper programs (tcp_client, prefork_server, quick_connect,
-// udp_peer, connect_then_exec, fd_user) are, and the exe/image_path procflow must report for them:
+// udp_peer, connect_then_exec, fd_user, dns_peer) are, and the exe/image_path procflow must report
+// for them:
 // image_path is the fully resolved path (readlink -f), exe its basename.
 #pragma once
 
@@ -14,6 +15,7 @@ enum class Helper {
   udp_peer,
   connect_then_exec,
   fd_user,
+  dns_peer,
 };
 
 // The path CMake built the helper at (as passed to exec).

@@ -1,5 +1,5 @@
 // Shared by the integration-test helper programs (tcp_client, prefork_server,
-// quick_connect, udp_peer): turning an IPv4/IPv6 literal into a socket address and
+// quick_connect, udp_peer, dns_peer): turning an IPv4/IPv6 literal into a socket address and
 // printing one ground-truth JSON line, so each helper stays about its one job.
 #pragma once
 
