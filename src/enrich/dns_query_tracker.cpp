@@ -29,6 +29,8 @@ std::string_view to_string(DnsVerdict verdict) {
       return "accepted";
     case DnsVerdict::duplicate:
       return "duplicate";
+    case DnsVerdict::conflicting:
+      return "another answer to an answered query";
     case DnsVerdict::unsolicited:
       return "unsolicited";
     case DnsVerdict::wrong_id:
@@ -41,6 +43,8 @@ std::string_view to_string(DnsVerdict verdict) {
       return "link-local name from off the link";
     case DnsVerdict::no_socket:
       return "no traced socket asked";
+    case DnsVerdict::ambiguous_socket:
+      return "sockets of several namespaces could have asked";
     case DnsVerdict::malformed:
       return "malformed";
   }
@@ -151,19 +155,18 @@ DnsAnswerCheck DnsQueryTracker::judge(std::vector<Query>& queries, const DnsWire
       return check;
     }
     std::string responder;
-    if (multicast) {
-      responder = key_of(w.src, w.sport, w.src, w.sport, w.proto);
-      // Several responders may answer one group query; each once.
-      if (q.answered && q.responder == responder) {
-        check.verdict = DnsVerdict::duplicate;
-        return check;
-      }
-    } else if (q.answered) {
-      check.verdict = DnsVerdict::duplicate;
+    const uint64_t digest = digest_of(a);
+    // Several responders may answer one group query, each once; one server
+    // answers a unicast query once. A copy of that answer (seen on a second
+    // interface) is harmless; a different one is somebody's forgery.
+    if (multicast) responder = key_of(w.src, w.sport, w.src, w.sport, w.proto);
+    if (q.answered && (!multicast || q.responder == responder)) {
+      check.verdict = digest == q.answer_digest ? DnsVerdict::duplicate : DnsVerdict::conflicting;
       return check;
     }
     q.answered = true;
     q.responder = std::move(responder);
+    q.answer_digest = digest;
     check.server = q.server;
     check.server_port = q.server_port;
     check.verdict = DnsVerdict::accepted;
@@ -194,6 +197,25 @@ DnsAnswerCheck DnsQueryTracker::check_answer(const DnsWireMessage& w, const DnsM
   DnsAnswerCheck check;
   check.verdict = DnsVerdict::unsolicited;
   return finish(check);
+}
+
+uint64_t DnsQueryTracker::digest_of(const DnsMessage& a) {
+  // FNV-1a over the records that name addresses; only equality matters.
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&](const void* data, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+      h ^= static_cast<const uint8_t*>(data)[i];
+      h *= 1099511628211ull;
+    }
+  };
+  mix(&a.rcode, sizeof a.rcode);
+  for (const DnsRecord& r : a.answers) {
+    mix(&r.type, sizeof r.type);
+    mix(r.name.data(), r.name.size());
+    mix(r.address.bytes.data(), r.address.size());
+    mix(r.target.data(), r.target.size());
+  }
+  return h;
 }
 
 uint64_t DnsQueryTracker::rejected() const {

@@ -49,16 +49,18 @@ struct DnsWireMessage {
 
 enum class DnsVerdict : uint8_t {
   accepted,
-  duplicate,     // the same answer again (seen twice on the way): ignored, not an attack
-  unsolicited,   // no query between these endpoints
-  wrong_id,      // queries between these endpoints, none with this transaction id
-  unasked_name,  // the id matched, the question did not (name or type)
-  late,          // it answers a query older than the answer window
-  off_link,      // mDNS/LLMNR from a responder not on the link it arrived on
-  no_socket,     // it answers a query, but no traced socket sent that query
-  malformed,     // not parseable as DNS
+  duplicate,         // the same answer again (seen twice on the way): ignored, not an attack
+  conflicting,       // another answer to a query already answered: the race a spoofer loses
+  unsolicited,       // no query between these endpoints
+  wrong_id,          // queries between these endpoints, none with this transaction id
+  unasked_name,      // the id matched, the question did not (name or type)
+  late,              // it answers a query older than the answer window
+  off_link,          // mDNS/LLMNR from a responder not on the link it arrived on
+  no_socket,         // it answers a query, but no traced socket sent that query
+  ambiguous_socket,  // sockets of several namespaces could have asked: filed nowhere
+  malformed,         // not parseable as DNS
 };
-inline constexpr size_t dns_verdict_count = 9;
+inline constexpr size_t dns_verdict_count = 11;
 std::string_view to_string(DnsVerdict verdict);
 
 struct DnsAnswerCheck {
@@ -111,7 +113,8 @@ class DnsQueryTracker {
     uint16_t server_port = 0;
     uint64_t sent_ns = 0;
     bool answered = false;
-    std::string responder;  // for a multicast query: who answered (duplicates)
+    std::string responder;       // for a multicast query: who answered (duplicates)
+    uint64_t answer_digest = 0;  // what the accepted answer said
   };
   // Endpoints as a byte string: querier addr+port, server addr+port (the
   // group for multicast queries), transport.
@@ -119,6 +122,8 @@ class DnsQueryTracker {
   static Key key_of(const IpAddress& querier, uint16_t qport, const IpAddress& server,
                     uint16_t sport, uint8_t proto);
   static Key multicast_key_of(const IpAddress& querier, uint16_t qport, uint8_t proto);
+  // A digest of an answer's records, to tell a copy from a different answer.
+  static uint64_t digest_of(const DnsMessage& answer);
   DnsAnswerCheck judge(std::vector<Query>& queries, const DnsWireMessage& wire,
                        const DnsMessage& answer, bool multicast);
   DnsAnswerCheck finish(DnsAnswerCheck check);

@@ -69,9 +69,16 @@ bool DnsLearner::learn(const DnsWireMessage& wire, DnsMessage& message,
   if (check.unsolicited_mdns) {
     scope = options_.own_netns;  // the link is one of procflow's own interfaces
   } else if (options_.sockets_known) {
-    auto found = scope_(wire.proto, check.server, check.server_port, check.querier_port);
-    if (!found) return false;
-    scope = *found;
+    const EndpointMatch found =
+        scope_(wire.proto, check.server, check.server_port, check.querier, check.querier_port);
+    if (found.ambiguous) {
+      // Sockets of several namespaces asked the same server from this port:
+      // no name rather than a name filed in the wrong namespace.
+      tracker_.reject(DnsVerdict::ambiguous_socket);
+      return true;
+    }
+    if (!found.netns) return false;
+    scope = *found.netns;
   }
   cache_.add(scope, message, wire.time_ns / 1'000'000'000ull, check.source);
   learned_++;

@@ -21,6 +21,7 @@
 #include "enrich/dns_cache.h"
 #include "enrich/dns_query_tracker.h"
 #include "enrich/link_prefixes.h"
+#include "flow/endpoint_index.h"
 
 namespace procflow {
 
@@ -35,10 +36,12 @@ struct DnsLearnerOptions {
 
 class DnsLearner {
  public:
-  // The network namespace of the local socket on local_port that talks to
-  // server:server_port over proto (IPPROTO_UDP/TCP); nullopt if none is open.
-  using SocketScope = std::function<std::optional<uint64_t>(
-      uint8_t proto, const IpAddress& server, uint16_t server_port, uint16_t local_port)>;
+  // The network namespace of the local socket on local:local_port that
+  // talks to server:server_port over proto (IPPROTO_UDP/TCP): none if no
+  // such flow is open, ambiguous if sockets of several namespaces fit.
+  using SocketScope =
+      std::function<EndpointMatch(uint8_t proto, const IpAddress& server, uint16_t server_port,
+                                  const IpAddress& local, uint16_t local_port)>;
 
   DnsLearner(DnsCache& cache, SocketScope scope, DnsLearnerOptions options = {},
              std::function<LinkPrefixes()> read_prefixes = &LinkPrefixes::read_system);

@@ -2,8 +2,6 @@
 
 #include <cstring>
 
-#include "flow/endpoint_key.h"
-
 namespace procflow {
 namespace {
 
@@ -26,21 +24,21 @@ bool FlowTable::tuple_complete(const Tracked& f) const {
   return f.tuple.sport != 0 && f.tuple.dport != 0;
 }
 
-std::string FlowTable::endpoints_of(const Tracked& f) {
-  const IpAddress peer = tuple_address(f.initiated ? f.tuple.daddr : f.tuple.saddr, f.tuple.family);
-  return f.initiated ? endpoint_key(peer, f.tuple.dport, f.tuple.sport)
-                     : endpoint_key(peer, f.tuple.sport, f.tuple.dport);
+SocketEndpoints FlowTable::endpoints_of(const Tracked& f) {
+  return socket_endpoints(tuple_address(f.tuple.saddr, f.tuple.family), f.tuple.sport,
+                          tuple_address(f.tuple.daddr, f.tuple.family), f.tuple.dport, f.initiated);
 }
 
-void FlowTable::index_endpoints(const Tracked& f) {
-  if (tuple_complete(f)) netns_by_endpoints_[endpoints_of(f)] = f.netns;
+void FlowTable::index_endpoints(Tracked& f) {
+  if (f.indexed || !tuple_complete(f)) return;
+  endpoints_.add(endpoints_of(f), f.netns);
+  f.indexed = true;
 }
 
-std::optional<uint64_t> FlowTable::netns_of(const IpAddress& peer, uint16_t peer_port,
-                                            uint16_t local_port) const {
-  auto it = netns_by_endpoints_.find(endpoint_key(peer, peer_port, local_port));
-  if (it == netns_by_endpoints_.end()) return std::nullopt;
-  return it->second;
+void FlowTable::unindex_endpoints(Tracked& f) {
+  if (!f.indexed) return;
+  endpoints_.remove(endpoints_of(f), f.netns);
+  f.indexed = false;
 }
 
 bool FlowTable::owner_settled(const Tracked& f) const {
@@ -50,6 +48,7 @@ bool FlowTable::owner_settled(const Tracked& f) const {
 
 void FlowTable::on_tcp_start(const pf_tcp_start& rec) {
   Tracked& f = open_[rec.sock_id];
+  unindex_endpoints(f);  // a socket address reused without its end seen
   f = Tracked{};
   f.sock_id = rec.sock_id;
   f.netns = rec.netns;
@@ -81,6 +80,7 @@ void FlowTable::on_tcp_established(const pf_tcp_established& rec) {
     return;
   }
   // Outbound: local -> remote is initiator -> responder, now with its port.
+  unindex_endpoints(it->second);  // filed under the tuple the start gave
   it->second.tuple = rec.tuple;
   index_endpoints(it->second);
   maybe_emit_start(it->second, rec.hdr.ktime_ns, false);
@@ -109,11 +109,7 @@ void FlowTable::on_tcp_end(const pf_tcp_end& rec) {
     return;
   }
   Tracked& f = it->second;
-  if (tuple_complete(f)) {
-    auto indexed = netns_by_endpoints_.find(endpoints_of(f));
-    if (indexed != netns_by_endpoints_.end() && indexed->second == f.netns)
-      netns_by_endpoints_.erase(indexed);
-  }
+  unindex_endpoints(f);
   if (rec.tuple.sport != 0) f.tuple = rec.tuple;  // a failed connect learns its port here
   maybe_emit_start(f, rec.hdr.ktime_ns, true);
   ending_.push_back(Ending{std::move(f), rec, rec.hdr.ktime_ns + options_.linger_ns});
@@ -150,7 +146,7 @@ void FlowTable::finish(uint64_t now_ns) {
   }
   for (auto& [id, f] : open_) emit_stop(f, now_ns);
   open_.clear();
-  netns_by_endpoints_.clear();
+  endpoints_.clear();
   awaiting_start_.clear();
 }
 

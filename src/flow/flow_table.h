@@ -23,6 +23,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "flow/endpoint_index.h"
 #include "flow/event_enricher.h"
 #include "flow/flow_context.h"
 #include "procflow/flow_event.h"
@@ -63,8 +64,10 @@ class FlowTable {
   // The network namespace of the open flow whose local socket on local_port
   // talks to peer:peer_port, if any (which namespace a DNS-over-TCP answer,
   // seen by TC, was for).
-  std::optional<uint64_t> netns_of(const IpAddress& peer, uint16_t peer_port,
-                                   uint16_t local_port) const;
+  EndpointMatch netns_of(const IpAddress& peer, uint16_t peer_port, uint16_t local_port,
+                         const IpAddress& local) const {
+    return endpoints_.find(peer, peer_port, local_port, local);
+  }
 
   size_t open_flows() const { return open_.size(); }
   const FlowTableStats& stats() const { return stats_; }
@@ -81,6 +84,7 @@ class FlowTable {
     bool start_emitted = false;
     FlowLabels labels;
     std::optional<pf_tcp_snapshot> snapshot;
+    bool indexed = false;  // in endpoints_ (once both ports are known)
   };
   struct Ending {
     Tracked flow;
@@ -90,8 +94,9 @@ class FlowTable {
   };
 
   bool tuple_complete(const Tracked& f) const;
-  static std::string endpoints_of(const Tracked& f);
-  void index_endpoints(const Tracked& f);
+  static SocketEndpoints endpoints_of(const Tracked& f);
+  void index_endpoints(Tracked& f);
+  void unindex_endpoints(Tracked& f);
   bool owner_settled(const Tracked& f) const;
   void maybe_emit_start(Tracked& f, uint64_t now_ns, bool force);
   void emit_start(Tracked& f);
@@ -110,7 +115,7 @@ class FlowTable {
   FlowTableStats stats_;
   std::unordered_map<uint64_t, Tracked> open_;
   std::unordered_set<uint64_t> awaiting_start_;  // open flows whose start is not out yet
-  std::unordered_map<std::string, uint64_t> netns_by_endpoints_;  // open flows with both ports
+  EndpointIndex endpoints_;  // open flows with both ports: which namespace a DNS answer was for
   std::deque<Ending> ending_;
   FlowEvent event_;  // reused: no per-event allocation once warmed up
 };

@@ -1,7 +1,5 @@
 #include "flow/udp_flow_table.h"
 
-#include "flow/endpoint_key.h"
-
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -17,22 +15,16 @@ UdpFlowTable::UdpFlowTable(FlowContext context, UdpStatsSource& stats, Emit emit
                            UdpFlowTableOptions options)
     : ctx_(context), enricher_(context), stats_(stats), emit_(std::move(emit)), options_(options) {}
 
-std::string UdpFlowTable::endpoint_key_of(const pf_udp_start& s) {
-  IpAddress peer = tuple_address(s.key.peer_addr, s.key.family);
-  const uint16_t local_port = s.initiated ? s.tuple.sport : s.tuple.dport;
-  return endpoint_key(peer, s.key.peer_port, local_port);
-}
-
-std::optional<uint64_t> UdpFlowTable::netns_of(const IpAddress& peer, uint16_t peer_port,
-                                               uint16_t local_port) const {
-  auto it = netns_by_endpoints_.find(endpoint_key(peer, peer_port, local_port));
-  if (it == netns_by_endpoints_.end()) return std::nullopt;
-  return it->second;
+SocketEndpoints UdpFlowTable::endpoints_of(const pf_udp_start& s) {
+  return socket_endpoints(tuple_address(s.tuple.saddr, s.tuple.family), s.tuple.sport,
+                          tuple_address(s.tuple.daddr, s.tuple.family), s.tuple.dport,
+                          s.initiated != 0);
 }
 
 void UdpFlowTable::on_udp_start(const pf_udp_start& rec) {
-  netns_by_endpoints_[endpoint_key_of(rec)] = rec.netns;
   auto [it, fresh] = flows_.try_emplace(rec.key);
+  if (!fresh) endpoints_.remove(endpoints_of(it->second.start), it->second.start.netns);
+  endpoints_.add(endpoints_of(rec), rec.netns);
   it->second = Tracked{rec, OwnerView{}, FlowLabels{}};
   starts_++;
   Tracked& f = it->second;
@@ -86,9 +78,7 @@ void UdpFlowTable::finish(uint64_t now_ns) {
 
 void UdpFlowTable::emit_end(Tracked& f, const pf_udp_stats& s, uint64_t end_ns, EndReason reason) {
   ends_++;
-  auto endpoint = netns_by_endpoints_.find(endpoint_key_of(f.start));
-  if (endpoint != netns_by_endpoints_.end() && endpoint->second == f.start.netns)
-    netns_by_endpoints_.erase(endpoint);
+  endpoints_.remove(endpoints_of(f.start), f.start.netns);
   const pf_udp_start& st = f.start;
   enricher_.fill_flow(event_, st.tuple, st.netns, st.initiated != 0, st.hdr.ktime_ns, &f.labels);
   enricher_.fill_owner(event_, f.owner);

@@ -14,6 +14,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "flow/endpoint_index.h"
 #include "flow/event_enricher.h"
 #include "flow/flow_context.h"
 #include "procflow/flow_event.h"
@@ -43,8 +44,10 @@ class UdpFlowTable {
   // The network namespace of the local socket talking to peer:peer_port from
   // local_port, if such a flow is open. Tells which namespace a DNS answer
   // (seen by TC, which cannot know) was for.
-  std::optional<uint64_t> netns_of(const IpAddress& peer, uint16_t peer_port,
-                                   uint16_t local_port) const;
+  EndpointMatch netns_of(const IpAddress& peer, uint16_t peer_port, uint16_t local_port,
+                         const IpAddress& local) const {
+    return endpoints_.find(peer, peer_port, local_port, local);
+  }
 
   size_t open_flows() const { return flows_.size(); }
   uint64_t starts() const { return starts_; }
@@ -61,8 +64,7 @@ class UdpFlowTable {
   };
 
   void emit_end(Tracked& f, const pf_udp_stats& stats, uint64_t end_ns, EndReason reason);
-  // The endpoints of a flow as a packet names them (flow/endpoint_key.h).
-  static std::string endpoint_key_of(const pf_udp_start& start);
+  static SocketEndpoints endpoints_of(const pf_udp_start& start);
 
   FlowContext ctx_;
   EventEnricher enricher_;
@@ -71,7 +73,7 @@ class UdpFlowTable {
   UdpFlowTableOptions options_;
   // Ordered by socket first, so a released socket's flows are one range.
   std::map<pf_udp_key, Tracked, KeyLess> flows_;
-  std::unordered_map<std::string, uint64_t> netns_by_endpoints_;
+  EndpointIndex endpoints_;  // open flows' sockets: which namespace a DNS answer was for
   uint64_t last_sweep_ns_ = 0;
   uint64_t starts_ = 0, ends_ = 0;
   FlowEvent event_;

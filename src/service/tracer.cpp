@@ -272,10 +272,11 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
   Impl* m = impl.get();
   impl->dns = std::make_unique<DnsLearner>(
       impl->dns_cache,
-      [m](uint8_t proto, const IpAddress& server, uint16_t server_port, uint16_t local_port) {
+      [m](uint8_t proto, const IpAddress& server, uint16_t server_port, const IpAddress& local,
+          uint16_t local_port) {
         // The socket that sent the query: its flow knows its namespace.
-        if (proto == IPPROTO_TCP) return m->table->netns_of(server, server_port, local_port);
-        return m->udp_table->netns_of(server, server_port, local_port);
+        if (proto == IPPROTO_TCP) return m->table->netns_of(server, server_port, local_port, local);
+        return m->udp_table->netns_of(server, server_port, local_port, local);
       },
       dns_options);
   impl->ring = RingReader::create(impl->session->events_fd(), *impl, error);

@@ -69,11 +69,12 @@ class DnsLearnerTest : public ::testing::Test {
     options.own_netns = kNetnsHost;
     return std::make_unique<DnsLearner>(
         cache_,
-        [this](uint8_t proto, const IpAddress& server, uint16_t server_port,
-               uint16_t local_port) -> std::optional<uint64_t> {
+        [this](uint8_t proto, const IpAddress& server, uint16_t server_port, const IpAddress& local,
+               uint16_t local_port) {
           asked_ = server.to_string() + ":" + std::to_string(server_port) + " local " +
-                   std::to_string(local_port) + " proto " + std::to_string(proto);
-          return socket_netns_;
+                   local.to_string() + ":" + std::to_string(local_port) + " proto " +
+                   std::to_string(proto);
+          return EndpointMatch{socket_netns_, ambiguous_};
         },
         options, [] { return link_7(); });
   }
@@ -84,6 +85,7 @@ class DnsLearnerTest : public ::testing::Test {
 
   DnsCache cache_;
   std::optional<uint64_t> socket_netns_ = kNetnsA;
+  bool ambiguous_ = false;
   std::string asked_;
 };
 
@@ -92,7 +94,7 @@ TEST_F(DnsLearnerTest, AnAnsweredQueryNamesAddressesInTheAskingSocketsNamespace)
   l->on_message(wire("10.0.0.2", 40000, "10.0.0.53", 53, 100 * kSec), query(0x1111));
   l->on_message(wire("10.0.0.53", 53, "10.0.0.2", 40000, 100 * kSec + kMs),
                 answer(0x1111, "192.0.2.10"));
-  EXPECT_EQ(asked_, "10.0.0.53:53 local 40000 proto 17");
+  EXPECT_EQ(asked_, "10.0.0.53:53 local 10.0.0.2:40000 proto 17");
   EXPECT_EQ(name_in(kNetnsA, "192.0.2.10"), "www.example.com/dns");
   EXPECT_EQ(cache_.find(kNetnsHost, ip("192.0.2.10"), 100), nullptr);  // not the host's
   EXPECT_EQ(l->answers_learned(), 1u);
@@ -136,6 +138,20 @@ TEST_F(DnsLearnerTest, AnAnswerWaitsForItsSocketThenIsRefused) {
   l->tick(100 * kSec + 600 * kMs);
   EXPECT_EQ(l->tracker().count(DnsVerdict::no_socket), 1u);
   EXPECT_EQ(cache_.find(kNetnsA, ip("192.0.2.2"), 100), nullptr);
+}
+
+// Two namespaces each have a socket on the querier's port talking to this
+// server: the answer could be either's, so it names nothing, at once.
+TEST_F(DnsLearnerTest, AnAnswerSeveralNamespacesCouldHaveAskedForNamesNothing) {
+  auto l = learner();
+  socket_netns_.reset();
+  ambiguous_ = true;
+  l->on_message(wire("10.0.0.2", 40000, "10.0.0.53", 53, 100 * kSec), query(5));
+  l->on_message(wire("10.0.0.53", 53, "10.0.0.2", 40000, 100 * kSec), answer(5, "192.0.2.5"));
+  EXPECT_EQ(cache_.size(), 0u);
+  EXPECT_EQ(l->tracker().count(DnsVerdict::ambiguous_socket), 1u);
+  l->tick(100 * kSec + kSec);
+  EXPECT_EQ(l->tracker().count(DnsVerdict::no_socket), 0u);  // refused once, not waiting
 }
 
 TEST_F(DnsLearnerTest, WithoutSocketTracingBelievedAnswersGoToScopeZero) {

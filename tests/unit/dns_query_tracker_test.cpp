@@ -128,6 +128,26 @@ TEST_F(DnsQueryTrackerTest, EachQueryIsAnsweredOnceAndCopiesAreDuplicates) {
   EXPECT_EQ(tracker_.rejected(), 0u);  // a duplicate is no attack
 }
 
+// A spoofer who loses the race sends its answer after the real one: same
+// endpoints, id and question, other addresses. Not a harmless copy.
+TEST_F(DnsQueryTrackerTest, ADifferentSecondAnswerIsRejectedNotADuplicate) {
+  ask();
+  DnsMessage real = message(0x1234, "www.example.com", true);
+  DnsRecord r;
+  r.name = "www.example.com";
+  r.type = dns_type::a;
+  r.address = ip("192.0.2.1");
+  real.answers = {r};
+  DnsMessage forged = real;
+  forged.answers[0].address = ip("127.0.0.1");
+  const auto at = wire("10.0.0.53", 53, "10.0.0.2", 40000, 100 * kSec);
+  EXPECT_EQ(tracker_.check_answer(at, real).verdict, DnsVerdict::accepted);
+  EXPECT_EQ(tracker_.check_answer(at, forged).verdict, DnsVerdict::conflicting);
+  EXPECT_EQ(tracker_.check_answer(at, real).verdict, DnsVerdict::duplicate);
+  EXPECT_EQ(tracker_.count(DnsVerdict::conflicting), 1u);
+  EXPECT_EQ(tracker_.rejected(), 1u);
+}
+
 TEST_F(DnsQueryTrackerTest, ParallelQueriesOnOneSocketAreMatchedById) {
   ask(0x0a0a, "www.example.com");
   tracker_.on_query(wire("10.0.0.2", 40000, "10.0.0.53", 53, 100 * kSec),
