@@ -15,7 +15,8 @@
  *             moved there when a new SYN reused the tuple. Both LRU: never
  *             deleted, read by userspace at a flow's end (within a second
  *             of it), then aged out.
- *  drops      per-CPU loss counters, read and reported by userspace.
+ *  drops      per-CPU loss counters by reason, and ring-buffer losses by
+ *             record kind; read and reported by userspace.
  */
 #ifndef PROCFLOW_MAPS_BPF_H
 #define PROCFLOW_MAPS_BPF_H
@@ -79,7 +80,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, PF_DROP_COUNTER_MAX);
+	__uint(max_entries, PF_DROP_SLOTS);
 	__type(key, u32);
 	__type(value, u64);
 } drops SEC(".maps");

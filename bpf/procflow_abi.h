@@ -74,6 +74,10 @@ enum pf_drop_counter {
 	PF_DROP_DNS_TRUNCATED = 6,    /* a DNS message longer than PF_DNS_MAX: not captured whole */
 	PF_DROP_DNS_UNREADABLE = 7,   /* a DNS message whose bytes could not be read from the skb */
 	PF_DROP_COUNTER_MAX = 8,
+	/* From here, one slot per record kind: the records PF_DROP_RINGBUF_RESERVE
+	 * lost, by what they were (slot PF_DROP_RING_BY_KIND + kind). */
+	PF_DROP_RING_BY_KIND = 16,
+	PF_DROP_SLOTS = 32,
 };
 
 struct pf_header {

@@ -13,7 +13,9 @@ namespace procflow {
 
 enum class FlowAction : uint8_t { start, message, end };
 
-enum class EndReason : uint8_t { none, close, reset, timeout, tracer_stop };
+// lost: the kernel's end record of the flow was lost (a full ring); procflow
+// noticed the socket was gone and ended the flow itself, without counters.
+enum class EndReason : uint8_t { none, close, reset, timeout, tracer_stop, lost };
 
 // Where an endpoint's name came from. Local knowledge (the hosts file, this
 // host's own addresses) is stronger evidence than anything learned from the

@@ -119,11 +119,11 @@ int BpfSession::udp_flows_fd() const {
 }
 
 std::vector<uint64_t> BpfSession::read_drops() const {
-  std::vector<uint64_t> totals(PF_DROP_COUNTER_MAX, 0);
+  std::vector<uint64_t> totals(PF_DROP_SLOTS, 0);
   int ncpu = libbpf_num_possible_cpus();
   if (ncpu <= 0) return totals;
   std::vector<uint64_t> per_cpu(ncpu);
-  for (uint32_t i = 0; i < PF_DROP_COUNTER_MAX; i++) {
+  for (uint32_t i = 0; i < PF_DROP_SLOTS; i++) {
     if (bpf_map_lookup_elem(drops_fd(), &i, per_cpu.data()) != 0) continue;
     for (auto v : per_cpu) totals[i] += v;
   }

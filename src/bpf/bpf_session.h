@@ -49,7 +49,8 @@ class BpfSession {
   int flows_fd() const;
   int udp_flows_fd() const;
 
-  // Per-counter totals over all CPUs of the pf_drops map.
+  // Per-slot totals over all CPUs of the drops map (PF_DROP_SLOTS: the
+  // reasons, then ring-buffer losses by record kind).
   std::vector<uint64_t> read_drops() const;
   // Runs pf_snapshot: one PF_REC_TCP_SNAPSHOT per open flow into the ring.
   bool request_snapshot(std::string* error);

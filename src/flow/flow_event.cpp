@@ -117,6 +117,8 @@ std::string_view to_string(EndReason reason) {
       return "timeout";
     case EndReason::tracer_stop:
       return "tracer_stop";
+    case EndReason::lost:
+      return "lost";
   }
   return "";
 }

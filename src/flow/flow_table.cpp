@@ -150,6 +150,35 @@ void FlowTable::finish(uint64_t now_ns) {
   awaiting_start_.clear();
 }
 
+void FlowTable::reconcile(const std::vector<uint64_t>& live, uint64_t now_ns) {
+  std::unordered_set<uint64_t> in_kernel(live.begin(), live.end());
+  for (auto it = open_.begin(); it != open_.end();) {
+    Tracked& f = it->second;
+    if (in_kernel.count(f.sock_id)) {
+      f.missing = false;
+      ++it;
+      continue;
+    }
+    if (!f.missing) {
+      f.missing = true;  // its end record may still be on the way
+      ++it;
+      continue;
+    }
+    if (!f.start_emitted) emit_start(f);
+    unindex_endpoints(f);
+    stats_.ends++;
+    stats_.ends_lost++;
+    fill_common(event_, f);
+    event_.action = FlowAction::end;
+    event_.end_time_us = ctx_.clock.to_unix_us(now_ns);
+    event_.timestamp_us = *event_.end_time_us;
+    event_.end_reason = EndReason::lost;
+    emit_(event_);
+    awaiting_start_.erase(f.sock_id);
+    it = open_.erase(it);
+  }
+}
+
 void FlowTable::fill_common(FlowEvent& ev, Tracked& f) {
   enricher_.fill_flow(ev, f.tuple, f.netns, f.initiated, f.start_ns, &f.labels);
   enricher_.fill_owner(ev, f.owner);

@@ -22,6 +22,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "flow/endpoint_index.h"
 #include "flow/event_enricher.h"
@@ -41,6 +42,7 @@ struct FlowTableStats {
   uint64_t ends = 0;
   uint64_t unknown_sockets = 0;  // records for sockets never seen starting
   uint64_t late_resets = 0;      // RSTs after the close whose end had already gone out
+  uint64_t ends_lost = 0;        // flows ended by reconcile(): their end record never came
 };
 
 class FlowTable {
@@ -60,6 +62,10 @@ class FlowTable {
   void tick(uint64_t now_ns);
   // Shutdown: emits every pending end, then ends every open flow.
   void finish(uint64_t now_ns);
+  // A lost TCP_END would leave its flow open forever: `live` is every socket
+  // the kernel still follows. A flow missing from it at two calls in a row
+  // (the end record would have come by then) ends with end_reason lost.
+  void reconcile(const std::vector<uint64_t>& live, uint64_t now_ns);
 
   // The network namespace of the open flow whose local socket on local_port
   // talks to peer:peer_port, if any (which namespace a DNS-over-TCP answer,
@@ -85,6 +91,7 @@ class FlowTable {
     FlowLabels labels;
     std::optional<pf_tcp_snapshot> snapshot;
     bool indexed = false;  // in endpoints_ (once both ports are known)
+    bool missing = false;  // not in the kernel's map at the last reconcile()
   };
   struct Ending {
     Tracked flow;

@@ -138,15 +138,6 @@ void append_u64(std::string& out, uint64_t v) {
   out.append(p, static_cast<size_t>(buf + sizeof buf - p));
 }
 
-void append_time_of_day(std::string& out, uint64_t unix_us) {
-  const uint64_t ms = unix_us / 1000 % 1000;
-  const uint64_t s = unix_us / 1'000'000 % 86400;
-  char buf[16];
-  const int n = std::snprintf(buf, sizeof buf, "%02u:%02u:%02u.%03uZ", unsigned(s / 3600),
-                              unsigned(s / 60 % 60), unsigned(s % 60), unsigned(ms));
-  out.append(buf, static_cast<size_t>(n));
-}
-
 // 999B, 9.9KiB, 12.8KiB, 123KiB, 1.2MiB...: at most 7 characters, three significant digits,
 // rounded down so it never overstates.
 void append_bytes(std::string& out, uint64_t v) {
@@ -242,6 +233,15 @@ const std::string& compact_flags(uint8_t flags) {
 }
 
 }  // namespace
+
+void append_time_of_day(std::string& out, uint64_t unix_us) {
+  const uint64_t ms = unix_us / 1000 % 1000;
+  const uint64_t s = unix_us / 1'000'000 % 86400;
+  char buf[16];
+  const int n = std::snprintf(buf, sizeof buf, "%02u:%02u:%02u.%03uZ", unsigned(s / 3600),
+                              unsigned(s / 60 % 60), unsigned(s % 60), unsigned(ms));
+  out.append(buf, static_cast<size_t>(n));
+}
 
 void append_text_line(const FlowEvent& e, std::string& out) {
   LineBuilder line(out);

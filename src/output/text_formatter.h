@@ -32,4 +32,7 @@ void append_text_line(const FlowEvent& e, std::string& out);
 // The column titles for append_text_line(), aligned with it; ends in '\n'.
 std::string text_header();
 
+// "05:10:11.123Z": the time column of a line (UTC time of day, milliseconds).
+void append_time_of_day(std::string& out, uint64_t unix_us);
+
 }  // namespace procflow
