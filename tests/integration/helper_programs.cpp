@@ -18,6 +18,10 @@ std::string helper_path(Helper helper) {
       return PF_IT_QUICK_CONNECT;
     case Helper::udp_peer:
       return PF_IT_UDP_PEER;
+    case Helper::port_reuse_client:
+      return PF_IT_PORT_REUSE_CLIENT;
+    case Helper::tun_relay:
+      return PF_IT_TUN_RELAY;
   }
   return {};
 }

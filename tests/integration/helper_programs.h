@@ -1,13 +1,20 @@
 // Where the helper programs (tcp_client, prefork_server, quick_connect,
-// udp_peer) are, and the exe/image_path procflow must report for them:
-// image_path is the fully resolved path (readlink -f), exe its basename.
+// udp_peer, port_reuse_client, tun_relay) are, and the exe/image_path procflow must report for
+// them: image_path is the fully resolved path (readlink -f), exe its basename.
 #pragma once
 
 #include <string>
 
 namespace procflow_it {
 
-enum class Helper { tcp_client, prefork_server, quick_connect, udp_peer };
+enum class Helper {
+  tcp_client,
+  prefork_server,
+  quick_connect,
+  udp_peer,
+  port_reuse_client,
+  tun_relay
+};
 
 // The path CMake built the helper at (as passed to exec).
 std::string helper_path(Helper helper);
