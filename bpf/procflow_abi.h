@@ -271,9 +271,11 @@ struct pf_tcp_snapshot {
  * sequence number on the same tuple is a new connection: the entry moves to
  * wire_retired under (tuple, old syn_seq) and starts over, so a reused port
  * never mixes two connections. Packets are counted as TCP segments (a GSO
- * super-packet as its gso_segs), on the interface where the SYN was seen only,
- * so a packet crossing two traced interfaces counts once. Flags are ORed from
- * every interface. Userspace reads both maps at a flow's end.
+ * super-packet as its gso_segs, or, from a tun/tap device's virtio-net header
+ * where the kernel has not counted them yet, its payload in gso_size pieces),
+ * on the interface where the SYN was seen only, so a packet crossing two
+ * traced interfaces counts once. Flags are ORed from every interface.
+ * Userspace reads both maps at a flow's end.
  */
 struct pf_wire_key {
 	__u8

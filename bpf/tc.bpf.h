@@ -194,11 +194,21 @@ static __always_inline void capture_dns(struct __sk_buff *skb, const struct pf_p
 	submit_record(rec);
 }
 
-/* A GSO/GRO super-packet carries gso_segs TCP segments; anything else one. */
-static __always_inline u64 segments_of(struct __sk_buff *skb)
+/* A GSO/GRO super-packet carries gso_segs TCP segments; anything else one.
+ * A super-packet from an untrusted source (a tun/tap device's virtio-net
+ * header: a VM's or a VPN's TSO) has gso_size but gso_segs 0 until the kernel
+ * segments it: its segments are its payload in gso_size pieces, the count
+ * the kernel itself computes for such packets (qdisc_pkt_len_init). */
+static __always_inline u64 segments_of(struct __sk_buff *skb, const struct pf_packet *p)
 {
 	u32 segs = skb->gso_segs;
-	return segs ? segs : 1;
+	if (segs)
+		return segs;
+	u32 size = skb->gso_size;
+	u32 end = p->net_base + p->ip_len;
+	if (!size || end <= p->payload_off)
+		return 1;
+	return (end - p->payload_off + size - 1) / size;
 }
 
 /* Counts the packet for its connection (pf_wire_stats in procflow_abi.h): a
@@ -210,7 +220,7 @@ static __always_inline void observe_tcp(struct __sk_buff *skb, const struct pf_p
 	make_wire_key(&key, p->family, p->saddr, p->sport, p->daddr, p->dport);
 	u8 flags = p->tcp_flags;
 	bool opening = (flags & (PF_TCP_SYN | PF_TCP_ACK)) == PF_TCP_SYN;
-	u64 segs = segments_of(skb);
+	u64 segs = segments_of(skb, p);
 	struct pf_wire_stats *s = bpf_map_lookup_elem(&wire, &key);
 	if (s) {
 		if (opening && (!s->from_syn || s->syn_seq != p->seq)) {

@@ -14,7 +14,7 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev
   # real peers and tools the tests drive
-  iproute2 util-linux python3 curl openssl tshark tcpdump dnsmasq nginx libbpf-tools
+  iproute2 util-linux python3 curl openssl tshark tcpdump ethtool dnsmasq nginx libbpf-tools
 )
 
 missing=()

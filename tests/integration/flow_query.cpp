@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <ctime>
+#include <map>
 #include <regex>
 
 namespace procflow_it {
@@ -165,6 +166,19 @@ Flow collect_flow(const std::vector<JsonLine>& events, const FlowSelector& selec
     }
   }
   return flow;
+}
+
+std::vector<Flow> collect_flows_by_start(const std::vector<JsonLine>& events,
+                                         const FlowSelector& selector) {
+  std::map<int64_t, std::vector<JsonLine>> by_start;  // -1: no readable start_time
+  for (const auto& event : events) {
+    if (!selector.matches(event)) continue;
+    auto start = parse_rfc3339_us(event.str("start_time").value_or(""));
+    by_start[start.value_or(-1)].push_back(event);
+  }
+  std::vector<Flow> out;
+  for (const auto& [start, group] : by_start) out.push_back(collect_flow(group, selector));
+  return out;
 }
 
 size_t count_events(const std::vector<JsonLine>& events, const FlowSelector& selector,

@@ -56,6 +56,12 @@ struct Flow {
 };
 
 Flow collect_flow(const std::vector<JsonLine>& events, const FlowSelector& selector);
+// The flows of `selector` when several connections used its 4-tuple one after
+// the other: one Flow per start_time (which every event of a flow carries),
+// in the order the connections started. Events without a readable
+// start_time go to a Flow of their own at the front.
+std::vector<Flow> collect_flows_by_start(const std::vector<JsonLine>& events,
+                                         const FlowSelector& selector);
 // Number of events of `action` ("start"/"message"/"end") matching `selector`.
 size_t count_events(const std::vector<JsonLine>& events, const FlowSelector& selector,
                     const std::string& action);

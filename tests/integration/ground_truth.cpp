@@ -38,6 +38,24 @@ std::optional<WorkerTruth> to_worker_truth(const std::string& line, bool finishe
 
 }  // namespace
 
+std::vector<ReuseConnectionTruth> reuse_client_truths(const SpawnedProcess& client) {
+  std::vector<ReuseConnectionTruth> out;
+  for (const auto& line : client.out().lines()) {
+    auto json = JsonLine::parse(line);
+    if (!json || !json->integer("pid") || !json->integer("index")) continue;
+    ReuseConnectionTruth truth;
+    truth.pid = *json->integer("pid");
+    truth.index = *json->integer("index");
+    truth.local_port = json->integer("local_port").value_or(0);
+    truth.sent = json->integer("sent").value_or(-1);
+    truth.received = json->integer("received").value_or(-1);
+    truth.aborted = json->boolean("aborted").value_or(false);
+    truth.error = json->str("error").value_or("");
+    out.push_back(std::move(truth));
+  }
+  return out;
+}
+
 std::optional<ClientTruth> client_truth(const SpawnedProcess& client) {
   return to_client_truth(client.out().lines());
 }
@@ -59,10 +77,14 @@ std::vector<std::string> launched(const std::vector<std::string>& launcher,
 }
 
 std::vector<std::string> prefork_server_argv(const std::string& ip, int port, int workers,
-                                             int reply_bytes, ServerMode mode) {
+                                             int reply_bytes, ServerMode mode, int64_t echo_bytes) {
   std::vector<std::string> argv = {helper_path(Helper::prefork_server), ip, std::to_string(port),
                                    std::to_string(workers), std::to_string(reply_bytes)};
   if (mode == ServerMode::echo) argv.push_back("--echo");
+  if (mode == ServerMode::echo_close) {
+    argv.push_back("--echo-close");
+    argv.push_back(std::to_string(echo_bytes));
+  }
   return argv;
 }
 
@@ -93,10 +115,11 @@ std::vector<std::string> prefork_server_argv(const std::string& ip, int port, in
 }  // namespace
 
 PreforkServer::PreforkServer(const std::string& ip, int port, int workers, int reply_bytes,
-                             ServerMode mode, const std::vector<std::string>& launcher)
+                             ServerMode mode, const std::vector<std::string>& launcher,
+                             int64_t echo_bytes)
     : port_(port),
-      process_(std::make_unique<SpawnedProcess>(
-          launched(launcher, prefork_server_argv(ip, port, workers, reply_bytes, mode)))) {}
+      process_(std::make_unique<SpawnedProcess>(launched(
+          launcher, prefork_server_argv(ip, port, workers, reply_bytes, mode, echo_bytes)))) {}
 
 ::testing::AssertionResult PreforkServer::wait_listening(std::chrono::milliseconds timeout) {
   return wait_listening_line(*process_, "prefork_server", timeout, parent_pid_);

@@ -35,6 +35,20 @@ std::optional<ClientTruth> client_truth(const SpawnedProcess& client);
 std::optional<ClientTruth> wait_client_truth(const SpawnedProcess& client,
                                              std::chrono::milliseconds timeout = 10s);
 
+// port_reuse_client: one line per connection, in order. On a failure only
+// the index, the port and `error` are set.
+struct ReuseConnectionTruth {
+  int64_t pid = -1;
+  int64_t index = -1;
+  int64_t local_port = 0;
+  int64_t sent = 0;
+  int64_t received = 0;
+  bool aborted = false;  // closed with SO_LINGER 0 (an RST)
+  std::string error;
+};
+// Every connection line a port_reuse_client printed so far.
+std::vector<ReuseConnectionTruth> reuse_client_truths(const SpawnedProcess& client);
+
 // One connection served by a prefork_server worker (received/sent are -1
 // while it is only accepted).
 struct WorkerTruth {
@@ -46,15 +60,18 @@ struct WorkerTruth {
 };
 
 // How a prefork_server worker serves a connection: read to EOF then reply,
-// or (for tcp_client --rounds) echo everything first (`--echo`).
-enum class ServerMode { reply_at_eof, echo };
+// or (for tcp_client --rounds) echo everything first (`--echo`), or (for
+// port_reuse_client --server-closes) echo a given number of bytes, reply and
+// close first (`--echo-close N`).
+enum class ServerMode { reply_at_eof, echo, echo_close };
 
 class PreforkServer {
  public:
-  // Starts `prefork_server IP PORT WORKERS REPLY_BYTES [--echo]` (behind `launcher`).
+  // Starts `prefork_server IP PORT WORKERS REPLY_BYTES [--echo | --echo-close
+  // ECHO_BYTES]` (behind `launcher`); `echo_bytes` is for ServerMode::echo_close.
   PreforkServer(const std::string& ip, int port, int workers, int reply_bytes,
                 ServerMode mode = ServerMode::reply_at_eof,
-                const std::vector<std::string>& launcher = {});
+                const std::vector<std::string>& launcher = {}, int64_t echo_bytes = 0);
   // Waits for {"listening":true}; fails with the server's output otherwise.
   ::testing::AssertionResult wait_listening(std::chrono::milliseconds timeout = 10s);
 

@@ -24,6 +24,10 @@ std::string helper_path(Helper helper) {
       return PF_IT_FD_USER;
     case Helper::dns_peer:
       return PF_IT_DNS_PEER;
+    case Helper::port_reuse_client:
+      return PF_IT_PORT_REUSE_CLIENT;
+    case Helper::tun_relay:
+      return PF_IT_TUN_RELAY;
   }
   return {};
 }

@@ -1,7 +1,7 @@
 // Where the helper programs (tcp_client, prefork_server, quick_connect,
-// udp_peer, connect_then_exec, fd_user, dns_peer) are, and the exe/image_path procflow must report
-// for them:
-// image_path is the fully resolved path (readlink -f), exe its basename.
+// udp_peer, connect_then_exec, fd_user, dns_peer, port_reuse_client, tun_relay) are, and the
+// exe/image_path procflow must report for them: image_path is the fully resolved path
+// (readlink -f), exe its basename.
 #pragma once
 
 #include <string>
@@ -16,6 +16,8 @@ enum class Helper {
   connect_then_exec,
   fd_user,
   dns_peer,
+  port_reuse_client,
+  tun_relay,
 };
 
 // The path CMake built the helper at (as passed to exec).

@@ -17,14 +17,20 @@ void IntegrationTest::SetUp() {
 }
 
 void IntegrationTest::TearDown() {
-  if (runner_) {
-    auto malformed = runner_->malformed_lines();
+  std::vector<ProcflowRunner*> runners;
+  if (runner_) runners.push_back(runner_.get());
+  for (const auto& extra : extra_runners_) runners.push_back(extra.get());
+  for (ProcflowRunner* runner : runners) {
+    auto malformed = runner->malformed_lines();
     EXPECT_TRUE(malformed.empty())
         << "procflow printed " << malformed.size()
         << " stdout line(s) that are not JSON objects, first: " << malformed.front();
   }
   if (!HasFailure()) return;
   std::cerr << "\n===== procflow =====\n" << (runner_ ? runner_->describe() : "not started\n");
+  for (const auto& extra : extra_runners_) {
+    std::cerr << "===== another procflow =====\n" << extra->describe();
+  }
   for (const auto& server : servers_) {
     std::cerr << "===== server =====\n" << server->process().describe();
   }
@@ -45,7 +51,22 @@ void IntegrationTest::start_procflow_on(std::vector<std::string> interfaces,
 }
 
 void IntegrationTest::stop_procflow() {
-  auto status = runner_->stop();
+  stop_procflow(*runner_);
+}
+
+ProcflowRunner* IntegrationTest::start_extra_procflow(std::vector<std::string> interfaces,
+                                                      std::vector<std::string> extra_args) {
+  extra_runners_.push_back(std::make_unique<ProcflowRunner>(interfaces, std::move(extra_args)));
+  auto started = extra_runners_.back()->start();
+  if (!started) {
+    ADD_FAILURE() << started.message();
+    return nullptr;
+  }
+  return extra_runners_.back().get();
+}
+
+void IntegrationTest::stop_procflow(ProcflowRunner& runner) {
+  auto status = runner.stop();
   ASSERT_TRUE(status) << "procflow did not exit within 20 s of SIGINT";
   EXPECT_TRUE(status->success()) << "procflow ended with " << status->describe();
 }
@@ -56,9 +77,10 @@ std::vector<std::string> IntegrationTest::launcher(Where where) const {
 }
 
 PreforkServer* IntegrationTest::start_server(const std::string& ip, int port, int workers,
-                                             int reply_bytes, ServerMode mode, Where where) {
-  servers_.push_back(
-      std::make_unique<PreforkServer>(ip, port, workers, reply_bytes, mode, launcher(where)));
+                                             int reply_bytes, ServerMode mode, Where where,
+                                             int64_t echo_bytes) {
+  servers_.push_back(std::make_unique<PreforkServer>(ip, port, workers, reply_bytes, mode,
+                                                     launcher(where), echo_bytes));
   auto listening = servers_.back()->wait_listening();
   if (!listening) {
     ADD_FAILURE() << listening.message();

@@ -48,11 +48,18 @@ class IntegrationTest : public ::testing::Test {
   ProcflowRunner& procflow() { return *runner_; }
   // Stops procflow with SIGINT and expects exit status 0.
   void stop_procflow();
+  // Another procflow at the same time as the first (to compare two ways of
+  // counting the same traffic), printed on failure like the first; nullptr
+  // (and a failure) if it did not start. Stop it with stop_procflow(runner).
+  ProcflowRunner* start_extra_procflow(std::vector<std::string> interfaces,
+                                       std::vector<std::string> extra_args);
+  void stop_procflow(ProcflowRunner& runner);
 
   // A prefork_server, listening; nullptr (and a failure) if it did not come up.
+  // `echo_bytes`: what each connection sends before the server closes (echo_close).
   PreforkServer* start_server(const std::string& ip, int port, int workers, int reply_bytes,
                               ServerMode mode = ServerMode::reply_at_eof,
-                              Where where = Where::root_namespace);
+                              Where where = Where::root_namespace, int64_t echo_bytes = 0);
   // A `udp_peer server`, bound; nullptr (and a failure) if it did not come up.
   UdpServer* start_udp_server(const std::string& ip, int port, int datagrams, int reply_factor,
                               Where where = Where::root_namespace);
@@ -86,6 +93,7 @@ class IntegrationTest : public ::testing::Test {
   std::vector<std::unique_ptr<UdpServer>> udp_servers_;
   std::vector<std::unique_ptr<SpawnedProcess>> clients_;
   std::unique_ptr<ProcflowRunner> runner_;
+  std::vector<std::unique_ptr<ProcflowRunner>> extra_runners_;
 };
 
 }  // namespace procflow_it

@@ -4,11 +4,14 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
+
+#include "flow_query.h"
 
 namespace procflow_it {
 namespace {
@@ -114,6 +117,107 @@ std::optional<CapturedConnection> PacketCapture::connection(const std::string& i
     out.frames += "  " + line + "\n";
   }
   out.flags = tcp_flag_names(bits);
+  return out;
+}
+
+int64_t CapturedConnection::largest_frame() const {
+  int64_t largest = 0;
+  for (const auto& packet : sequence) largest = std::max(largest, packet.length);
+  return largest;
+}
+
+bool CapturedConnection::opened_by_syn() const {
+  return !sequence.empty() && (sequence.front().flags & 0x12) == 0x02;
+}
+
+bool CapturedConnection::src_closed_first() const {
+  for (const auto& packet : sequence) {
+    if (packet.flags & 0x01) return packet.forward;
+  }
+  return false;
+}
+
+std::optional<int64_t> CapturedConnection::segments() const {
+  const CapturedPacket* syn[2] = {nullptr, nullptr};  // [forward], the first SYN each way
+  for (const auto& packet : sequence) {
+    if ((packet.flags & 0x02) && !syn[packet.forward]) syn[packet.forward] = &packet;
+  }
+  if (!syn[0] || !syn[1] || !syn[0]->mss || !syn[1]->mss) return std::nullopt;
+  const int64_t options = syn[0]->timestamps && syn[1]->timestamps ? 12 : 0;
+  int64_t total = 0;
+  for (const auto& packet : sequence) {
+    // What this packet's sender may put in one segment: the peer's MSS.
+    const int64_t size = syn[!packet.forward]->mss - options;
+    total += packet.payload > size ? (packet.payload + size - 1) / size : 1;
+  }
+  return total;
+}
+
+std::string CapturedConnection::describe() const {
+  std::string text = "tcp.stream " + std::to_string(stream) + " " + src_ip + ":" +
+                     std::to_string(src_port) + " -> " + dest_ip + ":" + std::to_string(dest_port) +
+                     ", " + std::to_string(packets) + " packets, flags";
+  for (const auto& flag : flags) text += " " + flag;
+  return text + "; (frame, flags, length, direction):\n" + frames;
+}
+
+std::optional<std::vector<CapturedConnection>> PacketCapture::streams(std::string* error) const {
+  auto rows = fields("tcp",
+                     {"tcp.stream", "frame.number", "tcp.flags", "frame.len", "ip.src", "ipv6.src",
+                      "tcp.srcport", "ip.dst", "ipv6.dst", "tcp.dstport", "tcp.len",
+                      "tcp.options.mss_val", "tcp.options.timestamp.tsval"},
+                     error);
+  if (!rows) return std::nullopt;
+  std::vector<CapturedConnection> out;
+  std::map<int64_t, size_t> by_stream;  // tcp.stream -> index in out
+  for (const auto& row : *rows) {
+    // A stream's packets share tcp.stream; an ICMP error quoting a TCP
+    // header would carry two of each address (never captured: filter "tcp").
+    if (row[0].empty() || row[0].find(',') != std::string::npos) continue;
+    const int64_t stream = std::stoll(row[0]);
+    const std::string src = row[4].empty() ? row[5] : row[4];
+    const std::string dst = row[7].empty() ? row[8] : row[7];
+    const int64_t sport = std::stoll(row[6]);
+    auto [it, fresh] = by_stream.try_emplace(stream, out.size());
+    if (fresh) {
+      CapturedConnection c;
+      c.stream = stream;
+      c.src_ip = src;
+      c.src_port = sport;
+      c.dest_ip = dst;
+      c.dest_port = std::stoll(row[9]);
+      out.push_back(std::move(c));
+    }
+    CapturedConnection& c = out[it->second];
+    CapturedPacket packet;
+    packet.frame = std::stoll(row[1]);
+    packet.flags = static_cast<unsigned>(std::stoul(row[2], nullptr, 16));
+    packet.length = std::stoll(row[3]);
+    packet.forward = same_ip(src, c.src_ip) && sport == c.src_port;
+    packet.payload = row[10].empty() ? 0 : std::stoll(row[10]);
+    packet.mss = row[11].empty() ? 0 : std::stoll(row[11]);
+    packet.timestamps = !row[12].empty();
+    c.sequence.push_back(packet);
+    ++c.packets;
+    for (const auto& flag : tcp_flag_names(packet.flags)) c.flags.insert(flag);
+    c.frames += "  " + row[1] + " " + row[2] + " " + row[3] + (packet.forward ? " >" : " <") + "\n";
+  }
+  return out;
+}
+
+std::optional<std::vector<CapturedConnection>> PacketCapture::connections(
+    const std::string& ip_a, int64_t port_a, const std::string& ip_b, int64_t port_b,
+    std::string* error) const {
+  auto all = streams(error);
+  if (!all) return std::nullopt;
+  std::vector<CapturedConnection> out;
+  for (auto& c : *all) {
+    bool forward = same_ip(c.src_ip, ip_a) && c.src_port == port_a && same_ip(c.dest_ip, ip_b) &&
+                   c.dest_port == port_b;
+    bool backward = same_ip(c.src_ip, ip_b) && c.src_port == port_b && same_ip(c.dest_ip, ip_a) &&
+                    c.dest_port == port_a;
+    if (forward || backward) out.push_back(std::move(c));
+  }
   return out;
 }
 

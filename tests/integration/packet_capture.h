@@ -21,11 +21,46 @@
 
 namespace procflow_it {
 
+// One packet of a CapturedConnection.
+struct CapturedPacket {
+  int64_t frame = 0;
+  unsigned flags = 0;       // TCP flag bits
+  int64_t length = 0;       // as on the wire (a GSO super-packet is one long frame)
+  bool forward = true;      // sent by the connection's src (streams()/connections() only)
+  int64_t payload = 0;      // TCP payload bytes (tcp.len)
+  int64_t mss = 0;          // the MSS option (a SYN's), 0 without one
+  bool timestamps = false;  // carries the timestamp option
+};
+
 // One TCP connection as the capture saw it, both directions.
 struct CapturedConnection {
   int64_t packets = 0;
-  std::set<std::string> flags;  // procflow's names: "SYN", "ACK", "PSH", "FIN", ...
-  std::string frames;           // one "number flags length" line per packet, for messages
+  std::set<std::string> flags;           // procflow's names: "SYN", "ACK", "PSH", "FIN", ...
+  std::string frames;                    // one "number flags length" line per packet, for messages
+  std::vector<CapturedPacket> sequence;  // the same, in order (streams()/connections() only)
+
+  // Set by streams()/connections(): tshark's tcp.stream, and the endpoints
+  // with the sender of the stream's first packet (the SYN) as src.
+  int64_t stream = -1;
+  std::string src_ip;
+  int64_t src_port = 0;
+  std::string dest_ip;
+  int64_t dest_port = 0;
+
+  bool has(const std::string& flag) const { return flags.count(flag) != 0; }
+  // The longest frame; above the link MTU only for a GSO/GRO super-packet.
+  int64_t largest_frame() const;
+  // Whether the first packet is a SYN without ACK: the capture saw it open.
+  bool opened_by_syn() const;
+  // Whether the connection's src sent the first FIN (it closed first).
+  bool src_closed_first() const;
+  // The TCP segments the packets were: one each, but a frame with more
+  // payload than its sender's segment size (a GSO/GRO super-packet) is that
+  // payload in segment-size pieces. A sender's segment size is the MSS its
+  // peer's SYN announced, less the timestamp option when both SYNs carry it.
+  // nullopt without both SYNs in the capture.
+  std::optional<int64_t> segments() const;
+  std::string describe() const;  // endpoints, stream, count, flags and every frame
 };
 
 // The names procflow uses for the TCP flag bits in `bits` (FIN=0x01 .. CWR=0x80).
@@ -49,6 +84,18 @@ class PacketCapture {
   std::optional<CapturedConnection> connection(const std::string& ip_a, int64_t port_a,
                                                const std::string& ip_b, int64_t port_b,
                                                std::string* error) const;
+  // Every TCP connection in the capture, in the order they began, split the
+  // way tshark splits a reused 4-tuple: a SYN with a new sequence number
+  // starts a new tcp.stream. Read after stop(); nullopt (and `error`) if
+  // tshark fails.
+  std::optional<std::vector<CapturedConnection>> streams(std::string* error) const;
+  // The connections between a:port_a and b:port_b (either direction), in the
+  // order they began: one per use of the 4-tuple.
+  std::optional<std::vector<CapturedConnection>> connections(const std::string& ip_a,
+                                                             int64_t port_a,
+                                                             const std::string& ip_b,
+                                                             int64_t port_b,
+                                                             std::string* error) const;
   // Every packet matching the tshark display filter, as its values of
   // `fields` (tshark -T fields; several values of one field joined by ','),
   // read after stop(); nullopt (and `error`) if tshark fails.

@@ -182,6 +182,23 @@ std::string Topology::add_ns_ip6(int host) {
   return ip;
 }
 
+void Topology::set_offloads(bool on) {
+  if (!built()) throw std::logic_error("set_offloads: the topology is not built");
+  const std::string value = on ? "on" : "off";
+  std::vector<std::string> features = {"tso", value, "gso", value, "gro", value};
+  std::vector<std::string> host = {"ethtool", "-K", host_if_};
+  host.insert(host.end(), features.begin(), features.end());
+  must(host);
+  std::vector<std::string> ns = in_ns({"ethtool", "-K", ns_if_});
+  ns.insert(ns.end(), features.begin(), features.end());
+  must(ns);
+}
+
+void Topology::set_ns_sysctl(const std::string& key, const std::string& value) {
+  if (!built()) throw std::logic_error("set_ns_sysctl: the topology is not built");
+  must(in_ns({"sysctl", "-q", "-w", key + "=" + value}));
+}
+
 void Topology::use_nameserver(const std::string& ip) {
   const std::string dir = netns_config_dir(netns_);
   std::filesystem::create_directories(dir);

@@ -57,6 +57,18 @@ class Topology {
   std::string add_ns_ip4(int host);
   std::string add_ns_ip6(int host);
 
+  // N of 10.213.N.0/24 (unique among the topologies that exist; 0 until built).
+  int subnet() const { return subnet_; }
+
+  // TSO, GSO and GRO on both ends of the veth, on or off (ethtool -K). With
+  // them on, TCP hands the veth 64 KiB super-packets that a capture shows as
+  // one frame each; off, every frame in a capture is one TCP segment.
+  // Throws like build().
+  void set_offloads(bool on);
+  // `sysctl -w key=value` inside the namespace (net.* settings of its own,
+  // such as net.ipv4.tcp_tw_reuse). Throws like build().
+  void set_ns_sysctl(const std::string& key, const std::string& value);
+
   // Points the namespace's resolver at `ip`: /etc/netns/<netns>/resolv.conf,
   // which `ip netns exec` puts in place of /etc/resolv.conf.
   void use_nameserver(const std::string& ip);

@@ -4,7 +4,7 @@
 // owner instead of the accepting worker is caught. The parent never touches an
 // accepted socket.
 //
-//   prefork_server IP PORT WORKERS REPLY_BYTES [--echo]
+//   prefork_server IP PORT WORKERS REPLY_BYTES [--echo | --echo-close N]
 //   parent, once every worker is ready:  {"listening":true,"pid":..,"port":..}
 //   each worker, per connection, when it accepts and when it is done:
 //     {"accepted":true,"worker_pid":..,"parent_pid":..,"peer_port":..}
@@ -12,7 +12,10 @@
 // Each connection: read until EOF, write REPLY_BYTES, close. With --echo
 // (for tcp_client --rounds): TCP_NODELAY, every read is written straight back
 // until EOF, then REPLY_BYTES, all in writes smaller than one MSS, so that
-// every write is a packet of its own; "sent" counts the echoes too.
+// every write is a packet of its own; "sent" counts the echoes too. With
+// --echo-close N (for port_reuse_client --server-closes): the same, but once
+// N bytes have come the worker writes REPLY_BYTES and closes without waiting
+// for EOF, so the server closes first and the TIME_WAIT is the server's.
 // SIGTERM/SIGINT to the parent stops the workers and exits 0.
 #include <fcntl.h>
 #include <signal.h>
@@ -25,11 +28,12 @@
 
 namespace {
 
-// --echo: writes back what arrives until EOF; returns the bytes received.
-long echo_until_eof(int fd, long& sent) {
+// --echo: writes back what arrives until EOF (or, with `limit` >= 0, until
+// `limit` bytes have come); returns the bytes received.
+long echo_until_eof(int fd, long& sent, long limit = -1) {
   char chunk[pf_helper::kSmallWrite];
   long received = 0;
-  for (;;) {
+  while (limit < 0 || received < limit) {
     ssize_t n = recv(fd, chunk, sizeof(chunk), 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
@@ -46,7 +50,7 @@ long echo_until_eof(int fd, long& sent) {
 }
 
 [[noreturn]] void worker_loop(int listen_fd, pid_t parent, int ready_fd, long reply_bytes,
-                              bool echo) {
+                              bool echo, long close_after) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != parent) _exit(0);
   char one = 1;
@@ -66,7 +70,7 @@ long echo_until_eof(int fd, long& sent) {
     long sent = 0;
     if (echo) {
       pf_helper::set_nodelay(fd);
-      received = echo_until_eof(fd, sent);
+      received = echo_until_eof(fd, sent, close_after);
       sent += pf_helper::send_pattern(fd, reply_bytes, pf_helper::kSmallWrite);
     } else {
       received = pf_helper::drain(fd);
@@ -102,10 +106,14 @@ void stop_workers(const std::vector<pid_t>& workers) {
 int main(int argc, char** argv) {
   pf_helper::Endpoint local;
   bool echo = argc == 6 && std::strcmp(argv[5], "--echo") == 0;
-  if ((argc != 5 && !echo) || !pf_helper::parse_endpoint(argv[1], argv[2], local)) {
-    std::fprintf(stderr, "usage: prefork_server IP PORT WORKERS REPLY_BYTES [--echo]\n");
+  bool echo_close = argc == 7 && std::strcmp(argv[5], "--echo-close") == 0;
+  if ((argc != 5 && !echo && !echo_close) || !pf_helper::parse_endpoint(argv[1], argv[2], local)) {
+    std::fprintf(stderr,
+                 "usage: prefork_server IP PORT WORKERS REPLY_BYTES [--echo | --echo-close N]\n");
     return 2;
   }
+  long close_after = echo_close ? pf_helper::parse_count(argv[6], "--echo-close") : -1;
+  echo = echo || echo_close;
   long worker_count = pf_helper::parse_count(argv[3], "WORKERS");
   long reply_bytes = pf_helper::parse_count(argv[4], "REPLY_BYTES");
   if (worker_count < 1) worker_count = 1;
@@ -142,7 +150,7 @@ int main(int argc, char** argv) {
     if (child == 0) {
       sigprocmask(SIG_SETMASK, &old_set, nullptr);
       close(ready[0]);
-      worker_loop(listen_fd, parent, ready[1], reply_bytes, echo);
+      worker_loop(listen_fd, parent, ready[1], reply_bytes, echo, close_after);
     }
     if (child < 0) {
       stop_workers(workers);
