@@ -118,6 +118,19 @@ int BpfSession::udp_flows_fd() const {
   return bpf_map__fd(skel_->maps.udp_flows);
 }
 
+std::vector<uint64_t> BpfSession::flow_keys() const {
+  std::vector<uint64_t> keys;
+  uint64_t key = 0, next = 0;
+  const void* prev = nullptr;
+  // One key per call; bounded by the map's size (65 536), read every few seconds.
+  while (bpf_map_get_next_key(flows_fd(), prev, &next) == 0) {
+    keys.push_back(next);
+    key = next;
+    prev = &key;
+  }
+  return keys;
+}
+
 std::vector<uint64_t> BpfSession::read_drops() const {
   std::vector<uint64_t> totals(PF_DROP_SLOTS, 0);
   int ncpu = libbpf_num_possible_cpus();

@@ -49,6 +49,8 @@ class BpfSession {
   int flows_fd() const;
   int udp_flows_fd() const;
 
+  // Every socket the kernel's flows map follows now.
+  std::vector<uint64_t> flow_keys() const;
   // Per-slot totals over all CPUs of the drops map (PF_DROP_SLOTS: the
   // reasons, then ring-buffer losses by record kind).
   std::vector<uint64_t> read_drops() const;

@@ -31,6 +31,11 @@ inline constexpr RealRange kReverseDnsRate{0.1, 1000.0, "queries per second"};
 // PID_MAX_LIMIT = 4194304 on 64-bit machines. 0 is no process.
 inline constexpr WholeRange kPid{1, 4'194'303, "a pid"};
 
+// `trace --ring-buffer-kib`: the kernel's ring buffer, in KiB (rounded up to a power of two, as
+// the kernel requires). 64 KiB holds a few hundred records, enough only for an idle host (and
+// for tests that provoke losses); 1 GiB is far past what any host needs at a 50 ms drain.
+inline constexpr WholeRange kRingBufferKib{64, 1 << 20, "a size in KiB"};
+
 // `--port` (trace, replay): 0 is no port a flow is reported with.
 inline constexpr WholeRange kPort{1, 65'535, "a port"};
 

@@ -13,6 +13,7 @@
 #include "flow/event_filter.h"
 #include "output/async_writer.h"
 #include "output/json_serializer.h"
+#include "output/lost_event.h"
 #include "output/text_formatter.h"
 #include "procflow/flow_event.h"
 #include "procflow_abi.h"
@@ -35,33 +36,52 @@ struct TraceArgs {
   std::vector<std::string> internal_networks;
   double udp_idle_timeout = 60;
   double dns_answer_window = 10;
+  uint32_t ring_buffer_kib = 8192;
   bool reverse_dns = false;
   std::string reverse_dns_server;
   double reverse_dns_rate = 20;
 };
 
+// The kernel wants a power-of-two number of pages.
+uint32_t ring_buffer_bytes(uint32_t kib) {
+  uint32_t bytes = 4096;
+  while (bytes < static_cast<uint64_t>(kib) * 1024) bytes <<= 1;
+  return bytes;
+}
+
 // How long the last events may take to reach a slow reader at shutdown.
 constexpr std::chrono::milliseconds kOutputDrainTimeout{500};
 
+// The exit report: what was lost, in words that keep records (what the
+// kernel could not hand over) apart from flows and events.
 void report_losses(const TracerStats& s) {
-  static constexpr const char* names[PF_DROP_COUNTER_MAX] = {
-      "ring buffer full (records lost)",
-      "flow map full (sockets not tracked)",
-      "TC connection map full (packet counts and flags lost)",
-      "listener map full",
-      "UDP flow map full (flows not tracked)",
-      "UDP datagrams with no known peer",
-      "DNS messages longer than the capture buffer (no names from them)",
-      "DNS messages whose bytes could not be read"};
-  uint64_t lost = 0;
-  for (size_t i = 0; i < s.kernel_drops.size() && i < PF_DROP_COUNTER_MAX; i++) {
-    if (!s.kernel_drops[i]) continue;
-    lost += s.kernel_drops[i];
-    spdlog::warn("lost: {} x {}", s.kernel_drops[i], names[i]);
+  const LossCounts& l = s.losses;
+  if (const uint64_t records = l.records_lost()) {
+    std::string kinds;
+    for (size_t k = 0; k < l.records.size(); k++) {
+      if (!l.records[k]) continue;
+      if (!kinds.empty()) kinds += ", ";
+      kinds += std::to_string(l.records[k]) + " " + std::string(record_kind_name(k));
+    }
+    spdlog::warn("lost: {} records: the ring buffer was full ({})", records, kinds);
   }
-  if (s.decode_errors) spdlog::warn("lost: {} undecodable records", s.decode_errors);
-  spdlog::info("{} records, {} flows started, {} ended, {} lost", s.records, s.flows_started,
-               s.flows_ended, lost + s.decode_errors);
+  for (size_t r = 0; r < l.kernel.size(); r++) {
+    if (r == PF_DROP_RINGBUF_RESERVE || !l.kernel[r]) continue;
+    spdlog::warn("lost: {} {}", l.kernel[r], drop_reason_words(r));
+  }
+  if (l.undecodable) spdlog::warn("lost: {} records that could not be decoded", l.undecodable);
+  if (l.flows_end_lost)
+    spdlog::warn("lost: {} flows' end records; those flows ended with end_reason lost",
+                 l.flows_end_lost);
+  if (l.events_not_written)
+    spdlog::warn("lost: {} events not written: the reader of stdout did not keep up or went away",
+                 l.events_not_written);
+  if (s.interfaces_failed)
+    spdlog::warn("{} interfaces could not be traced (packets and DNS there are missing)",
+                 s.interfaces_failed);
+  spdlog::info("{} records, {} flows started, {} ended, {} records lost, {} events not written",
+               s.records, s.flows_started, s.flows_ended, l.records_lost() + l.undecodable,
+               l.events_not_written);
 }
 
 int run_trace(const TraceArgs& args) {
@@ -90,6 +110,7 @@ int run_trace(const TraceArgs& args) {
   options.internal_networks = args.internal_networks;
   options.udp.idle_timeout_ns = seconds_to_ns(args.udp_idle_timeout);
   options.dns_answer_window_ns = seconds_to_ns(args.dns_answer_window);
+  options.session.ringbuf_bytes = ring_buffer_bytes(args.ring_buffer_kib);
   options.reverse_dns = args.reverse_dns;
   options.reverse.server = args.reverse_dns_server;
   options.reverse.max_queries_per_s = args.reverse_dns_rate;
@@ -115,11 +136,21 @@ int run_trace(const TraceArgs& args) {
       append_text_line(e, line);
     out.offer(line);
   };
+  options.output_dropped = [&out] { return out.stats().events_dropped; };
   auto tracer = Tracer::start(options, emit, &error);
   if (!tracer) {
     spdlog::error("{}", error);
     return 1;
   }
+  // What is lost goes into the stream too, as a `lost` event.
+  tracer->set_loss_handler([&](const LossCounts& delta, uint64_t since_us, uint64_t now_us) {
+    line.clear();
+    if (json)
+      append_lost_json(delta, since_us, now_us, line);
+    else
+      append_lost_text(delta, since_us, now_us, line);
+    out.offer(line);
+  });
   std::string where = "interfaces: ";
   for (const auto& i : tracer->attached_interfaces()) where += i + " ";
   spdlog::info("tracing started ({}; {})", tracer->plan().summary(), where);
@@ -194,6 +225,11 @@ std::function<int()> add_trace_command(CLI::App& app) {
   cmd->add_option("--reverse-dns-server", args->reverse_dns_server,
                   "IP of the server for PTR look-ups (default: /etc/resolv.conf)")
       ->check(non_empty("an IP address"));
+  cmd->add_option("--ring-buffer-kib", args->ring_buffer_kib,
+                  "size of the kernel's ring buffer in KiB, rounded up to a power of two "
+                  "(default 8192)")
+      ->type_name("KIB")
+      ->transform(in_range(ranges::kRingBufferKib));
   cmd->add_option("--reverse-dns-rate", args->reverse_dns_rate,
                   "at most this many PTR queries per second (default 20)")
       ->type_name("RATE")

@@ -56,6 +56,28 @@ struct Tracer::Impl : RecordHandler {
   std::unique_ptr<NameResolver> names;
   std::unique_ptr<DnsLearner> dns;
   uint64_t interfaces_failed = 0;  // TC attach refused: logged, counted, the rest go on
+  Tracer::OnLoss on_loss;
+  LossCounts reported;             // losses already told through on_loss
+  uint64_t reported_until_us = 0;  // the moment they were told up to
+
+  LossCounts losses() const {
+    LossCounts c = LossCounts::from_kernel(session->read_drops());
+    c.undecodable = ring->decode_errors();
+    c.flows_end_lost = table->stats().ends_lost;
+    if (options.output_dropped) c.events_not_written = options.output_dropped();
+    return c;
+  }
+
+  // Tells what was lost since the last report, if anything was.
+  void report_losses() {
+    const LossCounts now = losses();
+    const LossCounts delta = now.since(reported);
+    if (!delta.any()) return;
+    const uint64_t now_us = clock.to_unix_us(clock.now_boot_ns());
+    if (on_loss) on_loss(delta, reported_until_us, now_us);
+    reported = now;
+    reported_until_us = now_us;
+  }
   std::unique_ptr<FlowTable> table;
   std::unique_ptr<UdpStatsMap> udp_stats;
   std::unique_ptr<UdpFlowTable> udp_table;
@@ -333,6 +355,9 @@ bool Tracer::run(const std::function<bool()>& after_batch, std::string* error) {
   const uint64_t duration_ns = seconds_to_ns(m.options.duration_s);
   constexpr uint64_t keep_exited_ns = 30'000'000'000ull;
   uint64_t last_refresh = started;
+  uint64_t last_reconcile = started;
+  m.reported_until_us = m.clock.to_unix_us(started);
+  constexpr uint64_t reconcile_every_ns = 2'000'000'000ull;
   bool stop = false;
   bool backlog = false;  // the last turn left records in the ring
   while (!stop) {
@@ -368,7 +393,13 @@ bool Tracer::run(const std::function<bool()>& after_batch, std::string* error) {
     if (now - last_refresh > 1'000'000'000ull) {
       m.processes.expire(now, keep_exited_ns);
       m.clock.refresh();
+      m.report_losses();
       last_refresh = now;
+    }
+    // Only with the ring drained: a backlog may still hold the end records.
+    if (!backlog && now - last_reconcile > reconcile_every_ns) {
+      m.table->reconcile(m.session->flow_keys(), now);
+      last_reconcile = now;
     }
     if (!after_batch()) stop = true;
     if (duration_ns && now - started >= duration_ns) stop = true;
@@ -388,8 +419,13 @@ bool Tracer::run(const std::function<bool()>& after_batch, std::string* error) {
         m.reverse->dropped_rate_limited(), m.reverse->dropped_queue_full());
   m.table->finish(m.clock.now_boot_ns());
   if (m.udp_table) m.udp_table->finish(m.clock.now_boot_ns());
+  m.report_losses();
   after_batch();
   return true;
+}
+
+void Tracer::set_loss_handler(OnLoss handler) {
+  impl_->on_loss = std::move(handler);
 }
 
 const AttachPlan& Tracer::plan() const {
@@ -399,8 +435,7 @@ const AttachPlan& Tracer::plan() const {
 TracerStats Tracer::stats() const {
   TracerStats s;
   s.records = impl_->ring->records();
-  s.decode_errors = impl_->ring->decode_errors();
-  s.kernel_drops = impl_->session->read_drops();
+  s.losses = impl_->losses();
   s.flows_started = impl_->table->stats().starts;
   s.flows_ended = impl_->table->stats().ends;
   s.interfaces_failed = impl_->interfaces_failed;

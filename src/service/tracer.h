@@ -16,6 +16,7 @@
 #include "enrich/reverse_lookup.h"
 #include "flow/flow_table.h"
 #include "flow/udp_flow_table.h"
+#include "service/loss_counts.h"
 
 namespace procflow {
 
@@ -29,6 +30,8 @@ struct TracerOptions {
   // never empty, and the turn must still reach the ticks and the output.
   uint32_t records_per_turn = 16384;
   int output_fd = -1;  // where the events go: its reader going away stops the tracer
+  // Events the output could not write so far (its count goes into the losses).
+  std::function<uint64_t()> output_dropped;
   SessionOptions session;
   FlowTableOptions flow;
   UdpFlowTableOptions udp;
@@ -39,8 +42,7 @@ struct TracerOptions {
 
 struct TracerStats {
   uint64_t records = 0;
-  uint64_t decode_errors = 0;
-  std::vector<uint64_t> kernel_drops;  // indexed by pf_drop_counter
+  LossCounts losses;  // everything lost since the start
   uint64_t flows_started = 0;
   uint64_t flows_ended = 0;
   uint64_t interfaces_failed = 0;
@@ -49,6 +51,10 @@ struct TracerStats {
 class Tracer {
  public:
   using Emit = FlowTable::Emit;
+  // What was lost between two moments (UNIX microseconds): called at most
+  // once a second while something is being lost, and once at the end.
+  using OnLoss = std::function<void(const LossCounts& delta, uint64_t since_us, uint64_t now_us)>;
+  void set_loss_handler(OnLoss handler);
 
   // Everything up to attached programs; nullptr and a one-sentence error on failure.
   static std::unique_ptr<Tracer> start(const TracerOptions& options, Emit emit, std::string* error);
