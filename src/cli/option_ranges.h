@@ -36,6 +36,11 @@ inline constexpr WholeRange kPid{1, 4'194'303, "a pid"};
 // for tests that provoke losses); 1 GiB is far past what any host needs at a 50 ms drain.
 inline constexpr WholeRange kRingBufferKib{64, 1 << 20, "a size in KiB"};
 
+// `trace --output-buffer-kib`: events waiting for a slow reader of stdout, in KiB; beyond it
+// new events are dropped (and counted). 64 KiB is a few dozen events; 4 GiB would be memory a
+// stuck reader should not be able to take.
+inline constexpr WholeRange kOutputBufferKib{64, 4 << 20, "a size in KiB"};
+
 // `--port` (trace, replay): 0 is no port a flow is reported with.
 inline constexpr WholeRange kPort{1, 65'535, "a port"};
 

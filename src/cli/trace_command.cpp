@@ -37,6 +37,7 @@ struct TraceArgs {
   double udp_idle_timeout = 60;
   double dns_answer_window = 10;
   uint32_t ring_buffer_kib = 8192;
+  uint32_t output_buffer_kib = 8192;
   bool reverse_dns = false;
   std::string reverse_dns_server;
   double reverse_dns_rate = 20;
@@ -123,7 +124,7 @@ int run_trace(const TraceArgs& args) {
   // of stdout: a slow or stopped reader costs dropped events (counted), not
   // a stalled tracer.
   options.output_fd = STDOUT_FILENO;
-  AsyncWriter out(STDOUT_FILENO);
+  AsyncWriter out(STDOUT_FILENO, size_t{args.output_buffer_kib} * 1024);
   if (!json) out.offer(text_header());
   std::string line;
   line.reserve(4096);
@@ -230,6 +231,11 @@ std::function<int()> add_trace_command(CLI::App& app) {
                   "(default 8192)")
       ->type_name("KIB")
       ->transform(in_range(ranges::kRingBufferKib));
+  cmd->add_option("--output-buffer-kib", args->output_buffer_kib,
+                  "events waiting for a slow reader of stdout, in KiB; beyond it new events are "
+                  "dropped and counted (default 8192)")
+      ->type_name("KIB")
+      ->transform(in_range(ranges::kOutputBufferKib));
   cmd->add_option("--reverse-dns-rate", args->reverse_dns_rate,
                   "at most this many PTR queries per second (default 20)")
       ->type_name("RATE")

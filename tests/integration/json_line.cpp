@@ -49,6 +49,18 @@ std::optional<int64_t> JsonLine::integer(const std::string& key) const {
   return std::nullopt;
 }
 
+std::optional<int64_t> JsonLine::object_integer(const std::string& key,
+                                                const std::string& inner) const {
+  auto nested = str(key);  // nested objects are kept as their JSON text
+  if (!nested) return std::nullopt;
+  rapidjson::Document doc;
+  doc.Parse(nested->c_str(), nested->size());
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember(inner.c_str())) return std::nullopt;
+  const auto& v = doc[inner.c_str()];
+  if (!v.IsInt64()) return std::nullopt;
+  return v.GetInt64();
+}
+
 std::optional<bool> JsonLine::boolean(const std::string& key) const {
   auto it = fields_.find(key);
   if (it == fields_.end()) return std::nullopt;

@@ -23,6 +23,8 @@ class JsonLine {
   std::optional<std::string> str(const std::string& key) const;
   std::optional<int64_t> integer(const std::string& key) const;
   std::optional<bool> boolean(const std::string& key) const;
+  // An integer inside a nested object: {"records":{"tcp_end":3}} -> 3.
+  std::optional<int64_t> object_integer(const std::string& key, const std::string& inner) const;
 
  private:
   // Nested objects/arrays are kept as their JSON text (the contract is flat).
