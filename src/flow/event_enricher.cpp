@@ -62,11 +62,18 @@ void EventEnricher::fill_owner(FlowEvent& ev, const pf_task& o) {
   ev.uid = o.uid;
   ev.comm.assign(o.comm, strnlen(o.comm, sizeof o.comm));
   ev.cgroup_id = o.cgroup_id;
-  ev.user = ctx_.users.name(o.uid, o.tgid, o.mntns);
-  if (const ProcessEntry* p = ctx_.processes.find(o.tgid, o.start_boot_ns, o.ppid)) {
-    ev.image_path = p->image_path;
+  const ProcessEntry* p = ctx_.processes.find(o.tgid, o.start_boot_ns);
+  if (p) {
+    ev.image_path = p->image.path;
     ev.exe = p->exe;
+    ev.image_deleted = p->image.deleted;
+    ev.image_memfd = p->image.memfd;
+    ev.image_truncated = p->image.truncated;
   }
+  // A namespace's passwd counts only as what the owner's program saw: it
+  // may have been bind-mounted just before the final exec.
+  ev.user = ctx_.users.name(o.uid, o.tgid, o.mntns,
+                            p ? p->program : ProgramStart{o.start_boot_ns, std::nullopt});
 }
 
 }  // namespace procflow
