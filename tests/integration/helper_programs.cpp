@@ -18,6 +18,8 @@ std::string helper_path(Helper helper) {
       return PF_IT_QUICK_CONNECT;
     case Helper::udp_peer:
       return PF_IT_UDP_PEER;
+    case Helper::fd_exec:
+      return PF_IT_FD_EXEC;
   }
   return {};
 }

@@ -1,5 +1,5 @@
 // Where the helper programs (tcp_client, prefork_server, quick_connect,
-// udp_peer) are, and the exe/image_path procflow must report for them:
+// udp_peer, fd_exec) are, and the exe/image_path procflow must report for them:
 // image_path is the fully resolved path (readlink -f), exe its basename.
 #pragma once
 
@@ -7,7 +7,7 @@
 
 namespace procflow_it {
 
-enum class Helper { tcp_client, prefork_server, quick_connect, udp_peer };
+enum class Helper { tcp_client, prefork_server, quick_connect, udp_peer, fd_exec };
 
 // The path CMake built the helper at (as passed to exec).
 std::string helper_path(Helper helper);
