@@ -14,6 +14,8 @@
 #include <optional>
 #include <utility>
 
+#include "util/hash_mix.h"
+
 namespace procflow {
 namespace {
 
@@ -23,6 +25,8 @@ constexpr size_t kMaxPasswdBytes = 4 << 20;
 constexpr size_t kMaxNameBytes = 256;
 // Bound on cached namespaces in case forget() is never called.
 constexpr size_t kMaxNamespaces = 4096;
+// Bound on the names kept per program.
+constexpr size_t kMaxAnswers = 65536;
 
 class Fd {
  public:
@@ -236,38 +240,53 @@ bool UserResolver::refresh(Namespace& ns, uint64_t mntns, uint32_t pid) {
   return false;
 }
 
-bool UserResolver::seen_by(const Namespace& ns, const ProgramStart& program) {
+size_t UserResolver::AnswerHash::operator()(const AnswerKey& k) const {
+  return hash_mix(k.mntns ^ hash_mix(k.program_ns ^ hash_mix((uint64_t{k.pid} << 32) | k.uid)));
+}
+
+bool UserResolver::seen_by(const Namespace& ns, const ProgramStart& program, uint64_t exited_ns) {
   if (!ns.loaded) return false;
+  // After the process exited its namespace may be gone, and its inode the
+  // next namespace's: only a read while it ran is surely of its namespace.
+  if (exited_ns != 0 && ns.checked_boot_ns > exited_ns) return false;
   if (ns.checked_boot_ns >= program.boot_ns) return true;
   return program.mnt_event && ns.checked_event && *program.mnt_event == *ns.checked_event;
 }
 
 std::string UserResolver::lookup(uint32_t uid, uint32_t pid, uint64_t mntns,
-                                 const ProgramStart& program) {
+                                 const ProgramStart& program, uint64_t exited_ns) {
   const Clock::time_point now = Clock::now();
   if (mntns == 0) return {};  // which root the process sees is unknown
   if (mntns == own_mntns_) return from_host(uid, now);
+
+  const AnswerKey key{mntns, program.boot_ns, pid, uid};
+  if (auto answer = answers_.find(key); answer != answers_.end()) return answer->second;
 
   Namespace& ns = namespace_of(mntns);
   add_member(ns, pid);
   const std::optional<uint32_t> inside = ns.uid_map.to_inside(uid);
   const bool missing = ns.loaded && (!inside || !ns.users.contains(*inside));
   const bool failed_lately = ns.failed_pid == pid && !stale(ns.checked_at, now);
-  if (!failed_lately && (!seen_by(ns, program) || (missing && stale(ns.checked_at, now))))
+  const bool gone = exited_ns != 0;
+  if (!gone && !failed_lately &&
+      (!seen_by(ns, program, exited_ns) || (missing && stale(ns.checked_at, now))))
     refresh(ns, mntns, pid);
 
   // Never the host's table: the same number may be someone else there.
-  if (!seen_by(ns, program)) return {};
+  if (!seen_by(ns, program, exited_ns)) return {};
   const std::optional<uint32_t> seen_as = ns.uid_map.to_inside(uid);
   if (!seen_as) return {};
   auto it = ns.users.find(*seen_as);
-  return it == ns.users.end() ? std::string() : it->second;
+  if (it == ns.users.end()) return {};
+  if (answers_.size() >= kMaxAnswers) answers_.clear();
+  answers_.emplace(key, it->second);
+  return it->second;
 }
 
 std::string UserResolver::name(uint32_t uid, uint32_t pid, uint64_t mntns,
-                               const ProgramStart& program) {
+                               const ProgramStart& program, uint64_t exited_ns) {
   std::lock_guard lock(mu_);
-  return lookup(uid, pid, mntns, program);
+  return lookup(uid, pid, mntns, program, exited_ns);
 }
 
 void UserResolver::on_exec(uint32_t uid, uint32_t pid, uint64_t mntns,
@@ -278,7 +297,7 @@ void UserResolver::on_exec(uint32_t uid, uint32_t pid, uint64_t mntns,
     // The kernel's sequence only grows; records of two CPUs may cross.
     ns.newest_event = std::max(ns.newest_event.value_or(0), *program.mnt_event);
   }
-  lookup(uid, pid, mntns, program);
+  lookup(uid, pid, mntns, program, 0);
 }
 
 void UserResolver::remember(uint64_t mntns, uint32_t pid) {
@@ -290,6 +309,7 @@ void UserResolver::remember(uint64_t mntns, uint32_t pid) {
 void UserResolver::forget(uint64_t mntns) {
   std::lock_guard lock(mu_);
   by_mntns_.erase(mntns);
+  std::erase_if(answers_, [&](const auto& answer) { return answer.first.mntns == mntns; });
 }
 
 }  // namespace procflow

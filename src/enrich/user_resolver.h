@@ -35,12 +35,18 @@ class UserResolver {
 
   // The name of `uid` (the kernel's, global uid) for process `pid` in mount
   // namespace `mntns`, or "" if unknown. For another namespace, what was
-  // read of its passwd must be what the process's program saw: read at or
-  // after `program.boot_ns`, or with no mount change in that namespace
-  // between the read and the exec (same mount sequence). A namespace is
-  // often set up after its first process began (a passwd bind-mounted
-  // before the final exec). mntns 0 (unknown) gives "". Thread-safe.
-  std::string name(uint32_t uid, uint32_t pid, uint64_t mntns, const ProgramStart& program = {});
+  // read of its passwd must be what the process's program saw:
+  // - read at or after `program.boot_ns`, or with no mount change in that
+  //   namespace between the read and the exec (same mount sequence): a
+  //   namespace is often set up after its first process began (a passwd
+  //   bind-mounted before the final exec);
+  // - and not after the process exited (`exited_ns`, the exit record's
+  //   time; 0: not seen): the kernel gives a gone namespace's inode to the
+  //   next new one.
+  // The first name found for a program is kept for it. mntns 0 (unknown)
+  // gives "". Thread-safe.
+  std::string name(uint32_t uid, uint32_t pid, uint64_t mntns, const ProgramStart& program = {},
+                   uint64_t exited_ns = 0);
   // An exec record: `task` is a way into its namespace from now on, and the
   // namespace is read while the new program (likely) still runs.
   void on_exec(uint32_t uid, uint32_t pid, uint64_t mntns, const ProgramStart& program);
@@ -96,8 +102,19 @@ class UserResolver {
   bool refresh(Namespace& ns, uint64_t mntns, uint32_t pid);
   Visit visit(Namespace& ns, uint64_t mntns, uint32_t pid);
   bool stale(Clock::time_point at, Clock::time_point now) const;
-  static bool seen_by(const Namespace& ns, const ProgramStart& program);
-  std::string lookup(uint32_t uid, uint32_t pid, uint64_t mntns, const ProgramStart& program);
+  static bool seen_by(const Namespace& ns, const ProgramStart& program, uint64_t exited_ns);
+  std::string lookup(uint32_t uid, uint32_t pid, uint64_t mntns, const ProgramStart& program,
+                     uint64_t exited_ns);
+
+  // A name given to one program (pid, exec time) in another namespace.
+  struct AnswerKey {
+    uint64_t mntns = 0, program_ns = 0;
+    uint32_t pid = 0, uid = 0;
+    bool operator==(const AnswerKey&) const = default;
+  };
+  struct AnswerHash {
+    size_t operator()(const AnswerKey& k) const;
+  };
 
   std::string proc_root_;
   std::string host_passwd_;
@@ -105,6 +122,9 @@ class UserResolver {
   uint64_t own_mntns_ = 0;
   std::mutex mu_;
   std::unordered_map<uint64_t, Namespace> by_mntns_;
+  // Kept so that a flow's later events (its end, after the linger) say what
+  // its first did, whatever has become of the namespace's inode since.
+  std::unordered_map<AnswerKey, std::string, AnswerHash> answers_;
   HostTable host_;
 };
 

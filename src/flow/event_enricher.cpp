@@ -73,7 +73,8 @@ void EventEnricher::fill_owner(FlowEvent& ev, const pf_task& o) {
   // A namespace's passwd counts only as what the owner's program saw: it
   // may have been bind-mounted just before the final exec.
   ev.user = ctx_.users.name(o.uid, o.tgid, o.mntns,
-                            p ? p->program : ProgramStart{o.start_boot_ns, std::nullopt});
+                            p ? p->program : ProgramStart{o.start_boot_ns, std::nullopt},
+                            p ? p->exited_at_ns : 0);
 }
 
 }  // namespace procflow

@@ -295,12 +295,11 @@ TEST_F(UserResolverProcTest, ReadWithTheSameMountSequenceNamesALaterProgram) {
   auto r = resolver(hours(1));
   r.on_exec(65534, 1234, 111, {boot_now_ns(), 7});  // setpriv, still running
   exit(1234);
-  const uint64_t prog_exec = boot_now_ns();
-  EXPECT_EQ(r.name(65534, 1234, 111, {prog_exec, 7}), "pfinside");
+  EXPECT_EQ(r.name(65534, 1234, 111, {boot_now_ns(), 7}), "pfinside");
   // A mount in between (sequence 9): the read may predate it.
-  EXPECT_EQ(r.name(65534, 1234, 111, {prog_exec, 9}), "");
+  EXPECT_EQ(r.name(65534, 1234, 111, {boot_now_ns(), 9}), "");
   // No sequence known (no exec record): only the time counts.
-  EXPECT_EQ(r.name(65534, 1234, 111, {prog_exec}), "");
+  EXPECT_EQ(r.name(65534, 1234, 111, {boot_now_ns()}), "");
 }
 
 // `unshare -m sh -c 'mount --bind my-passwd /etc/passwd; exec prog'`: sh's
@@ -326,6 +325,36 @@ TEST_F(UserResolverProcTest, OlderRecordDoesNotLowerTheMountSequence) {
   exit(1234);
   EXPECT_EQ(r.name(65534, 1234, 111, {boot_now_ns(), 8}), "pfinside");
   EXPECT_EQ(r.name(65534, 1234, 111, {boot_now_ns(), 5}), "");
+}
+
+// The kernel hands a gone namespace's inode to the next new one, and
+// one-shot namespaces (`ip netns exec`, `unshare -m`) come and go by the
+// dozen: a read of the new namespace must not name the old one's processes,
+// whose flows end (and are emitted) later.
+TEST_F(UserResolverProcTest, ReusedNamespaceInodeDoesNotNameAnEndedProgram) {
+  live(1234, 111, "pfinside:x:65534:65534::/:/bin/sh\n");
+  auto r = resolver(hours(1));
+  const ProgramStart first{boot_now_ns(), 7};
+  r.on_exec(65534, 1234, 111, first);           // read while it runs
+  const ProgramStart unseen{boot_now_ns(), 7};  // 1240's: never looked up while it ran
+  exit(1234);
+  const uint64_t ended = boot_now_ns();
+  // Namespace 111 is gone; the next one gets its inode, and another passwd.
+  live(5678, 111, "nobody:x:65534:65534::/:/bin/sh\n");
+  const ProgramStart next{boot_now_ns(), 9};
+  r.on_exec(65534, 5678, 111, next);
+  EXPECT_EQ(r.name(65534, 5678, 111, next), "nobody");
+  EXPECT_EQ(r.name(65534, 1234, 111, first, ended), "pfinside");  // what it was named then
+  EXPECT_EQ(r.name(65534, 1240, 111, unseen, ended), "");
+}
+
+TEST_F(UserResolverProcTest, EndedProgramIsNotReadForAgain) {
+  auto r = resolver(seconds(0));
+  // Exited before its exec record was read: whatever lives under that inode
+  // now is not where it ran.
+  live(1234, 111, "nobody:x:65534:65534::/:/bin/sh\n");
+  const uint64_t started = boot_now_ns();
+  EXPECT_EQ(r.name(65534, 1234, 111, {started, 7}, started + 1), "");
 }
 
 TEST_F(UserResolverProcTest, UnchangedFileIsCheckedNotReparsed) {
