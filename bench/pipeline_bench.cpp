@@ -76,11 +76,16 @@ struct Env {
       std::exit(1);
     }
     root = tmpl;
-    // <proc>/<pid>/root/etc/passwd: where UserResolver finds a process's users. No <pid>/exe,
-    // so ProcessCache takes the image path from the exec record, as for a process that exited.
+    // <proc>/<pid>/root/etc/passwd: where UserResolver finds a process's users, <pid>/ns/mnt
+    // the namespace it checks them against (the fake /proc has no self/: kMntns is not the
+    // tracer's own, so its users come from the processes' roots). No <pid>/exe, so
+    // ProcessCache takes the image path from the exec record, as for a process that exited.
     for (uint32_t i = 0; i < kProcesses; i++) {
       fs::path etc = root / std::to_string(kFirstPid + i) / "root" / "etc";
       fs::create_directories(etc);
+      fs::create_directories(root / std::to_string(kFirstPid + i) / "ns");
+      fs::create_symlink("mnt:[" + std::to_string(kMntns) + "]",
+                         root / std::to_string(kFirstPid + i) / "ns" / "mnt");
       std::ofstream(etc / "passwd") << "root:x:0:0:root:/root:/bin/bash\n"
                                        "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
                                        "alice:x:1000:1000:Alice:/home/alice:/bin/bash\n";

@@ -20,6 +20,7 @@
 #define PF_ABI_VERSION 3
 #define PF_COMM_LEN 16
 #define PF_PATH_LEN 256
+#define PF_EXE_PATH_LEN 1024 /* the image path: room for 1023 bytes, or its tail */
 
 enum pf_record_kind {
 	PF_REC_PROC_EXEC = 1,
@@ -112,13 +113,36 @@ struct pf_tuple {
 	__u8 _pad[2];
 };
 
+/*
+ * What the kernel knows about an image besides its path (pf_proc_exec.exe_flags),
+ * as of the exec.
+ */
+enum pf_image_flag {
+	/* The name the image was started from no longer leads to it (unlinked,
+	 * replaced) or it never had one (memfd): /proc/<pid>/exe ends in " (deleted)". */
+	PF_IMAGE_DELETED = 1 << 0,
+	/* A file on no mounted filesystem (memfd_create): exe_path is "/" and
+	 * its name, as /proc/<pid>/exe shows it ("/memfd:NAME"). */
+	PF_IMAGE_ANONYMOUS = 1 << 1,
+	/* The path did not fit (or was deeper than the walk goes): exe_path is
+	 * its tail, whole components with their leading '/', basename included. */
+	PF_IMAGE_TRUNCATED = 1 << 2,
+};
+
 struct pf_proc_exec {
 	struct pf_header hdr;
 	struct pf_task task;
-	__u32 filename_len;	    /* bytes copied into filename, with the NUL */
-	__u32 exe_path_len;	    /* bytes in exe_path, with the NUL; 0 = not resolved */
-	char filename[PF_PATH_LEN]; /* the path given to execve() */
-	char exe_path[PF_PATH_LEN]; /* the image running now, resolved in the kernel */
+	__u32 filename_len; /* bytes copied into filename, with the NUL; PF_PATH_LEN: maybe cut */
+	__u32 exe_path_len; /* bytes in exe_path, with the NUL; 0 = not resolved */
+	__u32 exe_flags;    /* enum pf_image_flag */
+	__u32 _pad;
+	/* The mount namespace's mnt_namespace.event at the exec: the kernel
+	 * changes it with every mount and unmount in that namespace, so two
+	 * execs with the same value saw the same mounts (e.g. the same
+	 * /etc/passwd). 0 until the namespace's first mount change. */
+	__u64 mnt_event;
+	char filename[PF_PATH_LEN];	/* the path given to execve() */
+	char exe_path[PF_EXE_PATH_LEN]; /* the image running now, resolved in the kernel */
 };
 
 struct pf_proc_fork {

@@ -78,6 +78,10 @@ struct FlowEvent {
   // The process that owns the local socket.
   std::optional<uint32_t> pid, ppid, uid;
   std::string user, exe, image_path, comm;
+  // What is unusual about the image (docs/events.md#image_path); written only when true.
+  bool image_deleted = false;    // its file was unlinked or replaced, or never had a name
+  bool image_memfd = false;      // an anonymous in-memory file: image_path is "/memfd:NAME"
+  bool image_truncated = false;  // image_path is "..." and the tail of a longer path
 
   // The host the sensor runs on.
   std::string hostname, fqdn;

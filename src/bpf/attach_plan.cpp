@@ -104,7 +104,7 @@ constexpr NeedSpec table[] = {
     {Need::process_exec, "exec", false,
      "exe/image_path of processes that exit before procflow reads /proc are lost", exec_candidates},
     {Need::process_fork, "fork", false,
-     "forked children that never exec are resolved through /proc or their parent", fork_candidates},
+     "forked children that never exec are named only while /proc has them", fork_candidates},
     {Need::process_exit, "exit", false, "exited processes stay cached until evicted",
      exit_candidates},
     {Need::tcp_state, "tcp_state", true, "no TCP flows at all", state_candidates},

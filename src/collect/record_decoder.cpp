@@ -13,7 +13,7 @@ static_assert(sizeof(pf_task) == 64);
 static_assert(offsetof(pf_task, start_boot_ns) == 24);
 static_assert(offsetof(pf_task, comm) == 48);
 static_assert(sizeof(pf_tuple) == 40);
-static_assert(sizeof(pf_proc_exec) == 16 + 64 + 8 + 2 * PF_PATH_LEN);
+static_assert(sizeof(pf_proc_exec) == 16 + 64 + 24 + PF_PATH_LEN + PF_EXE_PATH_LEN);
 static_assert(sizeof(pf_proc_fork) == 80);
 static_assert(sizeof(pf_proc_exit) == 88);
 static_assert(sizeof(pf_tcp_start) == 16 + 8 + 8 + 40 + 64 + 8);

@@ -6,7 +6,6 @@
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -17,16 +16,9 @@ namespace {
 // /proc start times are in clock ticks (usually 10 ms): compare loosely.
 constexpr uint64_t coarse_slack_ns = 20'000'000;
 
-std::string read_link(const std::string& path) {
-  char buf[4096];
-  ssize_t n = readlink(path.c_str(), buf, sizeof buf - 1);
-  if (n <= 0) return "";
-  std::string out(buf, n);
-  // An unlinked executable reads as "/path (deleted)": keep the path.
-  constexpr std::string_view deleted = " (deleted)";
-  if (out.size() > deleted.size() && out.ends_with(deleted))
-    out.resize(out.size() - deleted.size());
-  return out;
+void set_image(ProcessEntry& e, ProcessImage image) {
+  e.image = std::move(image);
+  e.exe = std::string(e.image.exe());
 }
 
 }  // namespace
@@ -46,28 +38,61 @@ bool ProcessCache::same_start(const ProcessEntry& e, uint64_t start_boot_ns) {
   return d <= coarse_slack_ns;
 }
 
-std::string ProcessCache::resolve_image_path(uint32_t tgid, std::string_view filename) {
+std::string ProcessCache::read_link(uint32_t tgid, const char* name) const {
+  const std::string path = proc_root_ + "/" + std::to_string(tgid) + "/" + name;
+  char buf[4096];
+  ssize_t n = readlink(path.c_str(), buf, sizeof buf);
+  if (n <= 0 || static_cast<size_t>(n) == sizeof buf) return "";  // gone, or cut off
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+ProcessImage ProcessCache::image_at_exec(uint32_t tgid, std::string_view filename,
+                                         const ExecDetails& exec) {
+  if (!exec.kernel_path.empty()) {
+    ProcessImage image = image_from_kernel(exec.kernel_path, exec.kernel_flags);
+    // Still running: /proc/<pid>/exe has the whole path (this process's,
+    // when it ends with the tail the kernel captured at exec).
+    if (image.truncated) complete_from_exe_link(image, read_link(tgid, "exe"));
+    return image;
+  }
   // The kernel's view of the running image: absolute, symlinks resolved, in
   // the process's own mount namespace. Gone if the process already exited.
-  std::string base = proc_root_ + "/" + std::to_string(tgid);
-  std::string exe = read_link(base + "/exe");
-  if (!exe.empty()) return exe;
-  if (filename.starts_with('/')) return std::string(filename);
-  std::string cwd = read_link(base + "/cwd");
-  if (!cwd.empty() && !filename.empty())
-    return (std::filesystem::path(cwd) / filename).lexically_normal().string();
-  return std::string(filename);
+  std::string link = read_link(tgid, "exe");
+  if (!link.empty()) return image_from_exe_link(link);
+  return image_from_exec_filename(filename, exec.filename_cut, read_link(tgid, "cwd"));
+}
+
+ExecDetails exec_details(const pf_proc_exec& record) {
+  ExecDetails exec;
+  if (record.exe_path_len != 0)
+    exec.kernel_path =
+        std::string_view(record.exe_path, strnlen(record.exe_path, sizeof record.exe_path));
+  exec.kernel_flags = record.exe_flags;
+  // bpf_probe_read_kernel_str fills the whole buffer only when the string
+  // was at least that long.
+  exec.filename_cut = record.filename_len >= sizeof record.filename;
+  exec.program.boot_ns = record.hdr.ktime_ns;
+  exec.program.mnt_event = record.mnt_event;
+  return exec;
+}
+
+std::string_view exec_filename(const pf_proc_exec& record) {
+  return std::string_view(record.filename, strnlen(record.filename, sizeof record.filename));
+}
+
+void ProcessCache::on_exec(const pf_proc_exec& record) {
+  on_exec(record.task, exec_filename(record), exec_details(record));
 }
 
 void ProcessCache::on_exec(const pf_task& task, std::string_view filename,
-                           std::string_view kernel_path) {
+                           const ExecDetails& exec) {
   ProcessEntry& e = entries_[task.tgid];
   e.start_boot_ns = task.start_boot_ns;
   e.coarse_start = false;
   e.ppid = task.ppid;
-  e.image_path =
-      kernel_path.empty() ? resolve_image_path(task.tgid, filename) : std::string(kernel_path);
-  e.exe = std::string(basename(e.image_path));
+  set_image(e, image_at_exec(task.tgid, filename, exec));
+  e.program = exec.program;
+  if (e.program.boot_ns == 0) e.program.boot_ns = task.start_boot_ns;
   e.exited_at_ns = 0;
 }
 
@@ -75,10 +100,14 @@ void ProcessCache::on_fork(const pf_task& child) {
   ProcessEntry e;
   e.start_boot_ns = child.start_boot_ns;
   e.ppid = child.ppid;
-  // Until it execs, a child runs its parent's image.
+  e.program.boot_ns = child.start_boot_ns;
+  // Records arrive in kernel order, so the parent's entry is its image at
+  // the fork. A parent that exited, or a younger process holding its pid,
+  // is not the parent.
   auto parent = entries_.find(child.ppid);
-  if (parent != entries_.end()) {
-    e.image_path = parent->second.image_path;
+  if (parent != entries_.end() && parent->second.exited_at_ns == 0 &&
+      parent->second.start_boot_ns <= child.start_boot_ns) {
+    e.image = parent->second.image;
     e.exe = parent->second.exe;
   }
   entries_[child.tgid] = std::move(e);
@@ -109,32 +138,30 @@ bool ProcessCache::read_proc(uint32_t tgid, ProcessEntry* out) {
   static const long hz = sysconf(_SC_CLK_TCK);
   out->start_boot_ns = ticks * (1'000'000'000ull / static_cast<uint64_t>(hz > 0 ? hz : 100));
   out->coarse_start = true;
-  out->image_path = read_link(base + "/exe");
-  out->exe = std::string(basename(out->image_path));
+  out->program.boot_ns = out->start_boot_ns;
+  set_image(*out, image_from_exe_link(read_link(tgid, "exe")));
   return true;
 }
 
-const ProcessEntry* ProcessCache::find(uint32_t tgid, uint64_t start_boot_ns, uint32_t ppid) {
+const ProcessEntry* ProcessCache::find(uint32_t tgid, uint64_t start_boot_ns) {
   auto it = entries_.find(tgid);
   if (it != entries_.end() && same_start(it->second, start_boot_ns) && !it->second.exe.empty())
     return &it->second;
   const uint64_t attempt = (uint64_t{tgid} << 32) ^ start_boot_ns;
-  if (!unresolvable_.count(attempt)) {
-    ProcessEntry fresh;
-    if (read_proc(tgid, &fresh) && same_start(fresh, start_boot_ns) && !fresh.exe.empty()) {
-      auto& slot = entries_[tgid];
-      slot = std::move(fresh);
-      return &slot;
-    }
-    constexpr size_t max_unresolvable = 4096;
-    if (unresolvable_.size() >= max_unresolvable) unresolvable_.clear();
-    unresolvable_.insert(attempt);
+  if (unresolvable_.count(attempt)) return nullptr;
+  ProcessEntry fresh;
+  if (read_proc(tgid, &fresh) && same_start(fresh, start_boot_ns) && !fresh.exe.empty()) {
+    auto& slot = entries_[tgid];
+    slot = std::move(fresh);
+    return &slot;
   }
-  if (ppid != 0 && ppid != tgid) {
-    auto parent = entries_.find(ppid);
-    if (parent != entries_.end() && !parent->second.exe.empty()) return &parent->second;
-  }
-  return nullptr;  // an entry of an earlier process with this pid would be a wrong answer
+  constexpr size_t max_unresolvable = 4096;
+  if (unresolvable_.size() >= max_unresolvable) unresolvable_.clear();
+  unresolvable_.insert(attempt);
+  // Not the parent's entry: a child may have exec'd something else (a memfd,
+  // a shell's command) before it exited, and an entry of an earlier process
+  // with this pid would be a wrong answer too.
+  return nullptr;
 }
 
 void ProcessCache::scan_proc() {

@@ -3,7 +3,9 @@
 // millisecond is still known when its flow is emitted. /proc is read only on
 // a miss (processes that predate procflow) and never again for that process.
 //
-// Processes are identified by (tgid, start time): pids are reused.
+// Processes are identified by (tgid, start time): pids are reused. An answer
+// is always about the process asked for, never its parent's or a former
+// holder of its pid: unknown is reported as unknown.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +14,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "enrich/process_image.h"
+#include "enrich/program_start.h"
 #include "procflow_abi.h"
 
 namespace procflow {
@@ -20,25 +24,42 @@ struct ProcessEntry {
   uint64_t start_boot_ns = 0;  // CLOCK_BOOTTIME ns; 0 = unknown
   bool coarse_start = false;   // from /proc (clock ticks), not from the kernel record
   uint32_t ppid = 0;
-  std::string image_path;     // absolute, as the process sees it; "" = unknown
-  std::string exe;            // basename of image_path
+  ProcessImage image;  // what it runs; image.path "" = unknown
+  std::string exe;     // image.exe(): the file name, right even for a truncated path
+  // When the current program began: the exec record's, or the process start
+  // (no mount sequence) for entries from /proc and fork records.
+  ProgramStart program;
   uint64_t exited_at_ns = 0;  // when its exit was seen; 0 = running
 };
+
+// What an exec record says besides the task.
+struct ExecDetails {
+  std::string_view kernel_path;  // pf_proc_exec.exe_path; "" = the kernel did not resolve it
+  uint32_t kernel_flags = 0;     // enum pf_image_flag
+  bool filename_cut = false;     // the execve() path filled its buffer: maybe cut off
+  ProgramStart program;          // boot_ns 0: unknown (the process start stands in)
+};
+
+// The exec record's details, strings bounded by their buffers.
+ExecDetails exec_details(const pf_proc_exec& record);
+std::string_view exec_filename(const pf_proc_exec& record);
 
 class ProcessCache {
  public:
   explicit ProcessCache(std::string proc_root = "/proc");
 
-  // kernel_path: the image as the kernel resolved it (pf_proc_exec.exe_path);
-  // when empty, the execve() filename is resolved through /proc instead.
-  void on_exec(const pf_task& task, std::string_view filename, std::string_view kernel_path = {});
+  void on_exec(const pf_proc_exec& record);
+  // The same from its parts. Without a kernel path the image comes from
+  // /proc/<pid>/exe while the process lives, else from the execve() filename.
+  void on_exec(const pf_task& task, std::string_view filename, const ExecDetails& exec = {});
+  // A child runs its parent's image until it execs: copied if the parent is
+  // known (and alive) when the fork record arrives, never looked up later.
   void on_fork(const pf_task& child);
   void on_exit(const pf_task& task, uint64_t now_ns);
 
-  // The process (tgid, start_boot_ns). Falls back to /proc, then to the
-  // parent (a forked child that never exec'd runs its parent's image).
-  // nullptr when nothing is known.
-  const ProcessEntry* find(uint32_t tgid, uint64_t start_boot_ns, uint32_t ppid);
+  // The process (tgid, start_boot_ns) with a known image: the cache, then
+  // /proc (once per process). nullptr when neither knows it.
+  const ProcessEntry* find(uint32_t tgid, uint64_t start_boot_ns);
 
   // Reads every process in /proc (at start-up).
   void scan_proc();
@@ -53,7 +74,8 @@ class ProcessCache {
 
  private:
   bool read_proc(uint32_t tgid, ProcessEntry* out);
-  std::string resolve_image_path(uint32_t tgid, std::string_view filename);
+  ProcessImage image_at_exec(uint32_t tgid, std::string_view filename, const ExecDetails& exec);
+  std::string read_link(uint32_t tgid, const char* name) const;
 
   std::string proc_root_;
   std::unordered_map<uint32_t, ProcessEntry> entries_;

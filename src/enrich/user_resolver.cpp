@@ -5,6 +5,7 @@
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +13,8 @@
 #include <charconv>
 #include <optional>
 #include <utility>
+
+#include "util/hash_mix.h"
 
 namespace procflow {
 namespace {
@@ -22,6 +25,8 @@ constexpr size_t kMaxPasswdBytes = 4 << 20;
 constexpr size_t kMaxNameBytes = 256;
 // Bound on cached namespaces in case forget() is never called.
 constexpr size_t kMaxNamespaces = 4096;
+// Bound on the names kept per program.
+constexpr size_t kMaxAnswers = 65536;
 
 class Fd {
  public:
@@ -78,13 +83,30 @@ int open_in_root(int root_fd) {
   return ::openat(root_fd, "etc/passwd", kOpenFlags);
 }
 
+uint64_t boot_now_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_BOOTTIME, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// The namespace inode behind a /proc namespace link, read relative to `dir`.
+std::optional<uint64_t> ns_inode(int dir, const char* link) {
+  char buf[64];
+  const ssize_t n = ::readlinkat(dir, link, buf, sizeof buf);
+  if (n <= 0 || static_cast<size_t>(n) == sizeof buf) return std::nullopt;
+  return UserResolver::parse_ns_link(std::string_view(buf, static_cast<size_t>(n)));
+}
+
 }  // namespace
 
 UserResolver::UserResolver(std::string proc_root, std::string host_passwd,
                            Clock::duration reread_interval)
     : proc_root_(std::move(proc_root)),
       host_passwd_(std::move(host_passwd)),
-      reread_interval_(reread_interval) {}
+      reread_interval_(reread_interval) {
+  Fd proc(::open(proc_root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (proc.get() >= 0) own_mntns_ = ns_inode(proc.get(), "self/ns/mnt").value_or(0);
+}
 
 std::unordered_map<uint32_t, std::string> UserResolver::parse_passwd(std::string_view text) {
   std::unordered_map<uint32_t, std::string> users;
@@ -113,77 +135,181 @@ std::unordered_map<uint32_t, std::string> UserResolver::parse_passwd(std::string
   return users;
 }
 
-bool UserResolver::stale(const Table& table, Clock::time_point now) const {
-  return now - table.loaded_at >= reread_interval_;
+std::optional<uint64_t> UserResolver::parse_ns_link(std::string_view text) {
+  constexpr std::string_view prefix = "mnt:[";
+  if (!text.starts_with(prefix) || !text.ends_with(']')) return std::nullopt;
+  const std::string_view digits = text.substr(prefix.size(), text.size() - prefix.size() - 1);
+  uint64_t inode = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), inode);
+  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || inode == 0)
+    return std::nullopt;
+  return inode;
 }
 
-void UserResolver::load_host(Table& table) {
+bool UserResolver::stale(Clock::time_point at, Clock::time_point now) const {
+  return now - at >= reread_interval_;
+}
+
+void UserResolver::load_host(HostTable& table) {
   table.loaded = true;
   table.loaded_at = Clock::now();
-  table.from_host = true;
   // An unreadable host file keeps what was known before.
   if (auto text = read_file(host_passwd_)) table.users = parse_passwd(*text);
 }
 
-void UserResolver::load_namespace(Table& table, uint32_t pid) {
-  const std::string root = proc_root_ + "/" + std::to_string(pid) + "/root";
-  Fd root_fd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (root_fd.get() < 0) {
-    // The process is gone (or hidden from us). Its namespace may have been
-    // read before; otherwise the host's users are the best guess.
-    if (!table.loaded || table.from_host) {
-      if (!host_.loaded) load_host(host_);
-      table.users.clear();
-      table.from_host = true;  // answered from host_, which has its own refresh
-    }
-    table.loaded = true;
-    table.loaded_at = Clock::now();
-    return;
-  }
-  table.loaded = true;
-  table.loaded_at = Clock::now();
-  table.from_host = false;
-  // A root without a (regular) passwd file, as in distroless images: the
-  // process itself could not name any uid either.
-  Fd passwd_fd(open_in_root(root_fd.get()));
-  std::optional<std::string> text;
-  if (passwd_fd.get() >= 0) text = read_capped(passwd_fd.get());
-  table.users = text ? parse_passwd(*text) : std::unordered_map<uint32_t, std::string>{};
+std::string UserResolver::from_host(uint32_t uid, Clock::time_point now) {
+  if (!host_.loaded || (!host_.users.contains(uid) && stale(host_.loaded_at, now)))
+    load_host(host_);
+  auto it = host_.users.find(uid);
+  return it == host_.users.end() ? std::string() : it->second;
 }
 
-std::string UserResolver::name(uint32_t uid, uint32_t pid, uint64_t mntns) {
-  std::lock_guard lock(mu_);
-  const Clock::time_point now = Clock::now();
-
-  auto from_host = [&]() -> std::string {
-    if (!host_.loaded || (!host_.users.contains(uid) && stale(host_, now))) load_host(host_);
-    auto it = host_.users.find(uid);
-    return it == host_.users.end() ? std::string() : it->second;
-  };
-  if (mntns == 0) return from_host();
-
+UserResolver::Namespace& UserResolver::namespace_of(uint64_t mntns) {
   auto found = by_mntns_.find(mntns);
-  if (found == by_mntns_.end()) {
-    if (by_mntns_.size() >= kMaxNamespaces) by_mntns_.clear();
-    found = by_mntns_.try_emplace(mntns).first;
-    load_namespace(found->second, pid);
-  } else {
-    Table& table = found->second;
-    // A host-file stand-in is retried like a miss: the namespace may be
-    // readable through a live process now.
-    if ((table.from_host || !table.users.contains(uid)) && stale(table, now)) {
-      load_namespace(table, pid);
-    }
+  if (found != by_mntns_.end()) return found->second;
+  // Bound in case forget() is never called.
+  if (by_mntns_.size() >= kMaxNamespaces) by_mntns_.clear();
+  return by_mntns_[mntns];
+}
+
+void UserResolver::add_member(Namespace& ns, uint32_t pid) {
+  if (pid == 0) return;
+  auto end = std::remove(ns.members.begin(), ns.members.end(), pid);
+  std::fill(end, ns.members.end(), 0u);
+  std::rotate(ns.members.begin(), ns.members.end() - 1, ns.members.end());
+  ns.members.front() = pid;
+}
+
+UserResolver::Visit UserResolver::visit(Namespace& ns, uint64_t mntns, uint32_t pid) {
+  // Everything through one /proc/<pid> descriptor: if the pid is reused
+  // meanwhile, the descriptor still names the process that was checked.
+  const std::string dir_path = proc_root_ + "/" + std::to_string(pid);
+  Fd dir(::open(dir_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (dir.get() < 0 || ns_inode(dir.get(), "ns/mnt") != mntns) return Visit::unreachable;
+  Fd root(::openat(dir.get(), "root", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (root.get() < 0) return Visit::unreachable;
+  // Taken before the read: the file is at least this recent.
+  const uint64_t checked = boot_now_ns();
+
+  UidMap uid_map;
+  Fd map_fd(::openat(dir.get(), "uid_map", kOpenFlags));
+  if (map_fd.get() >= 0) {
+    if (auto text = read_capped(map_fd.get())) uid_map = UidMap::parse(*text).value_or(UidMap());
   }
-  if (found->second.from_host) return from_host();
-  const auto& users = found->second.users;
-  auto it = users.find(uid);
-  return it == users.end() ? std::string() : it->second;
+
+  // A root without a (regular) passwd file, as in distroless images: the
+  // process itself could not name any uid either.
+  Fd passwd_fd(open_in_root(root.get()));
+  FileId id;
+  struct stat st = {};
+  if (passwd_fd.get() >= 0 && ::fstat(passwd_fd.get(), &st) == 0 && S_ISREG(st.st_mode)) {
+    id = {static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
+          static_cast<uint64_t>(st.st_size),
+          static_cast<uint64_t>(st.st_mtim.tv_sec) * 1'000'000'000ull +
+              static_cast<uint64_t>(st.st_mtim.tv_nsec)};
+  }
+  if (!ns.loaded || id != ns.passwd) {
+    std::optional<std::string> text;
+    if (id != FileId{}) text = read_capped(passwd_fd.get());
+    ns.users = text ? parse_passwd(*text) : std::unordered_map<uint32_t, std::string>{};
+  }
+  ns.uid_map = std::move(uid_map);
+  ns.passwd = id;
+  ns.loaded = true;
+  ns.checked_boot_ns = checked;
+  ns.checked_event = ns.newest_event;
+  return Visit::read;
+}
+
+bool UserResolver::refresh(Namespace& ns, uint64_t mntns, uint32_t pid) {
+  ns.checked_at = Clock::now();
+  if (visit(ns, mntns, pid) == Visit::read) {
+    ns.failed_pid = 0;
+    return true;
+  }
+  // Gone (or its pid reused): the other members it was seen with.
+  for (uint32_t& member : ns.members) {
+    if (member == 0 || member == pid) continue;
+    if (visit(ns, mntns, member) == Visit::read) {
+      ns.failed_pid = 0;
+      return true;
+    }
+    member = 0;  // no way in any more
+  }
+  ns.failed_pid = pid;
+  return false;
+}
+
+size_t UserResolver::AnswerHash::operator()(const AnswerKey& k) const {
+  return hash_mix(k.mntns ^ hash_mix(k.program_ns ^ hash_mix((uint64_t{k.pid} << 32) | k.uid)));
+}
+
+bool UserResolver::seen_by(const Namespace& ns, const ProgramStart& program, uint64_t exited_ns) {
+  if (!ns.loaded) return false;
+  // After the process exited its namespace may be gone, and its inode the
+  // next namespace's: only a read while it ran is surely of its namespace.
+  if (exited_ns != 0 && ns.checked_boot_ns > exited_ns) return false;
+  if (ns.checked_boot_ns >= program.boot_ns) return true;
+  return program.mnt_event && ns.checked_event && *program.mnt_event == *ns.checked_event;
+}
+
+std::string UserResolver::lookup(uint32_t uid, uint32_t pid, uint64_t mntns,
+                                 const ProgramStart& program, uint64_t exited_ns) {
+  const Clock::time_point now = Clock::now();
+  if (mntns == 0) return {};  // which root the process sees is unknown
+  if (mntns == own_mntns_) return from_host(uid, now);
+
+  const AnswerKey key{mntns, program.boot_ns, pid, uid};
+  if (auto answer = answers_.find(key); answer != answers_.end()) return answer->second;
+
+  Namespace& ns = namespace_of(mntns);
+  add_member(ns, pid);
+  const std::optional<uint32_t> inside = ns.uid_map.to_inside(uid);
+  const bool missing = ns.loaded && (!inside || !ns.users.contains(*inside));
+  const bool failed_lately = ns.failed_pid == pid && !stale(ns.checked_at, now);
+  const bool gone = exited_ns != 0;
+  if (!gone && !failed_lately &&
+      (!seen_by(ns, program, exited_ns) || (missing && stale(ns.checked_at, now))))
+    refresh(ns, mntns, pid);
+
+  // Never the host's table: the same number may be someone else there.
+  if (!seen_by(ns, program, exited_ns)) return {};
+  const std::optional<uint32_t> seen_as = ns.uid_map.to_inside(uid);
+  if (!seen_as) return {};
+  auto it = ns.users.find(*seen_as);
+  if (it == ns.users.end()) return {};
+  if (answers_.size() >= kMaxAnswers) answers_.clear();
+  answers_.emplace(key, it->second);
+  return it->second;
+}
+
+std::string UserResolver::name(uint32_t uid, uint32_t pid, uint64_t mntns,
+                               const ProgramStart& program, uint64_t exited_ns) {
+  std::lock_guard lock(mu_);
+  return lookup(uid, pid, mntns, program, exited_ns);
+}
+
+void UserResolver::on_exec(uint32_t uid, uint32_t pid, uint64_t mntns,
+                           const ProgramStart& program) {
+  std::lock_guard lock(mu_);
+  if (mntns != 0 && mntns != own_mntns_ && program.mnt_event) {
+    Namespace& ns = namespace_of(mntns);
+    // The kernel's sequence only grows; records of two CPUs may cross.
+    ns.newest_event = std::max(ns.newest_event.value_or(0), *program.mnt_event);
+  }
+  lookup(uid, pid, mntns, program, 0);
+}
+
+void UserResolver::remember(uint64_t mntns, uint32_t pid) {
+  std::lock_guard lock(mu_);
+  if (mntns == 0 || mntns == own_mntns_) return;
+  add_member(namespace_of(mntns), pid);
 }
 
 void UserResolver::forget(uint64_t mntns) {
   std::lock_guard lock(mu_);
   by_mntns_.erase(mntns);
+  std::erase_if(answers_, [&](const auto& answer) { return answer.first.mntns == mntns; });
 }
 
 }  // namespace procflow

@@ -69,9 +69,13 @@ void EventEnricher::resolve_owner(const pf_task& o, OwnerView* view) {
   view->user.clear();
   view->process = ProcessEntry{};
   if (o.tgid == 0) return;
-  view->user = ctx_.users.name(o.uid, o.tgid, o.mntns);
-  if (const ProcessEntry* p = ctx_.processes.find(o.tgid, o.start_boot_ns, o.ppid))
-    view->process = *p;
+  const ProcessEntry* p = ctx_.processes.find(o.tgid, o.start_boot_ns);
+  if (p) view->process = *p;
+  // A namespace's passwd counts only as what the owner's program saw: it
+  // may have been bind-mounted just before the final exec.
+  view->user = ctx_.users.name(o.uid, o.tgid, o.mntns,
+                               p ? p->program : ProgramStart{o.start_boot_ns, std::nullopt},
+                               p ? p->exited_at_ns : 0);
 }
 
 void EventEnricher::fill_owner(FlowEvent& ev, const OwnerView& view) const {
@@ -83,8 +87,11 @@ void EventEnricher::fill_owner(FlowEvent& ev, const OwnerView& view) const {
   ev.comm.assign(o.comm, strnlen(o.comm, sizeof o.comm));
   ev.cgroup_id = o.cgroup_id;
   ev.user = view.user;
-  ev.image_path = view.process.image_path;
+  ev.image_path = view.process.image.path;
   ev.exe = view.process.exe;
+  ev.image_deleted = view.process.image.deleted;
+  ev.image_memfd = view.process.image.memfd;
+  ev.image_truncated = view.process.image.truncated;
 }
 
 }  // namespace procflow

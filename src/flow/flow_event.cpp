@@ -80,6 +80,7 @@ void FlowEvent::clear() {
   pid.reset();
   ppid.reset();
   uid.reset();
+  image_deleted = image_memfd = image_truncated = false;
   in_bytes.reset();
   out_bytes.reset();
   packet_count.reset();

@@ -121,6 +121,14 @@ void u64_field(JsonWriter& w, const char (&name)[N], const std::optional<uint64_
   w.Uint64(*v);
 }
 
+// A mark that is written only when set: absent means it was not seen.
+template <size_t N>
+void flag_field(JsonWriter& w, const char (&name)[N], bool set) {
+  if (!set) return;
+  key(w, name);
+  w.Bool(true);
+}
+
 template <size_t N>
 void u32_field(JsonWriter& w, const char (&name)[N], const std::optional<uint32_t>& v) {
   if (!v) return;
@@ -303,6 +311,9 @@ void append_json_line(const FlowEvent& e, std::string& out) {
   string_field(w, "src_fqdn_conflict", e.src_fqdn_conflict);
   string_field(w, "dest_fqdn_conflict", e.dest_fqdn_conflict);
   string_field(w, "comm", e.comm);
+  flag_field(w, "image_deleted", e.image_deleted);
+  flag_field(w, "image_memfd", e.image_memfd);
+  flag_field(w, "image_truncated", e.image_truncated);
   w.EndObject();
 
   out.append(st.buffer.GetString(), st.buffer.GetSize());

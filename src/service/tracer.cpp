@@ -86,16 +86,17 @@ struct Tracer::Impl : RecordHandler {
   UniqueFd epoll_fd;
 
   void on_exec(const pf_proc_exec& r) override {
-    std::string_view filename(r.filename, strnlen(r.filename, sizeof r.filename));
-    std::string_view kernel_path(r.exe_path,
-                                 r.exe_path_len ? strnlen(r.exe_path, sizeof r.exe_path) : 0);
-    spdlog::trace("exec pid={} filename={} kernel_path={}", r.task.tgid, filename, kernel_path);
-    processes.on_exec(r.task, filename, kernel_path);
+    const ExecDetails exec = exec_details(r);
+    spdlog::trace("exec pid={} filename={} kernel_path={} flags={:#x} mnt_event={}", r.task.tgid,
+                  exec_filename(r), exec.kernel_path, exec.kernel_flags, r.mnt_event);
+    processes.on_exec(r.task, exec_filename(r), exec);
     // Read the new process's user table while its root is still reachable: a
-    // short-lived process in a fresh container is gone by the time its flow ends.
-    users.name(r.task.uid, r.task.tgid, r.task.mntns);
+    // short-lived process in a fresh container is gone by the time its flow
+    // ends. Its pid also stays a way into the namespace for later processes.
+    users.on_exec(r.task.uid, r.task.tgid, r.task.mntns, exec.program);
   }
   void on_fork(const pf_proc_fork& r) override {
+    users.remember(r.child.mntns, r.child.tgid);
     // A child inherits its parent's image only until it execs: without the
     // exec hook that moment is invisible, and /proc is the better answer.
     if (exec_hooked) processes.on_fork(r.child);

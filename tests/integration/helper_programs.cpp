@@ -28,6 +28,8 @@ std::string helper_path(Helper helper) {
       return PF_IT_PORT_REUSE_CLIENT;
     case Helper::tun_relay:
       return PF_IT_TUN_RELAY;
+    case Helper::fd_exec:
+      return PF_IT_FD_EXEC;
   }
   return {};
 }

@@ -1,6 +1,6 @@
 // Where the helper programs (tcp_client, prefork_server, quick_connect,
-// udp_peer, connect_then_exec, fd_user, dns_peer, port_reuse_client, tun_relay) are, and the
-// exe/image_path procflow must report for them: image_path is the fully resolved path
+// udp_peer, connect_then_exec, fd_user, dns_peer, port_reuse_client, tun_relay, fd_exec) are,
+// and the exe/image_path procflow must report for them: image_path is the fully resolved path
 // (readlink -f), exe its basename.
 #pragma once
 
@@ -18,6 +18,7 @@ enum class Helper {
   dns_peer,
   port_reuse_client,
   tun_relay,
+  fd_exec,
 };
 
 // The path CMake built the helper at (as passed to exec).

@@ -1,7 +1,9 @@
 // Short-lived clients: a process that connects, sends one byte and exits at
 // once is gone before anyone could read /proc, yet its flow must name it
-// exactly (pid, exe, image_path) and its user, here nobody via setpriv.
-// Repeated many times, because a race loses only some of them.
+// exactly (pid, exe, image_path) and its user, here nobody via setpriv (or,
+// in the mount namespace `ip netns exec` gives it, no user: see
+// flow_assertions.cpp). Repeated many times, because a race loses only some
+// of them.
 #include <unistd.h>
 
 #include "flow_assertions.h"

@@ -90,8 +90,11 @@ pf_tuple v4(const char* saddr, uint16_t sport, const char* daddr, uint16_t dport
   return tuple(4, saddr, sport, daddr, dport);
 }
 
+// The fake /proc's own mount namespace (proc/self/ns/mnt): the host's passwd.
+constexpr uint64_t kHostMntns = 4026531841;
+
 pf_task make_task(uint32_t tgid, uint32_t ppid, uint32_t uid, const char* comm,
-                  uint64_t start_boot_ns, uint64_t mntns = 0) {
+                  uint64_t start_boot_ns, uint64_t mntns = kHostMntns) {
   pf_task t{};
   t.tgid = tgid;
   t.tid = tgid;
@@ -190,7 +193,8 @@ class FlowTableTest : public ::testing::Test {
     ASSERT_NE(::mkdtemp(templ.data()), nullptr);
     dir_ = templ;
     proc_ = dir_ / "proc";
-    fs::create_directories(proc_);
+    fs::create_directories(proc_ / "self" / "ns");
+    fs::create_symlink("mnt:[" + std::to_string(kHostMntns) + "]", proc_ / "self" / "ns" / "mnt");
     passwd_ = dir_ / "passwd";
     std::ofstream(passwd_) << "root:x:0:0:root:/root:/bin/bash\n"
                               "www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n"
@@ -492,6 +496,8 @@ TEST_F(FlowTableTest, ExecThenUseOfTheSocketMovesEveryFieldToTheNewImage) {
 TEST_F(FlowTableTest, UserResolvesInTheOwnersMountNamespace) {
   // A container process: its uid 1000 is "app" in its own /etc/passwd.
   fs::create_directories(proc_ / "9000" / "root" / "etc");
+  fs::create_directories(proc_ / "9000" / "ns");
+  fs::create_symlink("mnt:[4026532000]", proc_ / "9000" / "ns" / "mnt");
   std::ofstream(proc_ / "9000" / "root" / "etc" / "passwd") << "app:x:1000:1000::/app:/bin/sh\n";
   const pf_task containerized = make_task(9000, 8999, 1000, "app", 60 * kSec, 4026532000);
   processes_->on_exec(containerized, "/app/bin/server");

@@ -196,6 +196,29 @@ TEST(JsonSerializer, UnknownValuesAreOmitted) {
   EXPECT_EQ(str(doc["timestamp"]), "1970-01-01T00:00:00.000000Z");
 }
 
+// image_deleted/image_memfd/image_truncated are marks: written as true when
+// set, absent otherwise, after comm.
+TEST(JsonSerializer, ImageMarksOnlyWhenSet) {
+  FlowEvent e;
+  e.image_path = "/memfd:payload";
+  e.exe = "memfd:payload";
+  e.comm = "memfd:payload";
+  EXPECT_FALSE(serialize(e).HasMember("image_deleted"));
+  e.image_deleted = true;
+  e.image_memfd = true;
+  auto doc = serialize(e);
+  auto keys = keys_of(doc);
+  ASSERT_GE(keys.size(), 3u);
+  EXPECT_EQ(std::vector<std::string>(keys.end() - 3, keys.end()),
+            (std::vector<std::string>{"comm", "image_deleted", "image_memfd"}));
+  EXPECT_TRUE(doc["image_deleted"].GetBool());
+  EXPECT_TRUE(doc["image_memfd"].GetBool());
+  e.image_truncated = true;
+  EXPECT_TRUE(serialize(e)["image_truncated"].GetBool());
+  e.clear();
+  EXPECT_FALSE(serialize(e).HasMember("image_memfd"));
+}
+
 TEST(JsonSerializer, UnknownTransportIsOmitted) {
   FlowEvent e;
   e.transport = 47;  // GRE: no name

@@ -1,14 +1,17 @@
 // Tests ProcessCache over a fake /proc tree in a temp dir: scan_proc and the
 // stat parser (comm with spaces and ')'), identity by (pid, start time) with
 // coarse /proc ticks vs exact kernel times, image paths from exec records
-// (absolute, relative to cwd, the exe link preferred, " (deleted)" dropped),
-// fork inheritance, the parent fallback, and expiry of exited processes.
+// (the kernel's path and flags, a truncated tail completed from the exe link,
+// absolute, relative to cwd, the exe link preferred, " (deleted)" kept as a
+// flag), fork inheritance, never the parent's image for a process that may
+// have exec'd, and expiry of exited processes.
 #include "enrich/process_cache.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -32,6 +35,25 @@ pf_task task(uint32_t tgid, uint32_t ppid, uint64_t start_boot_ns) {
   t.start_boot_ns = start_boot_ns;
   std::strncpy(t.comm, "task", sizeof t.comm);
   return t;
+}
+
+// An exec record as the kernel fills it: strings NUL-terminated, lengths
+// with the NUL, exe_path_len 0 when exe_path is "".
+pf_proc_exec exec_record(const pf_task& t, const std::string& filename, const std::string& exe_path,
+                         uint32_t flags, uint64_t ktime_ns) {
+  pf_proc_exec r{};
+  r.hdr.kind = PF_REC_PROC_EXEC;
+  r.hdr.size = sizeof r;
+  r.hdr.ktime_ns = ktime_ns;
+  r.task = t;
+  const size_t f = std::min(filename.size(), sizeof r.filename - 1);
+  std::memcpy(r.filename, filename.data(), f);
+  r.filename_len = static_cast<uint32_t>(f + 1);
+  const size_t e = std::min(exe_path.size(), sizeof r.exe_path - 1);
+  std::memcpy(r.exe_path, exe_path.data(), e);
+  r.exe_path_len = exe_path.empty() ? 0 : static_cast<uint32_t>(e + 1);
+  r.exe_flags = flags;
+  return r;
 }
 
 class ProcessCacheTest : public ::testing::Test {
@@ -118,17 +140,17 @@ TEST_F(ProcessCacheTest, ScanProcReadsEveryNumericEntry) {
   EXPECT_EQ(c.size(), 2u);
   EXPECT_EQ(c.proc_reads(), 3u);  // 1, 1234 and 777
 
-  const ProcessEntry* e = c.find(1234, 0, 0);
+  const ProcessEntry* e = c.find(1234, 0);
   ASSERT_NE(e, nullptr);
   EXPECT_EQ(e->ppid, 1u);
-  EXPECT_EQ(e->image_path, "/usr/sbin/nginx");
+  EXPECT_EQ(e->image.path, "/usr/sbin/nginx");
   EXPECT_EQ(e->exe, "nginx");
   EXPECT_EQ(e->start_boot_ns, 5000 * tick_ns());
   EXPECT_TRUE(e->coarse_start);
   EXPECT_EQ(e->exited_at_ns, 0u);
   EXPECT_EQ(c.proc_reads(), 3u);  // served from the cache
 
-  const ProcessEntry* init = c.find(1, 0, 0);
+  const ProcessEntry* init = c.find(1, 0);
   ASSERT_NE(init, nullptr);
   EXPECT_EQ(init->exe, "systemd");
   EXPECT_EQ(init->ppid, 0u);
@@ -146,7 +168,7 @@ TEST_F(ProcessCacheTest, StatWithSpacesAndParensInComm) {
   link(4321, "exe", "/opt/weird/app");
   auto c = cache();
   c.scan_proc();
-  const ProcessEntry* e = c.find(4321, 0, 0);
+  const ProcessEntry* e = c.find(4321, 0);
   ASSERT_NE(e, nullptr);
   EXPECT_EQ(e->ppid, 4000u);
   EXPECT_EQ(e->start_boot_ns, 7000 * tick_ns());
@@ -185,22 +207,22 @@ TEST_F(ProcessCacheTest, CoarseProcStartMatchesWithinTwoTicks) {
   c.scan_proc();
   const uint64_t coarse = ticks * tick_ns();
   // The kernel's exact start lies somewhere inside the tick /proc rounded to.
-  const ProcessEntry* e = c.find(600, coarse + 7'654'321, 1);
+  const ProcessEntry* e = c.find(600, coarse + 7'654'321);
   ASSERT_NE(e, nullptr);
   EXPECT_EQ(e->exe, "server");
-  EXPECT_NE(c.find(600, coarse + 20'000'000, 1), nullptr);
-  EXPECT_NE(c.find(600, coarse - 20'000'000, 1), nullptr);
+  EXPECT_NE(c.find(600, coarse + 20'000'000), nullptr);
+  EXPECT_NE(c.find(600, coarse - 20'000'000), nullptr);
 }
 
 TEST_F(ProcessCacheTest, ExactStartMustMatchExactly) {
   auto c = cache();
   c.on_exec(task(700, 1, 9'000'000'001), "/usr/bin/exact");
-  const ProcessEntry* e = c.find(700, 9'000'000'001, 1);
+  const ProcessEntry* e = c.find(700, 9'000'000'001);
   ASSERT_NE(e, nullptr);
-  EXPECT_EQ(e->image_path, "/usr/bin/exact");
+  EXPECT_EQ(e->image.path, "/usr/bin/exact");
   EXPECT_FALSE(e->coarse_start);
   EXPECT_EQ(e->start_boot_ns, 9'000'000'001u);
-  EXPECT_EQ(c.find(700, 0, 1), e);  // unknown start: trust the pid
+  EXPECT_EQ(c.find(700, 0), e);  // unknown start: trust the pid
   EXPECT_EQ(c.proc_reads(), 0u);
 }
 
@@ -211,7 +233,7 @@ TEST_F(ProcessCacheTest, ExactStartMustMatchExactly) {
 TEST_F(ProcessCacheTest, ReusedPidWithOtherStartIsNotTheOldProcess) {
   auto c = cache();
   c.on_exec(task(700, 1, 9'000'000'001), "/usr/bin/old");
-  EXPECT_EQ(c.find(700, 9'500'000'000, 0), nullptr);
+  EXPECT_EQ(c.find(700, 9'500'000'000), nullptr);
 }
 
 TEST_F(ProcessCacheTest, ReusedPidIsReadFreshFromProc) {
@@ -222,13 +244,13 @@ TEST_F(ProcessCacheTest, ReusedPidIsReadFreshFromProc) {
   write_stat(710, "new", 1, new_ticks);
   link(710, "exe", "/usr/bin/new");
   const uint64_t new_start = new_ticks * tick_ns() + 3'000'000;
-  const ProcessEntry* e = c.find(710, new_start, 1);
+  const ProcessEntry* e = c.find(710, new_start);
   ASSERT_NE(e, nullptr);
-  EXPECT_EQ(e->image_path, "/usr/bin/new");
+  EXPECT_EQ(e->image.path, "/usr/bin/new");
   EXPECT_TRUE(e->coarse_start);
   EXPECT_EQ(c.proc_reads(), 1u);
   // Read once, then cached.
-  EXPECT_EQ(c.find(710, new_start, 1), e);
+  EXPECT_EQ(c.find(710, new_start), e);
   EXPECT_EQ(c.proc_reads(), 1u);
 }
 
@@ -237,22 +259,22 @@ TEST_F(ProcessCacheTest, MissFallsBackToProcOnceThenCaches) {
   link(800, "exe", "/usr/bin/python3.12");
   auto c = cache();
   EXPECT_EQ(c.size(), 0u);
-  const ProcessEntry* e = c.find(800, 0, 1);
+  const ProcessEntry* e = c.find(800, 0);
   ASSERT_NE(e, nullptr);
-  EXPECT_EQ(e->image_path, "/usr/bin/python3.12");
+  EXPECT_EQ(e->image.path, "/usr/bin/python3.12");
   EXPECT_EQ(e->exe, "python3.12");
   EXPECT_EQ(c.proc_reads(), 1u);
   EXPECT_EQ(c.size(), 1u);
   fs::remove_all(proc_ / "800");  // the process exits: still known
-  EXPECT_EQ(c.find(800, 0, 1), e);
+  EXPECT_EQ(c.find(800, 0), e);
   EXPECT_EQ(c.proc_reads(), 1u);
 }
 
 TEST_F(ProcessCacheTest, UnknownEverywhereIsNull) {
   auto c = cache();
-  EXPECT_EQ(c.find(12345, 1, 0), nullptr);
-  EXPECT_EQ(c.find(12345, 1, 12345), nullptr);  // its own parent: no loop
-  EXPECT_EQ(c.find(12345, 1, 999), nullptr);    // unknown parent
+  EXPECT_EQ(c.find(12345, 1), nullptr);
+  EXPECT_EQ(c.find(12345, 1), nullptr);  // its own parent: no loop
+  EXPECT_EQ(c.find(12345, 1), nullptr);  // unknown parent
 }
 
 // Every event of a flow asks for its owner: a process /proc cannot name (it
@@ -260,22 +282,131 @@ TEST_F(ProcessCacheTest, UnknownEverywhereIsNull) {
 // event, and the same pid with another start time is asked again.
 TEST_F(ProcessCacheTest, UnnamedProcessIsReadOnce) {
   auto c = cache();
-  EXPECT_EQ(c.find(12345, 7, 0), nullptr);
-  EXPECT_EQ(c.find(12345, 7, 0), nullptr);
+  EXPECT_EQ(c.find(12345, 7), nullptr);
+  EXPECT_EQ(c.find(12345, 7), nullptr);
   EXPECT_EQ(c.proc_reads(), 1u);
   write_stat(12345, "kworker/0:1", 2, 100);  // a kernel thread: no exe link
-  EXPECT_EQ(c.find(12345, 7, 0), nullptr);
+  EXPECT_EQ(c.find(12345, 7), nullptr);
   EXPECT_EQ(c.proc_reads(), 1u);
-  EXPECT_EQ(c.find(12345, 8, 0), nullptr);  // another start: a new process
+  EXPECT_EQ(c.find(12345, 8), nullptr);  // another start: a new process
   EXPECT_EQ(c.proc_reads(), 2u);
+}
+
+TEST_F(ProcessCacheTest, KernelPathOfAMemfdWithItsFlags) {
+  auto c = cache();
+  c.on_exec(exec_record(task(850, 849, 1000), "/dev/fd/4", "/memfd:payload",
+                        PF_IMAGE_ANONYMOUS | PF_IMAGE_DELETED, 1500));
+  const ProcessEntry* e = c.find(850, 1000);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->image.path, "/memfd:payload");
+  EXPECT_EQ(e->exe, "memfd:payload");
+  EXPECT_TRUE(e->image.memfd);
+  EXPECT_TRUE(e->image.deleted);
+  EXPECT_FALSE(e->image.truncated);
+  EXPECT_EQ(e->program.boot_ns, 1500u);  // the exec, not the fork
+  EXPECT_EQ(e->program.mnt_event, std::optional<uint64_t>(0));
+  EXPECT_EQ(e->ppid, 849u);
+  EXPECT_EQ(c.proc_reads(), 0u);
+}
+
+TEST_F(ProcessCacheTest, KernelPathOfADeletedFile) {
+  // fexecve() of a file unlinked after open(): the kernel still has its name.
+  link(851, "exe", "/tmp/other");  // the kernel's record wins over /proc
+  auto c = cache();
+  c.on_exec(
+      exec_record(task(851, 1, 1000), "/dev/fd/3", "/tmp/.x/payload", PF_IMAGE_DELETED, 1200));
+  const ProcessEntry* e = c.find(851, 1000);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->image.path, "/tmp/.x/payload");
+  EXPECT_EQ(e->exe, "payload");
+  EXPECT_TRUE(e->image.deleted);
+  EXPECT_FALSE(e->image.memfd);
+}
+
+// Regression (issue 7): a path longer than the kernel's buffer used to be
+// unresolved, and the execve() filename cut at 255 bytes stood in, so exe
+// was a directory in the middle ("sshd" for .../sshd/.../evil).
+TEST_F(ProcessCacheTest, TruncatedTailOfAGoneProcessKeepsItsBasename) {
+  const std::string head = "/srv/" + std::string(300, 'a');
+  const std::string tail = "/sshd/" + std::string(200, 'b') + "/evil";
+  auto c = cache();
+  c.on_exec(exec_record(task(860, 1, 1000), head + tail, tail, PF_IMAGE_TRUNCATED, 1100));
+  const ProcessEntry* e = c.find(860, 1000);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->image.path, "..." + tail);
+  EXPECT_EQ(e->exe, "evil");
+  EXPECT_TRUE(e->image.truncated);
+}
+
+TEST_F(ProcessCacheTest, TruncatedTailIsCompletedFromTheRunningProcess) {
+  const std::string head = "/srv/" + std::string(200, 'a') + "/" + std::string(200, 'c');
+  const std::string tail = "/sshd/" + std::string(200, 'b') + "/evil";
+  link(861, "exe", head + tail);
+  link(862, "exe", head + tail + " (deleted)");
+  auto c = cache();
+  c.on_exec(exec_record(task(861, 1, 1000), "evil", tail, PF_IMAGE_TRUNCATED, 1100));
+  c.on_exec(exec_record(task(862, 1, 1000), "evil", tail, PF_IMAGE_TRUNCATED, 1100));
+  const ProcessEntry* e = c.find(861, 1000);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->image.path, head + tail);
+  EXPECT_FALSE(e->image.truncated);
+  EXPECT_FALSE(e->image.deleted);
+  EXPECT_EQ(e->exe, "evil");
+  const ProcessEntry* deleted = c.find(862, 1000);
+  ASSERT_NE(deleted, nullptr);
+  EXPECT_EQ(deleted->image.path, head + tail);
+  EXPECT_TRUE(deleted->image.deleted);
+}
+
+TEST_F(ProcessCacheTest, TruncatedTailIsNotCompletedByAnotherImage) {
+  const std::string tail = "/sshd/" + std::string(200, 'b') + "/evil";
+  // The pid now runs something else (or the link ends inside a name).
+  link(863, "exe", "/usr/bin/evil");
+  link(864, "exe", "/srv/x" + tail.substr(1));  // ".../xsshd/...": not at a '/'
+  auto c = cache();
+  c.on_exec(exec_record(task(863, 1, 1000), "evil", tail, PF_IMAGE_TRUNCATED, 1100));
+  c.on_exec(exec_record(task(864, 1, 1000), "evil", tail.substr(1), PF_IMAGE_TRUNCATED, 1100));
+  EXPECT_EQ(c.find(863, 1000)->image.path, "..." + tail);
+  EXPECT_TRUE(c.find(863, 1000)->image.truncated);
+  EXPECT_TRUE(c.find(864, 1000)->image.truncated);
+}
+
+TEST_F(ProcessCacheTest, CutFilenameIsNeverTheImage) {
+  // No kernel path, the process gone, and execve()'s path filled the
+  // record's buffer: its last "component" is a cut name.
+  const std::string long_path = "/opt/" + std::string(200, 'd') + "/sshd/" + std::string(100, 'e');
+  auto c = cache();
+  c.on_exec(exec_record(task(870, 1, 1000), long_path, "", 0, 1100));
+  EXPECT_EQ(c.find(870, 1000), nullptr);
+}
+
+TEST_F(ProcessCacheTest, DescriptorFilenameIsNeverTheImage) {
+  auto c = cache();
+  c.on_exec(exec_record(task(871, 1, 1000), "/dev/fd/3", "", 0, 1100));
+  c.on_exec(exec_record(task(872, 1, 1000), "/proc/self/fd/3", "", 0, 1100));
+  EXPECT_EQ(c.find(871, 1000), nullptr);
+  EXPECT_EQ(c.find(872, 1000), nullptr);
+}
+
+TEST_F(ProcessCacheTest, MemfdFromTheExeLink) {
+  // Without the kernel's path (no exec hook): /proc's text is all there is.
+  write_stat(873, "memfd:x", 1, 10);
+  link(873, "exe", "/memfd:x (deleted)");
+  auto c = cache();
+  const ProcessEntry* e = c.find(873, 0);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->image.path, "/memfd:x");
+  EXPECT_EQ(e->exe, "memfd:x");
+  EXPECT_TRUE(e->image.memfd);
+  EXPECT_TRUE(e->image.deleted);
 }
 
 TEST_F(ProcessCacheTest, ExecWithAbsoluteFilenameAndNoProcEntry) {
   auto c = cache();
   c.on_exec(task(900, 1, 1000), "/usr/local/bin/worker");
-  const ProcessEntry* e = c.find(900, 1000, 1);
+  const ProcessEntry* e = c.find(900, 1000);
   ASSERT_NE(e, nullptr);
-  EXPECT_EQ(e->image_path, "/usr/local/bin/worker");
+  EXPECT_EQ(e->image.path, "/usr/local/bin/worker");
   EXPECT_EQ(e->exe, "worker");
   EXPECT_EQ(e->ppid, 1u);
   EXPECT_EQ(e->start_boot_ns, 1000u);
@@ -286,9 +417,9 @@ TEST_F(ProcessCacheTest, ExecWithRelativeFilenameResolvesAgainstCwd) {
   link(901, "cwd", "/srv/app");  // no exe link: the process is gone or hidden
   auto c = cache();
   c.on_exec(task(901, 1, 1000), "bin/server");
-  const ProcessEntry* e = c.find(901, 1000, 1);
+  const ProcessEntry* e = c.find(901, 1000);
   ASSERT_NE(e, nullptr);
-  EXPECT_EQ(e->image_path, "/srv/app/bin/server");
+  EXPECT_EQ(e->image.path, "/srv/app/bin/server");
   EXPECT_EQ(e->exe, "server");
 }
 
@@ -301,16 +432,16 @@ TEST_F(ProcessCacheTest, ExecWithDotSlashFilenameGivesNormalPath) {
   auto c = cache();
   c.on_exec(task(902, 1, 1000), "./server");
   c.on_exec(task(903, 1, 1000), "tool");
-  EXPECT_EQ(c.find(902, 1000, 1)->image_path, "/opt/app/server");
-  EXPECT_EQ(c.find(903, 1000, 1)->image_path, "/tool");
+  EXPECT_EQ(c.find(902, 1000)->image.path, "/opt/app/server");
+  EXPECT_EQ(c.find(903, 1000)->image.path, "/tool");
 }
 
 TEST_F(ProcessCacheTest, ExecWithRelativeFilenameAndNoCwdKeepsFilename) {
   auto c = cache();
   c.on_exec(task(904, 1, 1000), "bin/server");
-  const ProcessEntry* e = c.find(904, 1000, 1);
+  const ProcessEntry* e = c.find(904, 1000);
   ASSERT_NE(e, nullptr);
-  EXPECT_EQ(e->image_path, "bin/server");
+  EXPECT_EQ(e->image.path, "bin/server");
   EXPECT_EQ(e->exe, "server");
 }
 
@@ -320,26 +451,31 @@ TEST_F(ProcessCacheTest, ExeLinkIsPreferredOverTheExecFilename) {
   link(910, "cwd", "/home/alice");
   auto c = cache();
   c.on_exec(task(910, 1, 1000), "/usr/bin/python3");
-  const ProcessEntry* e = c.find(910, 1000, 1);
+  const ProcessEntry* e = c.find(910, 1000);
   ASSERT_NE(e, nullptr);
-  EXPECT_EQ(e->image_path, "/usr/bin/python3.12");
+  EXPECT_EQ(e->image.path, "/usr/bin/python3.12");
   EXPECT_EQ(e->exe, "python3.12");
 
   c.on_exec(task(910, 1, 1000), "python3");  // relative: exe still wins over cwd
-  EXPECT_EQ(c.find(910, 1000, 1)->image_path, "/usr/bin/python3.12");
+  EXPECT_EQ(c.find(910, 1000)->image.path, "/usr/bin/python3.12");
 }
 
-TEST_F(ProcessCacheTest, DeletedSuffixIsStrippedFromExeLink) {
+TEST_F(ProcessCacheTest, DeletedSuffixBecomesAFlag) {
   link(911, "exe", "/tmp/build/app (deleted)");
   write_stat(912, "upgraded", 1, 10);
   link(912, "exe", "/usr/sbin/daemon (deleted)");
   auto c = cache();
   c.on_exec(task(911, 1, 1000), "/tmp/build/app");
-  EXPECT_EQ(c.find(911, 1000, 1)->image_path, "/tmp/build/app");
-  EXPECT_EQ(c.find(911, 1000, 1)->exe, "app");
-  const ProcessEntry* d = c.find(912, 0, 1);  // through read_proc
+  const ProcessEntry* e = c.find(911, 1000);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->image.path, "/tmp/build/app");
+  EXPECT_TRUE(e->image.deleted);
+  EXPECT_FALSE(e->image.memfd);
+  EXPECT_EQ(e->exe, "app");
+  const ProcessEntry* d = c.find(912, 0);  // through read_proc
   ASSERT_NE(d, nullptr);
-  EXPECT_EQ(d->image_path, "/usr/sbin/daemon");
+  EXPECT_EQ(d->image.path, "/usr/sbin/daemon");
+  EXPECT_TRUE(d->image.deleted);
   EXPECT_EQ(d->exe, "daemon");
 }
 
@@ -348,16 +484,16 @@ TEST_F(ProcessCacheTest, DeletedAloneIsNotStripped) {
   link(913, "exe", " (deleted)");
   auto c = cache();
   c.on_exec(task(913, 1, 1000), "/x");
-  EXPECT_EQ(c.find(913, 1000, 1)->image_path, " (deleted)");
+  EXPECT_EQ(c.find(913, 1000)->image.path, " (deleted)");
 }
 
 TEST_F(ProcessCacheTest, ForkChildInheritsParentImage) {
   auto c = cache();
   c.on_exec(task(1000, 1, 5000), "/usr/sbin/sshd");
   c.on_fork(task(1001, 1000, 6000));
-  const ProcessEntry* child = c.find(1001, 6000, 1000);
+  const ProcessEntry* child = c.find(1001, 6000);
   ASSERT_NE(child, nullptr);
-  EXPECT_EQ(child->image_path, "/usr/sbin/sshd");
+  EXPECT_EQ(child->image.path, "/usr/sbin/sshd");
   EXPECT_EQ(child->exe, "sshd");
   EXPECT_EQ(child->ppid, 1000u);
   EXPECT_EQ(child->start_boot_ns, 6000u);  // the child's own identity
@@ -366,31 +502,66 @@ TEST_F(ProcessCacheTest, ForkChildInheritsParentImage) {
 
   // Then the child execs something else: the parent is untouched.
   c.on_exec(task(1001, 1000, 6000), "/bin/bash");
-  EXPECT_EQ(c.find(1001, 6000, 1000)->exe, "bash");
-  EXPECT_EQ(c.find(1000, 5000, 1)->exe, "sshd");
+  EXPECT_EQ(c.find(1001, 6000)->exe, "bash");
+  EXPECT_EQ(c.find(1000, 5000)->exe, "sshd");
   EXPECT_EQ(c.proc_reads(), 0u);
 }
 
-TEST_F(ProcessCacheTest, ForkOfUnknownParentFallsBackToTheParentLater) {
+// The parent's exec record after the child's fork record means the parent
+// exec'd after forking: the child does not run that image.
+TEST_F(ProcessCacheTest, ForkOfUnknownParentStaysUnknown) {
   auto c = cache();
   c.on_fork(task(1101, 1100, 6000));  // parent unknown at fork time
-  EXPECT_EQ(c.find(1101, 6000, 1100), nullptr);
+  EXPECT_EQ(c.find(1101, 6000), nullptr);
   c.on_exec(task(1100, 1, 5000), "/usr/bin/parent");
-  const ProcessEntry* e = c.find(1101, 6000, 1100);
-  ASSERT_NE(e, nullptr);
-  EXPECT_EQ(e->exe, "parent");
+  EXPECT_EQ(c.find(1101, 6000), nullptr);
 }
 
-TEST_F(ProcessCacheTest, UnknownChildFallsBackToParent) {
+TEST_F(ProcessCacheTest, ForkOfAnExitedParentCopiesNothing) {
+  auto c = cache();
+  c.on_exec(task(1110, 1, 5000), "/usr/bin/gone");
+  c.on_exit(task(1110, 1, 5000), 5500);
+  // A fork record naming pid 1110 as parent cannot be from that process.
+  c.on_fork(task(1111, 1110, 6000));
+  EXPECT_EQ(c.find(1111, 6000), nullptr);
+}
+
+TEST_F(ProcessCacheTest, ForkCopiesTheParentsFlags) {
+  auto c = cache();
+  pf_proc_exec r = exec_record(task(1120, 1, 5000), "/dev/fd/3", "/memfd:payload",
+                               PF_IMAGE_ANONYMOUS | PF_IMAGE_DELETED, 5100);
+  c.on_exec(r);
+  c.on_fork(task(1121, 1120, 6000));
+  const ProcessEntry* child = c.find(1121, 6000);
+  ASSERT_NE(child, nullptr);
+  EXPECT_EQ(child->image, c.find(1120, 5000)->image);
+  EXPECT_TRUE(child->image.memfd);
+  EXPECT_EQ(child->program.boot_ns, 6000u);
+  EXPECT_FALSE(child->program.mnt_event);
+}
+
+// Regression (issue 7, "the image that really ran"): a child whose fork
+// record was missed (ring full) or that forked before procflow started, and
+// that /proc no longer has, used to be reported with its parent's image. It
+// may have exec'd anything (a memfd, a shell's command): unknown it is.
+TEST_F(ProcessCacheTest, UnknownChildIsNotItsParent) {
   auto c = cache();
   c.on_exec(task(1200, 1, 5000), "/usr/bin/gunicorn");
-  // A worker whose fork was missed and that /proc no longer has.
-  const ProcessEntry* e = c.find(1201, 7000, 1200);
-  ASSERT_NE(e, nullptr);
-  EXPECT_EQ(e->image_path, "/usr/bin/gunicorn");
-  EXPECT_EQ(e->start_boot_ns, 5000u);  // it is the parent's entry
-  EXPECT_EQ(c.proc_reads(), 1u);       // /proc was asked first
-  EXPECT_EQ(c.size(), 1u);             // and the child is not invented
+  EXPECT_EQ(c.find(1201, 7000), nullptr);
+  EXPECT_EQ(c.proc_reads(), 1u);  // /proc was asked
+  EXPECT_EQ(c.size(), 1u);        // and the child is not invented
+}
+
+// Regression (issue 7): a memfd exec that the kernel could not name (before
+// the fix its walk gave "/", so exe was empty) fell through /proc (gone) to
+// the parent's entry: python3.11 instead of /memfd:NAME. A known process
+// with an unknown image is unknown, never its parent.
+TEST_F(ProcessCacheTest, ExecWithoutAnyImageIsNotTheParent) {
+  auto c = cache();
+  c.on_exec(task(1210, 1, 5000), "/usr/bin/python3.11");
+  c.on_fork(task(1211, 1210, 6000));
+  c.on_exec(task(1211, 1210, 6000), "/dev/fd/4");  // fexecve; gone before it was read
+  EXPECT_EQ(c.find(1211, 6000), nullptr);
 }
 
 TEST_F(ProcessCacheTest, ProcIsPreferredOverTheParentForAnUnknownChild) {
@@ -398,7 +569,7 @@ TEST_F(ProcessCacheTest, ProcIsPreferredOverTheParentForAnUnknownChild) {
   c.on_exec(task(1300, 1, 5000), "/usr/bin/bash");
   write_stat(1301, "vim", 1300, 900);
   link(1301, "exe", "/usr/bin/vim");
-  const ProcessEntry* e = c.find(1301, 0, 1300);
+  const ProcessEntry* e = c.find(1301, 0);
   ASSERT_NE(e, nullptr);
   EXPECT_EQ(e->exe, "vim");
 }
@@ -408,27 +579,27 @@ TEST_F(ProcessCacheTest, ExitedEntriesExpireOnlyAfterKeep) {
   c.on_exec(task(1400, 1, 100), "/bin/short-lived");
   c.on_exec(task(1401, 1, 200), "/bin/long-running");
   c.on_exit(task(1400, 1, 100), 1'000'000);
-  EXPECT_EQ(c.find(1400, 100, 1)->exited_at_ns, 1'000'000u);
-  EXPECT_EQ(c.find(1401, 200, 1)->exited_at_ns, 0u);
+  EXPECT_EQ(c.find(1400, 100)->exited_at_ns, 1'000'000u);
+  EXPECT_EQ(c.find(1401, 200)->exited_at_ns, 0u);
 
   const uint64_t keep = 5'000'000;
   c.expire(1'000'000 + keep, keep);  // exactly keep: still there
   EXPECT_EQ(c.size(), 2u);
-  EXPECT_NE(c.find(1400, 100, 1), nullptr);
+  EXPECT_NE(c.find(1400, 100), nullptr);
   c.expire(1'000'000 + keep + 1, keep);
   EXPECT_EQ(c.size(), 1u);
-  EXPECT_EQ(c.find(1400, 100, 0), nullptr);
+  EXPECT_EQ(c.find(1400, 100), nullptr);
   // Running processes never expire.
   c.expire(UINT64_MAX, 0);
   EXPECT_EQ(c.size(), 1u);
-  EXPECT_NE(c.find(1401, 200, 1), nullptr);
+  EXPECT_NE(c.find(1401, 200), nullptr);
 }
 
 TEST_F(ProcessCacheTest, ExitOfAnotherProcessWithTheSamePidIsIgnored) {
   auto c = cache();
   c.on_exec(task(1500, 1, 100), "/bin/current");
   c.on_exit(task(1500, 1, 99), 1000);  // an older process with this pid
-  EXPECT_EQ(c.find(1500, 100, 1)->exited_at_ns, 0u);
+  EXPECT_EQ(c.find(1500, 100)->exited_at_ns, 0u);
   c.expire(1'000'000'000, 0);
   EXPECT_EQ(c.size(), 1u);
   c.on_exit(task(9999, 1, 1), 1000);  // unknown pid: nothing happens
@@ -440,7 +611,7 @@ TEST_F(ProcessCacheTest, ExecAfterExitRevivesTheEntry) {
   c.on_exec(task(1600, 1, 100), "/bin/a");
   c.on_exit(task(1600, 1, 100), 1000);
   c.on_exec(task(1600, 1, 5000), "/bin/b");  // pid reused
-  const ProcessEntry* e = c.find(1600, 5000, 1);
+  const ProcessEntry* e = c.find(1600, 5000);
   ASSERT_NE(e, nullptr);
   EXPECT_EQ(e->exe, "b");
   EXPECT_EQ(e->exited_at_ns, 0u);

@@ -3,13 +3,25 @@
 // tracer could read /proc; procflow must still name it exactly.
 //
 //   quick_connect IP PORT  ->  {"pid":..,"local_port":..}   exit 0
+//   quick_connect IP PORT --delay-ms N
+//     first {"waiting_pid":..}, then N ms of sleep before the same (so a test
+//     can look at the running process, e.g. its /proc/PID/exe), then exits
+//     as soon as it has connected
+#include <thread>
+
 #include "socket_util.h"
 
 int main(int argc, char** argv) {
   pf_helper::Endpoint peer;
-  if (argc != 3 || !pf_helper::parse_endpoint(argv[1], argv[2], peer)) {
-    std::fprintf(stderr, "usage: quick_connect IP PORT\n");
+  const bool delayed = argc == 5 && std::strcmp(argv[3], "--delay-ms") == 0;
+  if ((argc != 3 && !delayed) || !pf_helper::parse_endpoint(argv[1], argv[2], peer)) {
+    std::fprintf(stderr, "usage: quick_connect IP PORT [--delay-ms N]\n");
     return 2;
+  }
+  if (delayed) {
+    const long delay_ms = pf_helper::parse_count(argv[4], "delay");
+    pf_helper::emit_line(R"({"waiting_pid":%d})", getpid());
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
   }
   int fd = socket(peer.family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0 || connect(fd, reinterpret_cast<const sockaddr*>(&peer.addr), peer.len) != 0) {
