@@ -2,12 +2,12 @@
 # Seed corpus for dns_message_fuzz: every DNS payload (UDP or TCP, port 53,
 # queries and responses, IP fragments reassembled by tshark) in the shared
 # captures, one file per payload named by its SHA-1 (so reruns add nothing).
-#   fuzz/make_corpus.sh CORPUS_DIR [CAPTURE...]   (default: /work/shared/pcap/dns/*)
+#   fuzz/make_corpus.sh CORPUS_DIR [CAPTURE...]   (default: tests/fixtures/pcap/dns/*.pcap*)
 set -euo pipefail
 out=${1:?usage: make_corpus.sh CORPUS_DIR [CAPTURE...]}
 shift
 captures=("$@")
-if [ ${#captures[@]} -eq 0 ]; then captures=(/work/shared/pcap/dns/*); fi
+if [ ${#captures[@]} -eq 0 ]; then captures=("$(dirname "$0")"/../tests/fixtures/pcap/dns/*.pcap*); fi
 command -v tshark >/dev/null || { echo "make_corpus.sh: tshark is needed" >&2; exit 1; }
 mkdir -p "$out"
 tmp=$(mktemp)

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Seeds the packet-parser fuzzer: every frame of the shared captures
-# (../shared/pcap/dns, pcap and pcapng) as one corpus file in the input format
+# Seeds the packet-parser fuzzer: every frame of the vendored captures
+# (tests/fixtures/pcap/dns, pcap and pcapng) as one corpus file in the input format
 # of fuzz/packet_parser_fuzz.cpp: [link index][len:2 BE][clock step][extra][frame].
 #   fuzz/make_frame_corpus.sh OUT_DIR
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:?usage: make_frame_corpus.sh OUT_DIR}
 mkdir -p "$out"
-captures=$(ls ../shared/pcap/dns/*.pcap* 2>/dev/null || true)
-[ -n "$captures" ] || { echo "make_frame_corpus.sh: no captures in ../shared/pcap/dns" >&2; exit 0; }
+captures=$(ls tests/fixtures/pcap/dns/*.pcap* 2>/dev/null || true)
+[ -n "$captures" ] || { echo "make_frame_corpus.sh: no captures in tests/fixtures/pcap/dns" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for f in $captures; do

@@ -31,13 +31,20 @@ std::string link_type_name(int dlt) {
   return (name ? std::string(name) : std::string("DLT")) + " (" + std::to_string(dlt) + ")";
 }
 
-uint64_t timestamp_us(const timeval& ts) {
-  // A corrupt record can claim a time before 1970; there is nothing better to put there.
-  if (ts.tv_sec < 0 || ts.tv_usec < 0) return 0;
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000 + static_cast<uint64_t>(ts.tv_usec);
+}  // namespace
+
+uint64_t capture_timestamp_us(const timeval& ts) {
+  // A classic pcap record stores seconds in 32 bits that libpcap reads as a
+  // signed number: from 2038-01-19 (2^31 s) on they arrive negative. No
+  // capture predates 1970, so they are the unsigned seconds they were
+  // written as (good until 2106).
+  int64_t sec = ts.tv_sec;
+  if (sec < 0 && sec >= INT32_MIN) sec = static_cast<uint32_t>(sec);
+  if (sec < 0 || ts.tv_usec < 0) return 0;  // corrupt: nothing better to put there
+  return static_cast<uint64_t>(sec) * 1'000'000 + static_cast<uint64_t>(ts.tv_usec);
 }
 
-}  // namespace
+namespace {}  // namespace
 
 bool replay_capture(const std::string& path, ReplayFlows& flows, CaptureStats* stats,
                     std::string* error, const std::function<bool()>& stop) {
@@ -76,7 +83,7 @@ bool replay_capture(const std::string& path, ReplayFlows& flows, CaptureStats* s
     const std::span<const uint8_t> frame(data, header->caplen);
     const ParseStatus s = parse_packet(link, frame, header->len, &packet);
     stats->by_status[static_cast<size_t>(s)]++;
-    if (s == ParseStatus::ok) flows.add(packet, timestamp_us(header->ts), header->len);
+    if (s == ParseStatus::ok) flows.add(packet, capture_timestamp_us(header->ts), header->len);
   }
 }
 

@@ -10,7 +10,14 @@
 #include "replay/packet_parser.h"
 #include "replay/replay_flows.h"
 
+struct timeval;
+
 namespace procflow {
+
+// A record's time as microseconds since the epoch. Classic pcap seconds from
+// 2038 on (2^31 and up) arrive negative from libpcap and are read back as the
+// unsigned 32-bit value they were written as.
+uint64_t capture_timestamp_us(const timeval& ts);
 
 struct CaptureStats {
   uint64_t frames = 0;   // records read from the file

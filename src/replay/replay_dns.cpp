@@ -115,8 +115,8 @@ void ReplayDns::on_tcp(DnsTcpStream& s, const ParsedPacket& p, uint64_t now_s) {
   buffered_ -= used;
 }
 
-std::string_view ReplayDns::fqdn_of(const IpAddress& address, uint64_t now_s) {
-  return names_.resolve(0, address, now_s).fqdn;
+ResolvedName ReplayDns::name_of(const IpAddress& address, uint64_t now_s) {
+  return names_.resolve(0, address, now_s);
 }
 
 }  // namespace procflow

@@ -66,8 +66,9 @@ class ReplayDns {
   // The stream's connection is gone: its buffer no longer counts against the bound.
   void release(DnsTcpStream& stream);
 
-  // The name the capture's DNS answers give `address` at `now_s`; "" when none.
-  std::string_view fqdn_of(const IpAddress& address, uint64_t now_s);
+  // The name the capture's DNS answers give `address` at `now_s` (fqdn "" when
+  // none), with the end of the CNAME chain behind it.
+  ResolvedName name_of(const IpAddress& address, uint64_t now_s);
 
   const ReplayDnsStats& stats() const { return stats_; }
   const DnsCache& cache() const { return cache_; }

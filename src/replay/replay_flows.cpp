@@ -16,7 +16,7 @@ struct ReplayFlows::Flow {
   uint64_t serial = 0;  // start order, so events at the end of the capture come out in it
   // Fixed at the start, so the flow's end event says what its start said even if a later DNS
   // answer renames an address.
-  std::string community_id, src_fqdn, dest_fqdn;
+  std::string community_id, src_fqdn, dest_fqdn, src_canonical, dest_canonical;
   uint64_t active_us = 0;  // the capture clock at its last packet
   bool closed = false;     // ended; lingering in closed_ to absorb stray packets
   uint64_t closed_us = 0;
@@ -127,8 +127,12 @@ ReplayFlows::Flow* ReplayFlows::start_flow(const Key& key, const ParsedPacket& p
   f.community_id =
       community_id(r.initiator_ip, r.responder_ip, r.initiator_port, r.responder_port, r.ip_proto);
   const uint64_t now_s = now_us_ / 1'000'000;
-  f.src_fqdn = dns_.fqdn_of(r.initiator_ip, now_s);
-  f.dest_fqdn = dns_.fqdn_of(r.responder_ip, now_s);
+  const ResolvedName src = dns_.name_of(r.initiator_ip, now_s);
+  const ResolvedName dest = dns_.name_of(r.responder_ip, now_s);
+  f.src_fqdn = src.fqdn;
+  f.src_canonical = src.canonical;
+  f.dest_fqdn = dest.fqdn;
+  f.dest_canonical = dest.canonical;
   if (r.ip_proto == ip_proto_udp) f.position = udp_lru_.insert(udp_lru_.end(), &f);
   flows_.emplace(key, std::move(owned));
 
@@ -256,6 +260,10 @@ void ReplayFlows::fill_event(FlowEvent& ev, const Flow& f) const {
   ev.dest_port = r.responder_port;
   ev.src_fqdn = f.src_fqdn;
   ev.dest_fqdn = f.dest_fqdn;
+  ev.src_canonical = f.src_canonical;
+  ev.dest_canonical = f.dest_canonical;
+  if (!f.src_fqdn.empty()) ev.src_fqdn_source = NameSource::dns;
+  if (!f.dest_fqdn.empty()) ev.dest_fqdn_source = NameSource::dns;
   fill_short_hostnames(ev);
   ev.network_direction = options_.networks.classify(r.initiator_ip, r.responder_ip);
   ev.community_id = f.community_id;

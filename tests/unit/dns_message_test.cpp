@@ -1,7 +1,7 @@
 // Tests parse_dns_message / parse_dns_over_tcp: messages built with ldns (as
 // a server would send them, with name compression), hand-made hostile byte
 // arrays (pointer loops, absurd counts, truncation at every offset), and
-// every DNS response in the shared captures /work/shared/pcap/dns.
+// every DNS response in the vendored captures tests/fixtures/pcap/dns.
 #include "dns/dns_message.h"
 
 #include "dns_wire_builder.h"
@@ -440,7 +440,8 @@ TEST(DnsMessageTest, TcpFramingChecksThePrefix) {
 
 // ---- the shared captures ----------------------------------------------------
 
-constexpr const char* kCaptureDir = "/work/shared/pcap/dns";
+// Vendored in the repository (tests/fixtures/pcap/README.md).
+constexpr const char* kCaptureDir = PROCFLOW_TEST_FIXTURES "/pcap/dns";
 
 struct Payload {
   bool tcp;

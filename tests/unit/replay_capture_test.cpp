@@ -4,6 +4,7 @@
 #include "replay/capture_replay.h"
 
 #include <gtest/gtest.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -83,6 +84,27 @@ class ReplayCaptureTest : public ::testing::Test {
 
   std::filesystem::path dir_;
 };
+
+// Classic pcap keeps seconds in 32 bits, which libpcap hands over as a
+// signed number: from 2038 on they are negative and used to read as 1970 (and
+// so stopped the capture clock, and with it UDP idle timeouts).
+TEST(CaptureTimestampTest, SecondsFrom2038OnAreTheUnsignedValueWritten) {
+  timeval at_2038{};
+  at_2038.tv_sec = static_cast<time_t>(INT32_MIN);  // 0x80000000 as written in the file
+  at_2038.tv_usec = 5;
+  EXPECT_EQ(capture_timestamp_us(at_2038), 2147483648ull * 1'000'000 + 5);
+  timeval last{};
+  last.tv_sec = -1;  // 0xffffffff: 2106-02-07
+  EXPECT_EQ(capture_timestamp_us(last), 4294967295ull * 1'000'000);
+  timeval ordinary{};
+  ordinary.tv_sec = 1'700'000'000;
+  ordinary.tv_usec = 123;
+  EXPECT_EQ(capture_timestamp_us(ordinary), 1'700'000'000'000'123ull);
+  timeval corrupt{};
+  corrupt.tv_sec = 10;
+  corrupt.tv_usec = -1;
+  EXPECT_EQ(capture_timestamp_us(corrupt), 0u);
+}
 
 TEST_F(ReplayCaptureTest, MissingFile) {
   std::string error;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "dns_wire_builder.h"
 #include "enrich/community_id.h"
 #include "output/json_serializer.h"
 
@@ -380,6 +381,31 @@ TEST(ReplayFlowsTest, DnsAnswersNameLaterFlows) {
   }
   EXPECT_EQ(r.flows.dns().stats().messages, 1u);
   EXPECT_EQ(r.flows.dns().stats().address_answers, 1u);
+}
+
+// An answer through an alias names the flow by the asked name and gives the
+// end of the CNAME chain as dest_canonical, as live tracing does.
+TEST(ReplayFlowsTest, AnAliasGivesTheCanonicalName) {
+  Replay r;
+  test::MessageSpec spec;
+  spec.question = "www.example.com. IN A";
+  spec.answers = {"www.example.com. 300 IN CNAME edge.cdn.example.",
+                  "edge.cdn.example. 300 IN A 93.184.216.34"};
+  const Bytes answer = test::build_dns(spec);
+  r.add(udp_packet(kClient, kResolver, 33), 1 * kSecond);
+  r.add(udp_packet(kResolver, kClient, static_cast<uint32_t>(answer.size()), answer),
+        1 * kSecond + 10);
+  r.add(tcp_packet({"10.0.0.1", 40001}, kWeb, kSyn, 1, 0), 2 * kSecond);
+  r.flows.finish();
+  bool seen = false;
+  for (const auto& e : r.of(FlowAction::start)) {
+    if (e.event.dest_port != 443) continue;
+    seen = true;
+    EXPECT_EQ(e.event.dest_fqdn, "www.example.com");
+    EXPECT_EQ(e.event.dest_canonical, "edge.cdn.example");
+    EXPECT_EQ(e.event.dest_fqdn_source, NameSource::dns);
+  }
+  EXPECT_TRUE(seen);
 }
 
 TEST(ReplayFlowsTest, DnsNamesExpireOnTheCaptureClock) {

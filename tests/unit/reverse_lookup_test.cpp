@@ -6,6 +6,8 @@
 // is not installed.
 #include "enrich/reverse_lookup.h"
 
+#include "required_tool.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -211,7 +213,7 @@ class ReverseLookupTest : public ::testing::Test {
   }
 
   void SetUp() override {
-    if (!dnsmasq_binary()) GTEST_SKIP() << "dnsmasq is not installed";
+    PROCFLOW_REQUIRE_OR_SKIP(dnsmasq_binary(), "dnsmasq is not installed");
     ASSERT_NE(server_, nullptr) << start_error_;
   }
 
