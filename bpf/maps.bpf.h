@@ -39,12 +39,6 @@ struct pf_flow_state {
 	u8 _pad[7];
 };
 
-struct pf_listener_key {
-	u64 netns;
-	u16 port;
-	u8 _pad[6];
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 << 20); /* the loader sets the real size (default 8 MiB) */

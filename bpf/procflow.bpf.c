@@ -13,7 +13,8 @@
  *  tcp.bpf.h      socket lifecycle, owners, counters at close
  *  udp.bpf.h      UDP flows per (socket, peer): peers from cgroup hooks
  *  socket_use.bpf.h  send/recv tracepoints: TCP owners, UDP datagrams
- *  tc.bpf.h       per-connection packets, bytes and TCP flags on the wire
+ *  tc.bpf.h       per-connection packets and TCP flags on the wire, DNS messages
+ *  existing.bpf.h TCP sockets that existed before procflow started (iter/tcp)
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -24,5 +25,6 @@
 #include "udp.bpf.h"
 #include "socket_use.bpf.h"
 #include "tc.bpf.h"
+#include "existing.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -35,6 +35,7 @@ enum pf_record_kind {
 	PF_REC_UDP_RELEASE = 10, /* a UDP socket was released: all its flows end */
 	PF_REC_DNS = 11,	 /* a DNS query or response seen on the wire (TC) */
 	PF_REC_TCP_RESET = 12,	 /* a closed socket sent an RST (after its TCP_END) */
+	PF_REC_TCP_EXISTING = 13, /* a TCP socket that existed before procflow started */
 };
 
 /* How the owner of a socket was learned, best first. */
@@ -218,6 +219,41 @@ struct pf_tcp_end {
 struct pf_tcp_reset {
 	struct pf_header hdr;
 	__u64 sock_id;
+};
+
+/* The listeners map's key: who listens on a port of a network namespace.
+ * Userspace writes the owners of listeners that predate it. */
+struct pf_listener_key {
+	__u64 netns;
+	__u16 port;
+	__u8 _pad[6];
+};
+
+/*
+ * A TCP socket found by the start-up walk over every TCP socket (iter/tcp),
+ * in the iterator's output, not the ring: a connection or a listener that
+ * existed before procflow started. Connections are followed from then on like
+ * any other (the walk enters them into the flows map), listeners become the
+ * last-resort owners of what they accept. Who owns it comes from userspace
+ * (the socket's inode in /proc/<pid>/fd).
+ */
+struct pf_tcp_existing {
+	struct pf_header hdr;
+	__u64 sock_id;
+	__u64 netns;
+	__u64 inode; /* the socket's inode: /proc/<pid>/fd/N -> socket:[inode] */
+	struct pf_tuple tuple; /* local -> remote, as the socket has it */
+	__u64 app_bytes_in;   /* so far, as in pf_tcp_end */
+	__u64 app_bytes_out;
+	__u64 packets; /* the socket's own count so far */
+	__u32 uid;     /* the socket's owner uid */
+	__u32 syn_seq; /* the initiator's initial sequence number (connections) */
+	__u8 state;
+	__u8 listening;
+	__u8 initiated; /* 0: its local port is one a listener of its namespace has */
+	__u8 tracked;	/* entered into the flows map (not already there, map not full) */
+	__u8 implied_flags;
+	__u8 _pad[3];
 };
 
 /*

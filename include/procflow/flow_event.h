@@ -94,6 +94,9 @@ struct FlowEvent {
   NetworkDirection network_direction = NetworkDirection::unknown;
   std::string community_id;
   std::optional<bool> initiated;
+  // A start for a connection that existed before procflow started: its
+  // start_time is when procflow found it, its counters are those so far.
+  std::optional<bool> snapshot;
   EndReason end_reason = EndReason::none;
 
   // Layer-7 fields (filled by later stages; empty = absent).

@@ -84,6 +84,10 @@ constexpr HookCandidate snapshot_candidates[] = {
     {HookKind::raw_tracepoint, "raw_tp program run by BPF_PROG_TEST_RUN", {"pf_snapshot", ""}, ""},
 };
 
+constexpr HookCandidate existing_candidates[] = {
+    {HookKind::bpf_iter, "iter/tcp, run once at start", {"pf_iter_tcp", ""}, ""},
+};
+
 constexpr HookCandidate udp_datagram_candidates[] = {
     {HookKind::sock_length_tracepoint,
      "tracepoint/sock/sock_{send,recv}_length",
@@ -125,6 +129,11 @@ constexpr NeedSpec table[] = {
     {Need::open_flow_counters, "open_flow_counters", false,
      "flows still open when procflow stops end without byte and segment counts",
      snapshot_candidates},
+    {Need::existing_sockets, "existing_sockets", false,
+     "TCP connections and listeners that exist when procflow starts are not reported: their "
+     "flows are missed, and connections to those listeners get an owner only at accept or "
+     "first use (iter/tcp needs Linux 5.9+)",
+     existing_candidates},
     {Need::udp_datagrams, "udp", false, "no UDP flows (needs Linux 6.3+)", udp_datagram_candidates},
     {Need::udp_peers, "udp_peers", false,
      "datagrams of unconnected UDP sockets (sendto/recvfrom) are not counted", udp_peer_candidates},
@@ -150,6 +159,7 @@ constexpr std::pair<HookKind, std::string_view> kind_names[] = {
     {HookKind::raw_tracepoint, "raw_tp"},
     {HookKind::cgroup_sock_addr, "cgroup_sock_addr"},
     {HookKind::cgroup_sock, "cgroup_sock"},
+    {HookKind::bpf_iter, "bpf_iter"},
 };
 
 }  // namespace

@@ -34,6 +34,7 @@ enum class HookKind : uint8_t {
   raw_tracepoint,  // run on demand through BPF_PROG_TEST_RUN
   cgroup_sock_addr,
   cgroup_sock,
+  bpf_iter,  // a BPF iterator, run once on demand
 };
 
 // The name used by `--disable-hook` and printed by `procflow probe`.
@@ -53,11 +54,12 @@ enum class Need : uint8_t {
   tcp_reset,
   packets,
   open_flow_counters,
+  existing_sockets,
   udp_datagrams,
   udp_peers,
   udp_release,
 };
-inline constexpr size_t need_count = 13;
+inline constexpr size_t need_count = 14;
 
 struct HookCandidate {
   HookKind kind;

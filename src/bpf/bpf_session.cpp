@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "procflow_abi.h"
+#include "util/net_namespaces.h"
 
 // After the ABI header: the skeleton names struct pf_config.
 #include "procflow.skel.h"
@@ -78,6 +79,9 @@ bool BpfSession::attach_tracing(std::string* error) {
         return false;
       }
       link = bpf_program__attach_cgroup(prog, cgroup.get());  // a link: gone with us
+    } else if (type == BPF_PROG_TYPE_TRACING && name == "pf_iter_tcp") {
+      link = bpf_program__attach_iter(prog, nullptr);  // runs only when read
+      iter_tcp_ = link;
     } else {
       link = bpf_program__attach(prog);
     }
@@ -116,6 +120,65 @@ int BpfSession::flows_fd() const {
 }
 int BpfSession::udp_flows_fd() const {
   return bpf_map__fd(skel_->maps.udp_flows);
+}
+
+int BpfSession::listeners_fd() const {
+  return bpf_map__fd(skel_->maps.listeners);
+}
+
+bool BpfSession::walk_existing_tcp(const std::function<void(const pf_tcp_existing&)>& fn,
+                                   std::string* error) {
+  if (!iter_tcp_) {
+    *error = "the socket walk is not loaded";
+    return false;
+  }
+  // A TCP iterator lists the sockets of the network namespace of the thread
+  // that opens it: each namespace is walked from inside.
+  std::vector<pf_tcp_existing> found;
+  size_t walked = 0;
+  for (const NetNamespace& ns : list_net_namespaces()) {
+    std::string why;
+    bool read_ok = false;
+    const bool entered = run_in_net_namespace(
+        ns.pid, [&] { read_ok = read_iterator(iter_tcp_, &found, &why); }, &why);
+    if (entered && read_ok) walked++;
+  }
+  if (!walked) {
+    *error = "cannot walk the TCP sockets of any network namespace";
+    return false;
+  }
+  for (const pf_tcp_existing& rec : found) fn(rec);
+  return true;
+}
+
+bool BpfSession::read_iterator(bpf_link* link, std::vector<pf_tcp_existing>* out,
+                               std::string* error) {
+  UniqueFd iter(bpf_iter_create(bpf_link__fd(link)));
+  if (!iter.valid()) {
+    *error = std::string("cannot start the socket walk: ") + strerror(errno);
+    return false;
+  }
+  // Whole records only: the kernel fills the output a page at a time.
+  std::vector<char> buffer(64 * 1024);
+  size_t used = 0;
+  for (;;) {
+    const ssize_t n = read(iter.get(), buffer.data() + used, buffer.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      *error = std::string("the socket walk failed: ") + strerror(errno);
+      return false;
+    }
+    if (n == 0) return true;
+    used += static_cast<size_t>(n);
+    size_t at = 0;
+    for (; used - at >= sizeof(pf_tcp_existing); at += sizeof(pf_tcp_existing)) {
+      pf_tcp_existing rec;
+      std::memcpy(&rec, buffer.data() + at, sizeof rec);
+      if (rec.hdr.kind == PF_REC_TCP_EXISTING && rec.hdr.size == sizeof rec) out->push_back(rec);
+    }
+    std::memmove(buffer.data(), buffer.data() + at, used - at);
+    used -= at;
+  }
 }
 
 std::vector<uint64_t> BpfSession::flow_keys() const {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -12,9 +13,11 @@
 
 #include "bpf/attach_plan.h"
 #include "bpf/libbpf_raii.h"
+#include "procflow_abi.h"
 
 struct procflow_bpf;
 struct bpf_program;
+struct bpf_link;
 
 namespace procflow {
 
@@ -49,6 +52,10 @@ class BpfSession {
   int flows_fd() const;
   int udp_flows_fd() const;
 
+  // Runs the start-up walk over every TCP socket (pf_iter_tcp, when loaded):
+  // fn gets one record per socket. False, with error, if it could not run.
+  bool walk_existing_tcp(const std::function<void(const pf_tcp_existing&)>& fn, std::string* error);
+  int listeners_fd() const;
   // Every socket the kernel's flows map follows now.
   std::vector<uint64_t> flow_keys() const;
   // Per-slot totals over all CPUs of the drops map (PF_DROP_SLOTS: the
@@ -59,8 +66,10 @@ class BpfSession {
 
  private:
   BpfSession() = default;
+  static bool read_iterator(bpf_link* link, std::vector<pf_tcp_existing>* out, std::string* error);
   procflow_bpf* skel_ = nullptr;
   std::vector<BpfLinkPtr> links_;
+  bpf_link* iter_tcp_ = nullptr;  // in links_: the start-up walk's iterator
   std::string cgroup_path_;
   int udp_flows_fd_ = -1;
 };

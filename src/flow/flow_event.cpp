@@ -89,6 +89,7 @@ void FlowEvent::clear() {
   end_time_us.reset();
   network_direction = NetworkDirection::unknown;
   initiated.reset();
+  snapshot.reset();
   end_reason = EndReason::none;
   netns.reset();
   cgroup_id.reset();

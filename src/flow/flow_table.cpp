@@ -1,6 +1,8 @@
 #include "flow/flow_table.h"
 
+#include <netinet/in.h>
 #include <cstring>
+#include <utility>
 
 namespace procflow {
 namespace {
@@ -184,14 +186,45 @@ void FlowTable::fill_common(FlowEvent& ev, Tracked& f) {
   enricher_.fill_owner(ev, f.owner);
 }
 
-void FlowTable::emit_start(Tracked& f) {
+void FlowTable::emit_start(Tracked& f, const pf_tcp_existing* existing) {
   f.start_emitted = true;
   awaiting_start_.erase(f.sock_id);
   stats_.starts++;
   fill_common(event_, f);
   event_.action = FlowAction::start;
   event_.timestamp_us = *event_.start_time_us;
+  if (existing) {
+    event_.snapshot = true;
+    event_.in_bytes = existing->app_bytes_in;
+    event_.out_bytes = existing->app_bytes_out;
+    event_.packet_count = existing->packets;
+    event_.tcp_flags = existing->implied_flags;
+  }
   emit_(event_);
+}
+
+void FlowTable::on_existing(const pf_tcp_existing& rec, const std::optional<pf_task>& owner) {
+  if (rec.listening || !rec.tracked) return;  // a listener, or a flow seen starting already
+  Tracked& f = open_[rec.sock_id];
+  unindex_endpoints(f);
+  f = Tracked{};
+  f.sock_id = rec.sock_id;
+  f.netns = rec.netns;
+  f.tuple = rec.tuple;
+  f.tuple.proto = IPPROTO_TCP;
+  f.initiated = rec.initiated != 0;
+  if (!f.initiated) {
+    // The walk gives local -> remote; a flow is initiator -> responder.
+    std::swap(f.tuple.saddr, f.tuple.daddr);
+    std::swap(f.tuple.sport, f.tuple.dport);
+  }
+  enricher_.resolve_owner(owner.value_or(pf_task{}), &f.owner);
+  // Nobody was seen acting on it yet: as good as a listener's guess until a
+  // send or receive names the process for sure.
+  f.owner_source = owner ? PF_OWNER_LISTENER : PF_OWNER_NONE;
+  f.start_ns = rec.hdr.ktime_ns;
+  index_endpoints(f);
+  emit_start(f, &rec);
 }
 
 void FlowTable::emit_end(Ending& e) {

@@ -57,6 +57,11 @@ class FlowTable {
   void on_tcp_end(const pf_tcp_end& rec);
   void on_tcp_snapshot(const pf_tcp_snapshot& rec);
   void on_tcp_reset(const pf_tcp_reset& rec);
+  // A connection the start-up walk found (listeners and sockets it did not
+  // enter into the kernel's map are ignored): its `start` goes out at once,
+  // with "snapshot": true and its counters so far. owner: from /proc, if any
+  // process holds the socket.
+  void on_existing(const pf_tcp_existing& rec, const std::optional<pf_task>& owner);
 
   // Emits what is due: starts past owner_grace, ends past linger.
   void tick(uint64_t now_ns);
@@ -106,7 +111,7 @@ class FlowTable {
   void unindex_endpoints(Tracked& f);
   bool owner_settled(const Tracked& f) const;
   void maybe_emit_start(Tracked& f, uint64_t now_ns, bool force);
-  void emit_start(Tracked& f);
+  void emit_start(Tracked& f, const pf_tcp_existing* existing = nullptr);
   void emit_end(Ending& e);
   void emit_stop(Tracked& f, uint64_t now_ns);
   // Counts and flags: the socket's own, replaced or completed by what TC saw

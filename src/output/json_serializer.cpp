@@ -299,6 +299,10 @@ void append_json_line(const FlowEvent& e, std::string& out) {
     key(w, "initiated");
     w.Bool(*e.initiated);
   }
+  if (e.snapshot) {
+    key(w, "snapshot");
+    w.Bool(*e.snapshot);
+  }
   string_field(w, "end_reason", to_string(e.end_reason));
   u64_field(w, "netns", e.netns);
   u64_field(w, "cgroup_id", e.cgroup_id);

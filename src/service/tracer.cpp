@@ -1,5 +1,6 @@
 #include "service/tracer.h"
 
+#include <bpf/bpf.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
@@ -28,6 +29,7 @@
 #include "enrich/name_resolver.h"
 #include "enrich/network_direction.h"
 #include "enrich/process_cache.h"
+#include "enrich/socket_owners.h"
 #include "enrich/user_resolver.h"
 #include "flow/dns_learner.h"
 #include "flow/udp_flow_table.h"
@@ -123,6 +125,44 @@ struct Tracer::Impl : RecordHandler {
   void on_dns(const pf_dns& r) override { dns->on_message(dns_wire_of(r), dns_payload_of(r)); }
   void on_udp_release(const pf_udp_release& r) override {
     if (udp_table) udp_table->on_udp_release(r);
+  }
+
+  // Connections and listeners that existed before procflow: found by the
+  // socket walk, owners from /proc, so nothing already open is invisible.
+  void report_existing_sockets() {
+    if (!plan.chosen_kind(Need::existing_sockets)) return;
+    std::vector<pf_tcp_existing> found;
+    std::string why;
+    if (!session->walk_existing_tcp([&](const pf_tcp_existing& r) { found.push_back(r); }, &why)) {
+      spdlog::warn("connections open before procflow started are not reported: {}", why);
+      return;
+    }
+    const SocketOwners owners = SocketOwners::scan();
+    size_t connections = 0, listeners_found = 0, unowned = 0;
+    for (const pf_tcp_existing& r : found) {
+      const std::optional<pf_task> owner = owners.owner_of(r.inode);
+      if (r.listening) {
+        listeners_found++;
+        pf_listener_key key{};
+        key.netns = r.netns;
+        key.port = r.tuple.sport;
+        pf_task current{};
+        // Only the walk's own entries (owner unknown): a listener that
+        // started after the programs were attached has its real owner.
+        if (owner && bpf_map_lookup_elem(session->listeners_fd(), &key, &current) == 0 &&
+            current.tgid == 0)
+          bpf_map_update_elem(session->listeners_fd(), &key, &*owner, BPF_EXIST);
+        continue;
+      }
+      if (!r.tracked) continue;
+      connections++;
+      if (!owner) unowned++;
+      table->on_existing(r, owner);
+    }
+    spdlog::info(
+        "found {} TCP connections ({} held by no process) and {} listeners that "
+        "existed before procflow started",
+        connections, unowned, listeners_found);
   }
 
   bool wanted(const InterfaceInfo& info) const {
@@ -326,6 +366,8 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
     }
     if (!impl->attach_interfaces(error)) return nullptr;
   }
+
+  impl->report_existing_sockets();
 
   impl->epoll_fd = UniqueFd(epoll_create1(EPOLL_CLOEXEC));
   auto watch = [&](int fd) {

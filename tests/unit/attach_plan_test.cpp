@@ -40,6 +40,7 @@ const std::set<HookKind> kEveryKind = {
     HookKind::raw_tracepoint,
     HookKind::cgroup_sock_addr,
     HookKind::cgroup_sock,
+    HookKind::bpf_iter,
 };
 
 // This machine: BTF tracepoints and tcx, but no fentry/fexit and no kprobes.
@@ -53,6 +54,7 @@ const std::set<HookKind> kNoTrampolines = {
     HookKind::raw_tracepoint,
     HookKind::cgroup_sock_addr,
     HookKind::cgroup_sock,
+    HookKind::bpf_iter,
 };
 
 bool is_synthetic(HookKind kind) {
@@ -72,10 +74,10 @@ TEST(AttachTableTest, HasEveryNeedInEnumOrder) {
 TEST(AttachTableTest, NeedNames) {
   std::vector<std::string_view> names;
   for (const auto& spec : attach_table()) names.push_back(spec.name);
-  EXPECT_EQ(names,
-            (std::vector<std::string_view>{
-                "exec", "fork", "exit", "tcp_state", "connect", "accept", "socket_use", "tcp_reset",
-                "packets", "open_flow_counters", "udp", "udp_peers", "udp_release"}));
+  EXPECT_EQ(names, (std::vector<std::string_view>{"exec", "fork", "exit", "tcp_state", "connect",
+                                                  "accept", "socket_use", "tcp_reset", "packets",
+                                                  "open_flow_counters", "existing_sockets", "udp",
+                                                  "udp_peers", "udp_release"}));
 }
 
 TEST(AttachTableTest, OnlyStateAndConnectAreRequired) {
@@ -182,7 +184,8 @@ TEST(ChooseAttachPlanTest, KernelWithEverythingGetsThePreferredHooks) {
   EXPECT_EQ(plan.summary(),
             "exec=tp_btf,fork=tp_btf,exit=tp_btf,tcp_state=tp_btf,connect=fentry,accept=fexit,"
             "socket_use=sock_length,tcp_reset=tp_btf,packets=tcx,open_flow_counters=raw_tp,"
-            "udp=sock_length,udp_peers=cgroup_sock_addr,udp_release=cgroup_sock");
+            "existing_sockets=bpf_iter,udp=sock_length,udp_peers=cgroup_sock_addr,udp_release="
+            "cgroup_sock");
 }
 
 TEST(ChooseAttachPlanTest, EveryChoiceKnowsItsSpec) {
@@ -211,7 +214,7 @@ TEST(ChooseAttachPlanTest, KernelWithEverythingPrograms) {
             (std::set<std::string_view>{
                 "pf_exec_btf", "pf_fork_btf", "pf_exit_btf", "pf_state_btf", "pf_connect_fentry",
                 "pf_accept_fexit", "pf_send_length_tp", "pf_recv_length_tp", "pf_reset_btf",
-                "pf_tc_ingress", "pf_tc_egress", "pf_snapshot", "pf_udp_sendmsg4",
+                "pf_tc_ingress", "pf_tc_egress", "pf_snapshot", "pf_iter_tcp", "pf_udp_sendmsg4",
                 "pf_udp_sendmsg6", "pf_udp_recvmsg4", "pf_udp_recvmsg6", "pf_udp_release"}));
 }
 
@@ -228,7 +231,8 @@ TEST(ChooseAttachPlanTest, ThisMachineWithoutTrampolinesOrKprobes) {
             "exec=tp_btf,fork=tp_btf,exit=tp_btf,tcp_state=tp_btf,connect=state_transition,"
             "accept=syscall_tp,socket_use=sock_length,tcp_reset=tp_btf,packets=tcx,"
             "open_flow_counters=raw_tp,"
-            "udp=sock_length,udp_peers=cgroup_sock_addr,udp_release=cgroup_sock");
+            "existing_sockets=bpf_iter,udp=sock_length,udp_peers=cgroup_sock_addr,udp_release="
+            "cgroup_sock");
 
   // connect probed fentry and kprobe (both failed); the state transition is
   // not asked of the prober.
@@ -247,7 +251,7 @@ TEST(ChooseAttachPlanTest, ThisMachineWithoutTrampolinesOrKprobes) {
             (std::set<std::string_view>{
                 "pf_exec_btf", "pf_fork_btf", "pf_exit_btf", "pf_state_btf", "pf_accept4_exit_tp",
                 "pf_accept_exit_tp", "pf_send_length_tp", "pf_recv_length_tp", "pf_reset_btf",
-                "pf_tc_ingress", "pf_tc_egress", "pf_snapshot", "pf_udp_sendmsg4",
+                "pf_tc_ingress", "pf_tc_egress", "pf_snapshot", "pf_iter_tcp", "pf_udp_sendmsg4",
                 "pf_udp_sendmsg6", "pf_udp_recvmsg4", "pf_udp_recvmsg6", "pf_udp_release"}));
 }
 
@@ -258,7 +262,7 @@ TEST(ChooseAttachPlanTest, OldKernelFallsBackToTracepointsKprobesAndClsact) {
   EXPECT_EQ(plan.summary(),
             "exec=tracepoint,fork=tracepoint,exit=tracepoint,tcp_state=tracepoint,connect=kprobe,"
             "accept=kretprobe,socket_use=none,tcp_reset=tracepoint,packets=clsact,"
-            "open_flow_counters=none,"
+            "open_flow_counters=none,existing_sockets=none,"
             "udp=none,udp_peers=none,udp_release=none");
   EXPECT_EQ(plan.missing_required(), nullptr);
   EXPECT_EQ(plan.choice(Need::tcp_socket_use).chosen, nullptr);
@@ -304,7 +308,8 @@ TEST(ChooseAttachPlanTest, MissingStateHookNamesTcpState) {
   EXPECT_EQ(plan.summary(),
             "exec=none,fork=none,exit=none,tcp_state=none,connect=fentry,accept=fexit,"
             "socket_use=sock_length,tcp_reset=none,packets=tcx,open_flow_counters=raw_tp,"
-            "udp=sock_length,udp_peers=cgroup_sock_addr,udp_release=cgroup_sock");
+            "existing_sockets=bpf_iter,udp=sock_length,udp_peers=cgroup_sock_addr,udp_release="
+            "cgroup_sock");
 }
 
 TEST(ChooseAttachPlanTest, WithoutStateHookTheSyntheticFallbacksDoNotWork) {
@@ -319,8 +324,8 @@ TEST(ChooseAttachPlanTest, WithoutStateHookTheSyntheticFallbacksDoNotWork) {
   EXPECT_TRUE(plan.programs().empty());
   EXPECT_EQ(plan.summary(),
             "exec=none,fork=none,exit=none,tcp_state=none,connect=none,accept=none,"
-            "socket_use=none,tcp_reset=none,packets=none,open_flow_counters=none,udp=none,"
-            "udp_peers=none,udp_release=none");
+            "socket_use=none,tcp_reset=none,packets=none,open_flow_counters=none,"
+            "existing_sockets=none,udp=none,udp_peers=none,udp_release=none");
 }
 
 TEST(ChooseAttachPlanTest, MissingConnectIsReportedWhenStateWorks) {

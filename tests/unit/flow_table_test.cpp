@@ -859,6 +859,79 @@ TEST_F(FlowTableTest, FinishStartsAnOutboundAttemptThatNeverGotItsPort) {
   EXPECT_EQ(events_[1].end_reason, EndReason::tracer_stop);
 }
 
+// ---- connections that existed before procflow ------------------------------
+
+pf_tcp_existing existing_rec(uint64_t sock, uint64_t t_ns, const pf_tuple& local_to_remote,
+                             bool initiated) {
+  pf_tcp_existing r{};
+  header(r, PF_REC_TCP_EXISTING, t_ns);
+  r.sock_id = sock;
+  r.netns = 4026531840;
+  r.tuple = local_to_remote;
+  r.app_bytes_in = 300;
+  r.app_bytes_out = 40;
+  r.packets = 9;
+  r.syn_seq = kSeq;
+  r.state = 1;  // TCP_ESTABLISHED
+  r.initiated = initiated;
+  r.tracked = 1;
+  r.implied_flags = kSyn | kAck;
+  return r;
+}
+
+TEST_F(FlowTableTest, AnExistingConnectionStartsAtOnceAsASnapshotAndEndsLikeAnyOther) {
+  auto t = table();
+  // An accepted connection: the walk gives local (the server) -> remote.
+  const auto local_to_remote = v4("10.0.0.5", 22, "203.0.113.9", 40000);
+  t->on_existing(existing_rec(90, 100 * kSec, local_to_remote, false), nginx_master_);
+  ASSERT_EQ(events_.size(), 1u);
+  const FlowEvent& s = events_[0];
+  EXPECT_EQ(s.action, FlowAction::start);
+  EXPECT_EQ(s.snapshot, true);
+  EXPECT_EQ(s.src_ip.to_string(), "203.0.113.9");  // initiator -> responder
+  EXPECT_EQ(s.src_port, 40000);
+  EXPECT_EQ(s.dest_port, 22);
+  EXPECT_EQ(s.initiated, false);
+  EXPECT_EQ(s.pid, 500u);
+  EXPECT_EQ(s.exe, "nginx");
+  EXPECT_EQ(s.in_bytes, 300u);  // so far
+  EXPECT_EQ(s.out_bytes, 40u);
+  EXPECT_EQ(s.packet_count, 9u);
+  EXPECT_EQ(s.start_time_us, unix_us(100 * kSec));
+
+  t->on_tcp_end(end_rec(90, 130 * kSec, tuple(4, "203.0.113.9", 40000, "10.0.0.5", 22),
+                        PF_CLOSE_NORMAL, kSyn | kAck | kFin, 5000, 600, 20, 20));
+  t->tick(131 * kSec);
+  ASSERT_EQ(events_.size(), 2u);
+  EXPECT_EQ(events_[1].action, FlowAction::end);
+  EXPECT_FALSE(events_[1].snapshot.has_value()) << "only the start is a snapshot";
+  EXPECT_EQ(events_[1].in_bytes, 5000u);
+  EXPECT_EQ(events_[1].pid, 500u);
+}
+
+TEST_F(FlowTableTest, ListenersAndSocketsTheWalkDidNotEnterAreIgnored) {
+  auto t = table();
+  auto listener = existing_rec(91, 100 * kSec, v4("0.0.0.0", 80, "0.0.0.0", 0), false);
+  listener.listening = 1;
+  listener.tracked = 0;
+  t->on_existing(listener, std::nullopt);
+  auto seen_starting = existing_rec(92, 100 * kSec, v4("10.0.0.5", 50000, "10.0.0.9", 443), true);
+  seen_starting.tracked = 0;  // started after the attach: its own start record comes
+  t->on_existing(seen_starting, curl_);
+  EXPECT_TRUE(events_.empty());
+  EXPECT_EQ(t->open_flows(), 0u);
+}
+
+TEST_F(FlowTableTest, AnExistingConnectionNoProcessHoldsHasNoProcessFields) {
+  auto t = table();
+  t->on_existing(existing_rec(93, 100 * kSec, v4("10.0.0.5", 50001, "10.0.0.9", 443), true),
+                 std::nullopt);
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_FALSE(events_[0].pid.has_value());
+  EXPECT_EQ(events_[0].src_port, 50001);
+  EXPECT_EQ(events_[0].initiated, true);
+}
+
 // ---- addresses and identifiers ----------------------------------------------
 
 TEST_F(FlowTableTest, Ipv4MappedTuplesComeOutAsIpv4) {
