@@ -20,6 +20,9 @@
 //        6.3), no UDP event at all;
 //      - dns: a responder on 127.0.0.1:53 answers A vm-dns.test = 127.0.0.7,
 //        the client's TCP connect to 127.0.0.7 carries dest_fqdn/dest_hostname;
+//      - existing: a connection opened before procflow started is reported
+//        (a start with "snapshot": true, the client's pid, its bytes so far)
+//        and its end traced; without the socket iterator, not at all;
 //      - clean stop: exit status 0 on SIGINT, every stdout line a JSON object.
 //
 // Output, one line per check, for people and for run-matrix.sh:
@@ -949,6 +952,8 @@ const std::vector<std::pair<std::string, std::vector<std::pair<int, std::string>
     {"socket_use", {{603, "sock_length"}, {0, "none"}}},     // sock_{send,recv}_length: 6.3
     {"packets", {{606, "tcx"}, {0, "clsact"}}},              // tcx: 6.6
     {"open_flow_counters", {{513, "raw_tp"}, {0, "none"}}},  // bpf_for_each_map_elem: 5.13
+    {"tcp_reset", {{505, "tp_btf"}, {0, "tracepoint"}}},
+    {"existing_sockets", {{509, "bpf_iter"}, {0, "none"}}},  // iter/tcp: 5.9
     {"udp", {{603, "sock_length"}, {0, "none"}}},            // sock_{send,recv}_length: 6.3
     // The UDP peer and release hooks only attach where datagrams are counted.
     {"udp_peers", {{603, "cgroup_sock_addr"}, {0, "none"}}},
@@ -1016,7 +1021,9 @@ class ScenarioRun {
     std::fflush(stdout);
     bool planned = check_probe();
     if (planned) {
+      open_before_start();
       if (start_trace()) {
+        check_existing();
         traffic_checks();
         stop_trace();
       }
@@ -1163,6 +1170,70 @@ class ScenarioRun {
       s->child->signal(SIGTERM);
       s->child->wait_exit(10s);
     }
+  }
+
+  // A connection that is open before procflow starts: a server, and a
+  // client that sent its bytes and holds the connection.
+  void open_before_start() {
+    std::string error;
+    held_server_ = start_server(paths_, "127.0.0.1", 0, &error);
+    if (!held_server_) return;
+    held_client_ =
+        Child::spawn({paths_.helper("tcp_client"), "127.0.0.1", std::to_string(held_server_->port),
+                      std::to_string(kClientBytes), "--hold-ms", "120000"});
+    if (held_client_)
+      held_truth_ =
+          held_client_->wait_json([](const Json& j) { return j.has("pid"); }, kHelperTimeout);
+  }
+
+  void check_existing() {
+    Check c{"existing"};
+    if (!held_server_ || !held_client_ || !held_truth_) {
+      c.fail("the connection before the start could not be set up");
+      return report_.finish(c, "");
+    }
+    const int64_t cport = held_truth_->integer("local_port").value_or(0);
+    const int64_t pid = held_truth_->integer("pid").value_or(-1);
+    Selector client{"127.0.0.1", cport, "127.0.0.1", held_server_->port, true};
+    const bool walks = plan_.hook["existing_sockets"] == "bpf_iter";
+    auto has_start = [&] {
+      for (const auto& e : trace_->events())
+        if (client.matches(e) && e.str("action") == std::optional<std::string>("start")) return &e;
+      return static_cast<const Json*>(nullptr);
+    };
+    const auto deadline = Clock::now() + (walks ? kEndTimeout : 3s);
+    while (!has_start() && Clock::now() < deadline) std::this_thread::sleep_for(25ms);
+    const Json* start = has_start();
+    if (!walks) {
+      if (start) c.fail("a snapshot start without the socket iterator: " + start->raw());
+      held_client_->signal(SIGTERM);
+      held_client_->wait_exit(10s);
+      return report_.finish(c, "no socket iterator: nothing reported, as documented");
+    }
+    if (!start) {
+      c.fail("no start for the connection open before procflow started");
+      c.details = events_of(trace_->events(), {client});
+      return report_.finish(c, "");
+    }
+    if (start->boolean("snapshot") != std::optional<bool>(true))
+      c.fail("not a snapshot: " + start->raw());
+    if (start->integer("pid") != pid) c.fail("pid is not the client's: " + start->raw());
+    if (start->integer("out_bytes") != kClientBytes) c.fail("bytes so far: " + start->raw());
+    held_client_->signal(SIGTERM);
+    held_client_->wait_exit(10s);
+    if (!trace_->wait_ends({client}, kEndTimeout)) {
+      c.fail("no end after the client went away");
+    } else {
+      for (const auto& e : trace_->events())
+        if (client.matches(e) && e.str("action") == std::optional<std::string>("end") &&
+            e.str("end_reason") == std::optional<std::string>("tracer_stop"))
+          c.fail("ended as tracer_stop: its close was not traced");
+    }
+    if (!c.ok()) c.details = events_of(trace_->events(), {client});
+    held_server_->child->signal(SIGTERM);
+    held_server_->child->wait_exit(10s);
+    report_.finish(c, "snapshot start with the client's pid " + std::to_string(pid) + " and " +
+                          std::to_string(kClientBytes) + " bytes so far; its close traced");
   }
 
   void setup_failure(const std::string& name, const std::string& error) {
@@ -1653,6 +1724,9 @@ class ScenarioRun {
   PlanInfo plan_;
   double probe_seconds_ = 0;
   std::unique_ptr<Trace> trace_;
+  std::optional<Server> held_server_;
+  std::unique_ptr<Child> held_client_;
+  std::optional<Json> held_truth_;
 };
 
 int usage() {
