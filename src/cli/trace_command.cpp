@@ -124,6 +124,7 @@ int run_trace(const TraceArgs& args) {
   // of stdout: a slow or stopped reader costs dropped events (counted), not
   // a stalled tracer.
   options.output_fd = STDOUT_FILENO;
+  options.filter = &filter;
   AsyncWriter out(STDOUT_FILENO, size_t{args.output_buffer_kib} * 1024);
   if (!json) out.offer(text_header());
   std::string line;

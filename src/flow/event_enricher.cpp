@@ -64,6 +64,13 @@ void EventEnricher::fill_flow(FlowEvent& ev, const pf_tuple& tuple, uint64_t net
   fill_short_hostnames(ev);
 }
 
+bool EventEnricher::wanted(const pf_tuple& t, const OwnerView& o) const {
+  if (!ctx_.filter || !ctx_.filter->filters_flows()) return true;
+  return ctx_.filter->matches_flow(tuple_address(t.saddr, t.family),
+                                   tuple_address(t.daddr, t.family), t.sport, t.dport, o.task.tgid,
+                                   o.process.exe);
+}
+
 void EventEnricher::resolve_owner(const pf_task& o, OwnerView* view) {
   view->task = o;
   view->user.clear();

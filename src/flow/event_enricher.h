@@ -52,6 +52,9 @@ class EventEnricher {
   // start_time. *labels is filled on the first call and reused after.
   void fill_flow(FlowEvent& ev, const pf_tuple& tuple, uint64_t netns, bool initiated,
                  uint64_t start_ns, FlowLabels* labels);
+  // Whether the flow-level filters want a flow with this tuple and owner: asked
+  // before anything of an event is built.
+  bool wanted(const pf_tuple& tuple, const OwnerView& owner) const;
   // Looks the owner up now (process cache, user names) into *view.
   void resolve_owner(const pf_task& owner, OwnerView* view);
   // pid, ppid, uid, user, comm, cgroup_id, exe and image_path of the view.

@@ -13,6 +13,15 @@ bool EventFilter::matches(const FlowEvent& e) const {
   return true;
 }
 
+bool EventFilter::matches_flow(const IpAddress& src, const IpAddress& dest, uint16_t src_port,
+                               uint16_t dest_port, uint32_t pid, std::string_view exe) const {
+  if (!pids.empty() && !(pid && pids.count(pid))) return false;
+  if (!exes.empty() && !exes.count(std::string(exe))) return false;
+  if (!ports.empty() && !ports.count(src_port) && !ports.count(dest_port)) return false;
+  if (hosts && !hosts->is_internal(src) && !hosts->is_internal(dest)) return false;
+  return true;
+}
+
 bool EventFilter::parse_actions(const std::string& list, std::string* error) {
   std::istringstream in(list);
   std::string item;

@@ -11,6 +11,7 @@
 #include "enrich/network_direction.h"
 #include "enrich/process_cache.h"
 #include "enrich/user_resolver.h"
+#include "flow/event_filter.h"
 #include "procflow_abi.h"
 #include "util/boot_clock.h"
 
@@ -41,8 +42,9 @@ struct FlowContext {
   const HostIdentity& host;
   const NetworkClassifier& networks;
   const BootClock& clock;
-  NameResolver* names = nullptr;    // nullptr: no names for remote addresses
-  WireStatsSource* wire = nullptr;  // nullptr: no TC program attached
+  NameResolver* names = nullptr;        // nullptr: no names for remote addresses
+  WireStatsSource* wire = nullptr;      // nullptr: no TC program attached
+  const EventFilter* filter = nullptr;  // flow-level filters, applied before enrichment
 };
 
 }  // namespace procflow

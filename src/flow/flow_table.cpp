@@ -170,27 +170,33 @@ void FlowTable::reconcile(const std::vector<uint64_t>& live, uint64_t now_ns) {
     unindex_endpoints(f);
     stats_.ends++;
     stats_.ends_lost++;
-    fill_common(event_, f);
-    event_.action = FlowAction::end;
-    event_.end_time_us = ctx_.clock.to_unix_us(now_ns);
-    event_.timestamp_us = *event_.end_time_us;
-    event_.end_reason = EndReason::lost;
-    emit_(event_);
+    if (fill_common(event_, f)) {
+      event_.action = FlowAction::end;
+      event_.end_time_us = ctx_.clock.to_unix_us(now_ns);
+      event_.timestamp_us = *event_.end_time_us;
+      event_.end_reason = EndReason::lost;
+      emit_(event_);
+    }
     awaiting_start_.erase(f.sock_id);
     it = open_.erase(it);
   }
 }
 
-void FlowTable::fill_common(FlowEvent& ev, Tracked& f) {
+bool FlowTable::fill_common(FlowEvent& ev, Tracked& f) {
+  if (!enricher_.wanted(f.tuple, f.owner)) {
+    stats_.filtered++;
+    return false;
+  }
   enricher_.fill_flow(ev, f.tuple, f.netns, f.initiated, f.start_ns, &f.labels);
   enricher_.fill_owner(ev, f.owner);
+  return true;
 }
 
 void FlowTable::emit_start(Tracked& f, const pf_tcp_existing* existing) {
   f.start_emitted = true;
   awaiting_start_.erase(f.sock_id);
   stats_.starts++;
-  fill_common(event_, f);
+  if (!fill_common(event_, f)) return;
   event_.action = FlowAction::start;
   event_.timestamp_us = *event_.start_time_us;
   if (existing) {
@@ -231,7 +237,7 @@ void FlowTable::emit_end(Ending& e) {
   stats_.ends++;
   Tracked& f = e.flow;
   const pf_tcp_end& end = e.end;
-  fill_common(event_, f);
+  if (!fill_common(event_, f)) return;
   event_.action = FlowAction::end;
   event_.end_time_us = ctx_.clock.to_unix_us(end.hdr.ktime_ns);
   event_.timestamp_us = *event_.end_time_us;
@@ -267,7 +273,7 @@ void FlowTable::fill_counters(const Tracked& f, uint64_t socket_packets, uint8_t
 void FlowTable::emit_stop(Tracked& f, uint64_t now_ns) {
   if (!f.start_emitted) emit_start(f);
   stats_.ends++;
-  fill_common(event_, f);
+  if (!fill_common(event_, f)) return;
   event_.action = FlowAction::end;
   event_.end_time_us = ctx_.clock.to_unix_us(now_ns);
   event_.timestamp_us = *event_.end_time_us;

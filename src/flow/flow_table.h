@@ -43,6 +43,7 @@ struct FlowTableStats {
   uint64_t unknown_sockets = 0;  // records for sockets never seen starting
   uint64_t late_resets = 0;      // RSTs after the close whose end had already gone out
   uint64_t ends_lost = 0;        // flows ended by reconcile(): their end record never came
+  uint64_t filtered = 0;         // events the flow-level filters kept from being built
 };
 
 class FlowTable {
@@ -118,7 +119,8 @@ class FlowTable {
   // of this connection (the generation its SYN opened).
   void fill_counters(const Tracked& f, uint64_t socket_packets, uint8_t implied_flags,
                      uint32_t syn_seq, bool reset_after_close);
-  void fill_common(FlowEvent& ev, Tracked& f);
+  // False when the filters do not want the flow: nothing was built, emit nothing.
+  bool fill_common(FlowEvent& ev, Tracked& f);
 
   FlowContext ctx_;
   EventEnricher enricher_;

@@ -29,6 +29,7 @@ void UdpFlowTable::on_udp_start(const pf_udp_start& rec) {
   starts_++;
   Tracked& f = it->second;
   enricher_.resolve_owner(rec.owner, &f.owner);
+  if (!enricher_.wanted(rec.tuple, f.owner)) return;
   enricher_.fill_flow(event_, rec.tuple, rec.netns, rec.initiated != 0, rec.hdr.ktime_ns,
                       &f.labels);
   enricher_.fill_owner(event_, f.owner);
@@ -80,6 +81,7 @@ void UdpFlowTable::emit_end(Tracked& f, const pf_udp_stats& s, uint64_t end_ns, 
   ends_++;
   endpoints_.remove(endpoints_of(f.start), f.start.netns);
   const pf_udp_start& st = f.start;
+  if (!enricher_.wanted(st.tuple, f.owner)) return;
   enricher_.fill_flow(event_, st.tuple, st.netns, st.initiated != 0, st.hdr.ktime_ns, &f.labels);
   enricher_.fill_owner(event_, f.owner);
   event_.action = FlowAction::end;

@@ -321,8 +321,8 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
   impl->names = std::make_unique<NameResolver>(
       impl->dns_cache, HostsTable::load("/etc/hosts", &hosts_error),
       NameResolver::local_addresses(), impl->host.fqdn, impl->reverse.get());
-  FlowContext ctx{impl->processes, impl->users,       impl->host,      impl->networks,
-                  impl->clock,     impl->names.get(), impl->wire.get()};
+  FlowContext ctx{impl->processes, impl->users,       impl->host,       impl->networks,
+                  impl->clock,     impl->names.get(), impl->wire.get(), options.filter};
   impl->table = std::make_unique<FlowTable>(ctx, emit, options.flow);
   if (session_options.udp_enabled) {
     impl->udp_stats = std::make_unique<UdpStatsMap>(impl->session->udp_flows_fd());

@@ -29,6 +29,9 @@ struct TracerOptions {
   // Records decoded per loop turn at most: under sustained load the ring is
   // never empty, and the turn must still reach the ticks and the output.
   uint32_t records_per_turn = 16384;
+  // Flow-level filters (--pid/--exe/--port/--host), applied before a flow's
+  // events are built; must outlive the tracer. nullptr: every flow.
+  const EventFilter* filter = nullptr;
   int output_fd = -1;  // where the events go: its reader going away stops the tracer
   // Events the output could not write so far (its count goes into the losses).
   std::function<uint64_t()> output_dropped;

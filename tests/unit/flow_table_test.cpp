@@ -210,7 +210,7 @@ class FlowTableTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   FlowContext context(WireStatsSource* wire) {
-    return FlowContext{*processes_, *users_, host_, networks_, clock_, nullptr, wire};
+    return FlowContext{*processes_, *users_, host_, networks_, clock_, nullptr, wire, &filter_};
   }
   std::unique_ptr<FlowTable> table(WireStatsSource* packets = nullptr,
                                    FlowTableOptions options = {}) {
@@ -225,6 +225,7 @@ class FlowTableTest : public ::testing::Test {
   HostIdentity host_ = HostIdentity::from("node1", "127.0.1.1 node1.example.com node1\n");
   NetworkClassifier networks_ = NetworkClassifier::defaults();
   BootClock clock_;
+  EventFilter filter_;  // empty: every flow
   std::vector<FlowEvent> events_;
 
   const pf_task curl_ = make_task(738, 1860, 1000, "curl", 50 * kSec);
@@ -857,6 +858,31 @@ TEST_F(FlowTableTest, FinishStartsAnOutboundAttemptThatNeverGotItsPort) {
   EXPECT_EQ(events_[0].community_id, "");  // no port, no flow hash
   EXPECT_EQ(events_[1].action, FlowAction::end);
   EXPECT_EQ(events_[1].end_reason, EndReason::tracer_stop);
+}
+
+// ---- filters before enrichment ---------------------------------------------
+
+// A flow the --port/--pid/--exe/--host filters do not want gets no event
+// built at all (no name look-up, no hash); one they want is untouched.
+TEST_F(FlowTableTest, FlowLevelFiltersDecideBeforeAnythingIsBuilt) {
+  filter_.ports = {443};
+  filter_.exes = {"curl"};
+  auto t = table();
+  const auto wanted = v4("10.0.0.54", 50438, "93.184.216.34", 443);
+  const auto other_port = v4("10.0.0.54", 50439, "93.184.216.34", 80);
+  t->on_tcp_start(start_rec(95, 100 * kSec, wanted, curl_, true, PF_OWNER_CONNECT, PF_HOOK_FENTRY));
+  t->on_tcp_start(
+      start_rec(96, 100 * kSec, other_port, curl_, true, PF_OWNER_CONNECT, PF_HOOK_FENTRY));
+  t->on_tcp_start(start_rec(97, 100 * kSec, v4("10.0.0.5", 80, "10.0.0.6", 443), nginx_master_,
+                            true, PF_OWNER_CONNECT, PF_HOOK_FENTRY));  // port ok, exe not
+  t->on_tcp_end(end_rec(95, 101 * kSec, wanted, PF_CLOSE_NORMAL, kSyn | kAck | kFin));
+  t->on_tcp_end(end_rec(96, 101 * kSec, other_port, PF_CLOSE_NORMAL, kSyn | kAck | kFin));
+  t->tick(102 * kSec);
+  ASSERT_EQ(events_.size(), 2u);
+  EXPECT_EQ(events_[0].src_port, 50438);
+  EXPECT_EQ(events_[1].src_port, 50438);
+  EXPECT_EQ(t->stats().filtered, 3u);  // 96's start and end, 97's start
+  EXPECT_EQ(t->stats().starts, 3u);    // every flow is still followed
 }
 
 // ---- connections that existed before procflow ------------------------------
