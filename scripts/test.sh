@@ -3,6 +3,9 @@
 #   1. unit tests and integration tests (real BPF programs, network
 #      namespaces, real servers) under CTest;
 #   2. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer;
+#   2b. the unit and integration suites again under ThreadSanitizer (procflow's
+#       output writer thread, the namespace walk's threads): the integration
+#       tests then run the TSan-built procflow, which exits non-zero on a race;
 #   3. the parsers of untrusted input under libFuzzer (ASan/UBSan), briefly;
 #   4. the kernel matrix: stock kernels booted under qemu, where the fentry,
 #      kprobe and older-kernel paths this machine lacks are exercised.
@@ -20,6 +23,15 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPROCFLOW_SANITIZE=ON >/dev/n
 cmake --build build-asan -j"$(nproc)" --target procflow_unit_tests
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -L unit
+
+echo "== unit and integration tests under ThreadSanitizer"
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPROCFLOW_TSAN=ON >/dev/null
+cmake --build build-tsan -j"$(nproc)" --target procflow procflow_unit_tests procflow_integration_tests
+export TSAN_OPTIONS="halt_on_error=1 exitcode=66"
+ctest --test-dir build-tsan --output-on-failure -L unit
+PROCFLOW_TEST_BINARY="$PWD/build-tsan/procflow" \
+  ctest --test-dir build-tsan --output-on-failure --timeout 600 -L integration
+unset TSAN_OPTIONS
 
 echo "== fuzzing the parsers of untrusted input (libFuzzer, ASan/UBSan)"
 bash fuzz/run.sh "${PROCFLOW_FUZZ_SECONDS:-60}"
