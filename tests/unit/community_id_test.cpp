@@ -2,6 +2,8 @@
 // shared/design/community-id.md, plus procflow's own edge cases.
 #include "enrich/community_id.h"
 
+#include "ip_literal.h"
+
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
@@ -18,11 +20,7 @@ constexpr uint8_t kRsvp = 46;
 constexpr uint8_t kIcmp6 = 58;
 constexpr uint8_t kSctp = 132;
 
-IpAddress ip(const char* text) {
-  auto a = IpAddress::parse(text);
-  EXPECT_TRUE(a.has_value()) << text;
-  return a.value_or(IpAddress{});
-}
+using test::ip;
 
 TEST(CommunityIdTest, TcpBothDirections) {
   EXPECT_EQ(community_id(ip("1.2.3.4"), ip("5.6.7.8"), 1122, 3344, kTcp),

@@ -4,6 +4,8 @@
 // memory accounting.
 #include "enrich/dns_cache.h"
 
+#include "ip_literal.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -12,11 +14,7 @@
 namespace procflow {
 namespace {
 
-IpAddress ip(const char* text) {
-  auto a = IpAddress::parse(text);
-  EXPECT_TRUE(a.has_value()) << text;
-  return a.value_or(IpAddress{});
-}
+using test::ip;
 
 DnsRecord a_record(const std::string& name, const char* address, uint32_t ttl = 300) {
   DnsRecord r;

@@ -5,6 +5,8 @@
 // scope 0. Also LinkPrefixes and NameResolver's order of evidence.
 #include "flow/dns_learner.h"
 
+#include "ip_literal.h"
+
 #include <gtest/gtest.h>
 
 #include <optional>
@@ -20,11 +22,7 @@ constexpr uint64_t kMs = 1'000'000;
 constexpr uint64_t kSec = 1'000'000'000;
 constexpr uint64_t kNetnsA = 4026532001, kNetnsHost = 4026531840;
 
-IpAddress ip(const char* text) {
-  auto a = IpAddress::parse(text);
-  EXPECT_TRUE(a.has_value()) << text;
-  return a.value_or(IpAddress{});
-}
+using test::ip;
 
 DnsWireMessage wire(const char* src, uint16_t sport, const char* dst, uint16_t dport,
                     uint64_t time_ns, uint32_t ifindex = 7) {

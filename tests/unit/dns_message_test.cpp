@@ -4,6 +4,8 @@
 // every DNS response in the vendored captures tests/fixtures/pcap/dns.
 #include "dns/dns_message.h"
 
+#include "ip_literal.h"
+
 #include "dns_wire_builder.h"
 
 // Before ldns, in a block of its own so include sorting keeps it first:
@@ -32,11 +34,7 @@ namespace {
 
 using test::Bytes;
 
-IpAddress ip(const char* text) {
-  auto a = IpAddress::parse(text);
-  EXPECT_TRUE(a.has_value()) << text;
-  return a.value_or(IpAddress{});
-}
+using test::ip;
 
 using test::MessageSpec;
 

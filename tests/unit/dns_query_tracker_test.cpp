@@ -6,6 +6,8 @@
 // Everything else is rejected and counted by reason.
 #include "enrich/dns_query_tracker.h"
 
+#include "ip_literal.h"
+
 #include <gtest/gtest.h>
 
 namespace procflow {
@@ -14,11 +16,7 @@ namespace {
 constexpr uint64_t kMs = 1'000'000;
 constexpr uint64_t kSec = 1'000'000'000;
 
-IpAddress ip(const char* text) {
-  auto a = IpAddress::parse(text);
-  EXPECT_TRUE(a.has_value()) << text;
-  return a.value_or(IpAddress{});
-}
+using test::ip;
 
 DnsWireMessage wire(const char* src, uint16_t sport, const char* dst, uint16_t dport,
                     uint64_t time_ns, uint8_t proto = ip_proto_udp) {

@@ -4,16 +4,14 @@
 // look-up that still fits two namespaces is ambiguous, never a guess.
 #include "flow/endpoint_index.h"
 
+#include "ip_literal.h"
+
 #include <gtest/gtest.h>
 
 namespace procflow {
 namespace {
 
-IpAddress ip(const char* text) {
-  auto a = IpAddress::parse(text);
-  EXPECT_TRUE(a.has_value()) << text;
-  return a.value_or(IpAddress{});
-}
+using test::ip;
 
 constexpr uint64_t kA = 4026532001, kB = 4026532002;
 

@@ -3,6 +3,8 @@
 // within one), and parse_actions with its errors.
 #include "flow/event_filter.h"
 
+#include "ip_literal.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -10,11 +12,7 @@
 namespace procflow {
 namespace {
 
-IpAddress ip(const char* text) {
-  auto a = IpAddress::parse(text);
-  EXPECT_TRUE(a.has_value()) << text;
-  return a.value_or(IpAddress{});
-}
+using test::ip;
 
 NetworkClassifier hosts(const std::vector<std::string>& cidrs) {
   std::string error;

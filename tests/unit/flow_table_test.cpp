@@ -11,6 +11,8 @@
 // moment across an exec; records for unknown sockets.
 #include "flow/flow_table.h"
 
+#include "ip_literal.h"
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -180,11 +182,7 @@ pf_tcp_snapshot snapshot_rec(uint64_t sock, uint64_t t_ns, uint64_t in, uint64_t
   return r;
 }
 
-IpAddress ip(const char* text) {
-  auto a = IpAddress::parse(text);
-  EXPECT_TRUE(a.has_value()) << text;
-  return a.value_or(IpAddress{});
-}
+using test::ip;
 
 class FlowTableTest : public ::testing::Test {
  protected:

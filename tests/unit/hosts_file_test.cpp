@@ -2,6 +2,8 @@
 // malformed lines, limits) and short_hostname / fill_short_hostnames.
 #include "enrich/hosts_file.h"
 
+#include "ip_literal.h"
+
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -16,11 +18,7 @@
 namespace procflow {
 namespace {
 
-IpAddress ip(const char* text) {
-  auto a = IpAddress::parse(text);
-  EXPECT_TRUE(a.has_value()) << text;
-  return a.value_or(IpAddress{});
-}
+using test::ip;
 
 TEST(HostsFileTest, ParsesTypicalFile) {
   const auto t = HostsTable::parse(

@@ -2,6 +2,8 @@
 // directions of the CAR network_direction field.
 #include "enrich/network_direction.h"
 
+#include "ip_literal.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -10,11 +12,7 @@
 namespace procflow {
 namespace {
 
-IpAddress ip(const char* text) {
-  auto a = IpAddress::parse(text);
-  EXPECT_TRUE(a.has_value()) << text;
-  return a.value_or(IpAddress{});
-}
+using test::ip;
 
 NetworkClassifier must_parse(const std::vector<std::string>& cidrs) {
   std::string error;

@@ -5,6 +5,8 @@
 // that no process or sensor-host field is ever set.
 #include "replay/replay_flows.h"
 
+#include "ip_literal.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -19,11 +21,7 @@ namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-IpAddress ip(const char* text) {
-  auto a = IpAddress::parse(text);
-  EXPECT_TRUE(a.has_value()) << text;
-  return a.value_or(IpAddress{});
-}
+using test::ip;
 
 struct Endpoint {
   const char* address;

@@ -6,6 +6,8 @@
 // is not installed.
 #include "enrich/reverse_lookup.h"
 
+#include "ip_literal.h"
+
 #include "required_tool.h"
 
 #include <arpa/inet.h>
@@ -35,11 +37,7 @@ using namespace std::chrono_literals;
 
 constexpr uint64_t kNow = 1'000;  // any monotonic seconds; the tests control the clock
 
-IpAddress ip(const char* text) {
-  auto a = IpAddress::parse(text);
-  EXPECT_TRUE(a.has_value()) << text;
-  return a.value_or(IpAddress{});
-}
+using test::ip;
 
 std::optional<std::string> dnsmasq_binary() {
   for (const char* path : {"/usr/sbin/dnsmasq", "/usr/bin/dnsmasq", "/sbin/dnsmasq"})
