@@ -2,7 +2,8 @@
 # Builds the fuzz targets with clang (libFuzzer + ASan + UBSan) and runs each
 # for SECONDS (default 60) on a corpus seeded from the shared DNS captures:
 # dns_message_fuzz (DNS wire parser + name cache) and packet_parser_fuzz
-# (the replay's frame parser + flow table).
+# (the replay's frame parser + flow table) and pcapng_reader_fuzz (procflow's
+# pcapng reader on whole files, seeded with the vendored pcapng captures).
 # Exits non-zero when the fuzzer finds a crash, leak or sanitizer error; the
 # input is saved under BUILD/artifacts/.
 #   fuzz/run.sh [SECONDS]        env: PROCFLOW_FUZZ_BUILD (default build-fuzz)
@@ -19,13 +20,16 @@ if [ ! -e "$runtime" ]; then
 fi
 
 cmake -S fuzz -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DPROCFLOW_BUILD_FUZZERS=ON >/dev/null
-cmake --build "$build" -j"$(nproc)" --target dns_message_fuzz packet_parser_fuzz
+cmake --build "$build" -j"$(nproc)" --target dns_message_fuzz packet_parser_fuzz pcapng_reader_fuzz
 
 # The working corpora grow with what the fuzzers find; seeds are re-added
 # each run (cheap, idempotent) in case the captures changed.
 bash fuzz/make_corpus.sh "$build/corpus" >/dev/null
 bash fuzz/make_frame_corpus.sh "$build/frame-corpus" >/dev/null
-mkdir -p "$build/artifacts"
+mkdir -p "$build/artifacts" "$build/pcapng-corpus"
+for f in tests/fixtures/pcap/dns/*; do
+  head -c 4 "$f" | cmp -s - <(printf '\x0a\x0d\x0d\x0a') && cp "$f" "$build/pcapng-corpus/"
+done
 
 run() {  # target corpus: libFuzzer's progress goes to a log, its verdict here
   local target=$1 corpus=$2 log="$build/$1.log"
@@ -43,3 +47,4 @@ run() {  # target corpus: libFuzzer's progress goes to a log, its verdict here
 }
 run dns_message_fuzz "$build/corpus"
 run packet_parser_fuzz "$build/frame-corpus"
+run pcapng_reader_fuzz "$build/pcapng-corpus"

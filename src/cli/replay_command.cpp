@@ -48,6 +48,7 @@ std::string skipped_summary(const CaptureStats& capture, const ReplayFlowStats& 
     const auto status = static_cast<ParseStatus>(i);
     if (status != ParseStatus::ok) add(capture.by_status[i], to_string(status));
   }
+  add(capture.unsupported_link, "on an interface of an unsupported link type");
   add(flows.after_close, "after their TCP flow closed");
   add(flows.table_full, "of flows over the flow limit");
   return total ? std::to_string(total) + " packets skipped: " + out : std::string();

@@ -1,4 +1,5 @@
-// Reads a capture file (pcap or pcapng, through libpcap) and feeds every frame to the packet
+// Reads a capture file (pcap through libpcap, pcapng through PcapngReader, which takes
+// interfaces of different link types in one file) and feeds every frame to the packet
 // parser and a ReplayFlows table: the library half of `procflow replay`, which tests call directly.
 #pragma once
 
@@ -20,11 +21,16 @@ namespace procflow {
 uint64_t capture_timestamp_us(const timeval& ts);
 
 struct CaptureStats {
-  uint64_t frames = 0;   // records read from the file
-  int link_type = -1;    // pcap DLT_* value, once the file is open
+  uint64_t frames = 0;  // records read from the file
+  // pcap: the DLT_* value, once the file is open; pcapng: the LINKTYPE_* value
+  // of the first packet's interface (others may differ).
+  int link_type = -1;
   bool started = false;  // the file opened and its link type is supported: frames were read
   // Frames by what the parser made of them (indexed by ParseStatus); ok frames went to the flows.
   std::array<uint64_t, 6> by_status{};
+  // pcapng: frames of an interface whose link type the parser does not read
+  // (the other interfaces' frames are replayed).
+  uint64_t unsupported_link = 0;
 
   uint64_t count(ParseStatus s) const { return by_status[static_cast<size_t>(s)]; }
 };

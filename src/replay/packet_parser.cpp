@@ -282,6 +282,11 @@ LinkType link_type_from_dlt(int dlt) {
   return LinkType::unsupported;
 }
 
+LinkType link_type_from_linktype(int linktype) {
+  constexpr int linktype_raw = 101;
+  return linktype == linktype_raw ? LinkType::raw_ip : link_type_from_dlt(linktype);
+}
+
 std::string_view to_string(ParseStatus status) {
   switch (status) {
     case ParseStatus::ok:

@@ -34,6 +34,10 @@ enum class LinkType : uint8_t {
 
 // Maps a pcap DLT_* value to the link types this parser reads.
 LinkType link_type_from_dlt(int dlt);
+// Maps a LINKTYPE_* value as written in capture files (what PcapngReader hands
+// out; libpcap translates these to DLT_* itself). They differ from DLT_*
+// values only for raw IP: LINKTYPE_RAW is 101, DLT_RAW 12 (14 on OpenBSD).
+LinkType link_type_from_linktype(int linktype);
 
 enum class ParseStatus : uint8_t {
   ok,               // a TCP or UDP packet with ports

@@ -1,6 +1,7 @@
 // Tests replay_capture, the file half of `procflow replay`: the one-line errors for files that
 // are missing, not captures, of an unsupported link type or truncated part way (with how far it
-// got), and the link types it reads, on small pcap files written here.
+// got), and the link types it reads, on small pcap and pcapng files written here; pcapng with
+// interfaces of different link types (which libpcap refuses) and both formats on stdin.
 #include "replay/capture_replay.h"
 
 #include <gtest/gtest.h>
@@ -12,6 +13,8 @@
 #include <fstream>
 #include <string>
 #include <vector>
+
+#include "pcapng_builder.h"
 
 namespace procflow {
 namespace {
@@ -180,6 +183,71 @@ TEST_F(ReplayCaptureTest, RawIpAndLinuxCookedV2Files) {
   EXPECT_EQ(stats.count(ParseStatus::ok), 1u);
   EXPECT_EQ(stats.count(ParseStatus::not_ip), 1u);
   EXPECT_EQ(events.size(), 2u);
+}
+
+// An Ethernet frame around udp_ipv4().
+Bytes udp_ethernet() {
+  Bytes frame = {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00};
+  const Bytes ip = udp_ipv4();
+  frame.insert(frame.end(), ip.begin(), ip.end());
+  return frame;
+}
+
+// What `pcapng --interface any` style captures hold: interfaces of different
+// link types in one file. Each interface's frames are read with its own link
+// type; an interface of a type the parser does not read is counted, and the
+// rest replayed.
+TEST_F(ReplayCaptureTest, PcapngInterfacesOfDifferentLinkTypes) {
+  PcapngBuilder b;
+  b.section().interface(1).interface(101).interface(105, 9);  // Ethernet, raw IP, 802.11 (ns)
+  b.packet(0, 1'700'000'000'000'000ull, udp_ethernet());
+  b.packet(2, 1'700'000'000'500'000'000ull, Bytes(30, 0));
+  b.packet(1, 1'700'000'001'000'000ull, udp_ipv4());
+  std::string error;
+  CaptureStats stats;
+  std::vector<FlowEvent> events;
+  ASSERT_TRUE(replay(write("mixed.pcapng", b.bytes()), &error, &stats, &events)) << error;
+  EXPECT_TRUE(stats.started);
+  EXPECT_EQ(stats.frames, 3u);
+  EXPECT_EQ(stats.count(ParseStatus::ok), 2u);
+  EXPECT_EQ(stats.unsupported_link, 1u);
+  ASSERT_EQ(events.size(), 2u);  // one flow: start and end
+  EXPECT_EQ(events[0].timestamp_us, 1'700'000'000'000'000u);
+  EXPECT_EQ(events[1].packet_count, 2u);
+  EXPECT_EQ(events[1].out_bytes, 8u);
+}
+
+TEST_F(ReplayCaptureTest, DamagedPcapngSaysHowFarItGot) {
+  PcapngBuilder b;
+  b.section().interface(101).packet(0, 1, udp_ipv4()).packet(0, 2, udp_ipv4());
+  Bytes file = b.bytes();
+  file.resize(file.size() - 6);
+  std::string error;
+  CaptureStats stats;
+  const std::string path = write("cut.pcapng", file);
+  EXPECT_FALSE(replay(path, &error, &stats));
+  EXPECT_EQ(stats.frames, 1u);
+  EXPECT_EQ(error.rfind(path + ": capture is truncated or damaged after 1 packets: ", 0), 0u)
+      << error;
+}
+
+// `procflow replay -` reads stdin, which cannot be rewound: the bytes read to
+// tell pcap from pcapng must reach whichever reader takes the file.
+TEST_F(ReplayCaptureTest, BothFormatsFromStdin) {
+  PcapngBuilder b;
+  b.section().interface(101).packet(0, 1'700'000'000'000'000ull, udp_ipv4());
+  const std::pair<std::string, Bytes> files[] = {
+      {"in.pcap", pcap_file(101, {udp_ipv4(), udp_ipv4()})}, {"in.pcapng", b.bytes()}};
+  for (const auto& [name, content] : files) {
+    ASSERT_NE(std::freopen(write(name, content).c_str(), "rb", stdin), nullptr);
+    std::string error;
+    CaptureStats stats;
+    std::vector<FlowEvent> events;
+    EXPECT_TRUE(replay("-", &error, &stats, &events)) << name << ": " << error;
+    EXPECT_EQ(stats.count(ParseStatus::ok), name == "in.pcap" ? 2u : 1u) << name;
+    EXPECT_EQ(events.size(), 2u) << name;
+  }
+  ASSERT_NE(std::freopen("/dev/null", "rb", stdin), nullptr);
 }
 
 TEST_F(ReplayCaptureTest, StopEndsTheReplayEarly) {
