@@ -100,6 +100,11 @@ int pf_iter_tcp(struct bpf_iter__tcp *ctx)
 	rec.uid = ctx->uid;
 	rec.state = state;
 	read_sock_tuple(sk, &rec.tuple);
+	/* Listeners always: they name the owners of accepted connections. */
+	if (state != TCP_LISTEN && !ports_wanted(rec.tuple.sport, rec.tuple.dport)) {
+		count_filtered();
+		return 0;
+	}
 	if (state == TCP_LISTEN)
 		existing_listener(sk, &rec);
 	else

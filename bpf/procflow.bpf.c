@@ -15,6 +15,7 @@
  *  socket_use.bpf.h  send/recv tracepoints: TCP owners, UDP datagrams
  *  tc.bpf.h       per-connection packets and TCP flags on the wire, DNS messages
  *  existing.bpf.h TCP sockets that existed before procflow started (iter/tcp)
+ *  flow_filter.bpf.h  --pid/--port where a flow starts (used by the above)
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

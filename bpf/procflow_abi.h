@@ -76,6 +76,9 @@ enum pf_drop_counter {
 	PF_DROP_DNS_TRUNCATED = 6,    /* a DNS message longer than PF_DNS_MAX: not captured whole */
 	PF_DROP_DNS_UNREADABLE = 7,   /* a DNS message whose bytes could not be read from the skb */
 	PF_DROP_COUNTER_MAX = 8,
+	/* Not a loss: connects, accepted connections and datagrams the --pid and
+	 * --port filters left out in the kernel (bpf/flow_filter.bpf.h). */
+	PF_COUNT_FILTERED = 15,
 	/* From here, one slot per record kind: the records PF_DROP_RINGBUF_RESERVE
 	 * lost, by what they were (slot PF_DROP_RING_BY_KIND + kind). */
 	PF_DROP_RING_BY_KIND = 16,
@@ -367,7 +370,8 @@ struct pf_config {
 	__u32 self_tgid;	    /* procflow itself: its own connects are not traced */
 	__u8 connect_by_tracepoint; /* no fentry/kprobe on tcp_connect: use SYN_SENT */
 	__u8 udp_enabled;	    /* count UDP datagrams (the UDP hooks are attached) */
-	__u8 _pad[2];
+	__u8 filter_by_pid;	    /* --pid: filter_pids holds the wanted tgids */
+	__u8 filter_by_port;	    /* --port: filter_ports holds the wanted ports */
 };
 
 #endif /* PROCFLOW_ABI_H */

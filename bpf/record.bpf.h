@@ -90,6 +90,11 @@ static __always_inline u16 sock_local_port(const struct sock *sk)
 	return bpf_ntohs(BPF_CORE_READ(inet, inet_sport));
 }
 
+static __always_inline u16 sock_remote_port(const struct sock *sk)
+{
+	return bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+}
+
 /*
  * The socket's tuple as local -> remote. Callers swap it for accepted
  * connections so that the record is initiator -> responder.
@@ -99,7 +104,7 @@ static __always_inline void read_sock_tuple(const struct sock *sk, struct pf_tup
 	u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	t->proto = IPPROTO_TCP;
 	t->sport = sock_local_port(sk);
-	t->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	t->dport = sock_remote_port(sk);
 	if (family == AF_INET) {
 		t->family = 4;
 		bpf_core_read(t->saddr, 4, &sk->__sk_common.skc_rcv_saddr);

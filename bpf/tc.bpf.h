@@ -22,6 +22,7 @@
 #define PROCFLOW_TC_BPF_H
 
 #include <bpf/bpf_endian.h>
+#include "flow_filter.bpf.h"
 #include "record.bpf.h"
 #include "wire_key.bpf.h"
 
@@ -31,10 +32,6 @@
 #define PF_ETH_P_8021Q 0x8100
 #define PF_ETH_P_8021AD 0x88A8
 #define PF_LOOPBACK_IFINDEX 1 /* lo is created first in every namespace */
-
-#define PF_DNS_PORT 53
-#define PF_MDNS_PORT 5353
-#define PF_LLMNR_PORT 5355
 
 #define PF_TCP_SYN 0x02
 #define PF_TCP_ACK 0x10
@@ -120,11 +117,6 @@ static __always_inline int parse_packet(struct __sk_buff *skb, struct pf_packet 
 	p->tcp_flags = ((u8 *)&tcp)[13];
 	p->payload_off = off + tcp.doff * 4;
 	return 0;
-}
-
-static __always_inline bool is_dns_port(u16 port)
-{
-	return port == PF_DNS_PORT || port == PF_MDNS_PORT || port == PF_LLMNR_PORT;
 }
 
 /* Copies n + 1 bytes (n <= PF_DNS_MAX - 1) of the payload: from the linear
@@ -269,7 +261,7 @@ static __always_inline void observe_packet(struct __sk_buff *skb, bool egress)
 	if (parse_packet(skb, &p))
 		return;
 	capture_dns(skb, &p, egress);
-	if (p.proto == IPPROTO_TCP)
+	if (p.proto == IPPROTO_TCP && ports_wanted(p.sport, p.dport))
 		observe_tcp(skb, &p);
 }
 

@@ -22,6 +22,7 @@
 
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_tracing.h>
+#include "flow_filter.bpf.h"
 #include "record.bpf.h"
 
 #define PF_ECONNREFUSED 111
@@ -131,10 +132,18 @@ static __always_inline void on_connect(const struct sock *sk, u8 hook)
 {
 	if (current_is_self())
 		return;
+	u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	u16 sport = sock_local_port(sk), dport = sock_remote_port(sk);
+	/* The SYN_SENT tracepoint runs before the source port is chosen: such a
+	 * connect cannot be decided on ports here and is left to userspace. */
+	if (!pid_or_dns_wanted(tgid, sport, dport) || (sport && !ports_wanted(sport, dport))) {
+		count_filtered();
+		return;
+	}
 	u64 key = (u64)sk;
 	struct pf_flow_state st = {
 	    .start_ns = bpf_ktime_get_boot_ns(),
-	    .owner_tgid = bpf_get_current_pid_tgid() >> 32,
+	    .owner_tgid = tgid,
 	    .owner_exec_id = current_exec_id(),
 	    .initiated = 1,
 	    .implied_flags = PF_TCP_FLAG_SYN,
@@ -152,6 +161,12 @@ static __always_inline void on_connect(const struct sock *sk, u8 hook)
 /* Inbound: an accepted child socket completed its handshake (softirq). */
 static __always_inline void on_passive_established(const struct sock *sk, u8 hook)
 {
+	/* Both ports are known; the accepting process is not yet (--pid is
+	 * left to userspace). */
+	if (!ports_wanted(sock_local_port(sk), sock_remote_port(sk))) {
+		count_filtered();
+		return;
+	}
 	u64 key = (u64)sk;
 	struct pf_listener_key lkey = {
 	    .netns = sock_netns(sk),

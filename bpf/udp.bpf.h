@@ -24,6 +24,7 @@
 #ifndef PROCFLOW_UDP_BPF_H
 #define PROCFLOW_UDP_BPF_H
 
+#include "flow_filter.bpf.h"
 #include "record.bpf.h"
 #include "wire_key.bpf.h"
 
@@ -208,6 +209,12 @@ static __always_inline void on_udp_datagram(const struct sock *sk, int len, bool
 		return;
 	}
 	normalize_peer(&key);
+	u16 local_port = sock_local_port(sk);
+	if (!pid_or_dns_wanted(bpf_get_current_pid_tgid() >> 32, local_port, key.peer_port) ||
+	    !ports_wanted(local_port, key.peer_port)) {
+		count_filtered();
+		return;
+	}
 	u64 now = bpf_ktime_get_boot_ns();
 	struct pf_udp_stats *s = bpf_map_lookup_elem(&udp_flows, &key);
 	if (!s) {

@@ -41,6 +41,16 @@ std::unique_ptr<BpfSession> BpfSession::load(const std::set<std::string_view>& p
     bpf_map__set_max_entries(skel->maps.flows, options.max_flows);
     bpf_map__set_max_entries(skel->maps.wire, options.max_wire_tuples);
     bpf_map__set_max_entries(skel->maps.wire_retired, options.max_wire_tuples / 4);
+    if (!options.filter_pids.empty()) {
+      bpf_map__set_max_entries(skel->maps.filter_pids,
+                               static_cast<uint32_t>(options.filter_pids.size()));
+      skel->rodata->pf_cfg.filter_by_pid = 1;
+    }
+    if (!options.filter_ports.empty()) {
+      bpf_map__set_max_entries(skel->maps.filter_ports,
+                               static_cast<uint32_t>(options.filter_ports.size()));
+      skel->rodata->pf_cfg.filter_by_port = 1;
+    }
   }
   skel->rodata->pf_cfg.self_tgid = options.self_tgid;
   skel->rodata->pf_cfg.connect_by_tracepoint = options.connect_by_tracepoint ? 1 : 0;
@@ -51,7 +61,28 @@ std::unique_ptr<BpfSession> BpfSession::load(const std::set<std::string_view>& p
     *error = std::string("cannot load the BPF programs: ") + strerror(-err);
     return nullptr;
   }
+  if (!options.probing && !session->fill_filters(options, error)) return nullptr;
   return session;
+}
+
+// Before any program is attached: a filter must hold from the first event.
+bool BpfSession::fill_filters(const SessionOptions& options, std::string* error) {
+  const uint8_t wanted = 1;
+  for (uint32_t pid : options.filter_pids) {
+    if (bpf_map__update_elem(skel_->maps.filter_pids, &pid, sizeof pid, &wanted, sizeof wanted,
+                             BPF_ANY)) {
+      *error = std::string("cannot set the --pid filter in the kernel: ") + strerror(errno);
+      return false;
+    }
+  }
+  for (uint16_t port : options.filter_ports) {
+    if (bpf_map__update_elem(skel_->maps.filter_ports, &port, sizeof port, &wanted, sizeof wanted,
+                             BPF_ANY)) {
+      *error = std::string("cannot set the --port filter in the kernel: ") + strerror(errno);
+      return false;
+    }
+  }
+  return true;
 }
 
 BpfSession::~BpfSession() {

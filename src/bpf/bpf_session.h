@@ -29,6 +29,10 @@ struct SessionOptions {
   bool udp_enabled = false;
   std::string cgroup_path;  // cgroup v2 root for the cgroup programs
   uint32_t self_tgid = 0;
+  // The cheap flow filters the kernel applies where a flow starts
+  // (bpf/flow_filter.bpf.h); empty: off. Userspace still filters every event.
+  std::vector<uint32_t> filter_pids;
+  std::vector<uint16_t> filter_ports;
   bool probing = false;  // tiny maps, no config: only to see if programs load
 };
 
@@ -66,6 +70,7 @@ class BpfSession {
 
  private:
   BpfSession() = default;
+  bool fill_filters(const SessionOptions& options, std::string* error);
   static bool read_iterator(bpf_link* link, std::vector<pf_tcp_existing>* out, std::string* error);
   procflow_bpf* skel_ = nullptr;
   std::vector<BpfLinkPtr> links_;

@@ -80,6 +80,9 @@ void report_losses(const TracerStats& s) {
   if (s.interfaces_failed)
     spdlog::warn("{} interfaces could not be traced (packets and DNS there are missing)",
                  s.interfaces_failed);
+  if (s.filtered_in_kernel)
+    spdlog::info("{} connections and datagrams left out in the kernel by --pid/--port",
+                 s.filtered_in_kernel);
   spdlog::info("{} records, {} flows started, {} ended, {} records lost, {} events not written",
                s.records, s.flows_started, s.flows_ended, l.records_lost() + l.undecodable,
                l.events_not_written);

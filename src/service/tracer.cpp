@@ -295,6 +295,10 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
       impl->plan.chosen_kind(Need::tcp_connect) == HookKind::state_transition;
   session_options.udp_enabled = impl->plan.chosen_kind(Need::udp_datagrams).has_value();
   session_options.cgroup_path = facts.cgroup_v2;
+  if (options.filter) {
+    session_options.filter_pids.assign(options.filter->pids.begin(), options.filter->pids.end());
+    session_options.filter_ports.assign(options.filter->ports.begin(), options.filter->ports.end());
+  }
   impl->session = BpfSession::load(impl->plan.programs(), session_options, error);
   if (!impl->session) return nullptr;
 
@@ -479,6 +483,8 @@ TracerStats Tracer::stats() const {
   TracerStats s;
   s.records = impl_->ring->records();
   s.losses = impl_->losses();
+  const std::vector<uint64_t> counters = impl_->session->read_drops();
+  s.filtered_in_kernel = counters.size() > PF_COUNT_FILTERED ? counters[PF_COUNT_FILTERED] : 0;
   s.flows_started = impl_->table->stats().starts;
   s.flows_ended = impl_->table->stats().ends;
   s.interfaces_failed = impl_->interfaces_failed;

@@ -49,6 +49,8 @@ struct TracerStats {
   uint64_t flows_started = 0;
   uint64_t flows_ended = 0;
   uint64_t interfaces_failed = 0;
+  // Not a loss: socket events the --pid/--port filters left out in the kernel.
+  uint64_t filtered_in_kernel = 0;
 };
 
 class Tracer {

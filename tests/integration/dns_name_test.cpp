@@ -230,6 +230,23 @@ TEST_F(DnsNameTest, ARecordNamesTcpAndUdpFlows) {
   expect_dest_named(udp, "web.test");
 }
 
+// --port keeps only the web server's flows, in userspace and in the kernel;
+// the DNS flows that asked for its name are still followed, in the kernel,
+// because they tell which namespace the answer is for: without them the
+// answer names nothing. (They are not reported: their ports do not match.)
+TEST_F(DnsNameTest, PortFilterKeepsTheQueriesThatNameTheWantedFlows) {
+  ASSERT_NO_FATAL_FAILURE(start_procflow({"--port", std::to_string(kServerPort)}));
+  ASSERT_NO_FATAL_FAILURE(start_servers());
+  ASSERT_NO_FATAL_FAILURE(resolve_to("web.test", web_ip_));
+
+  Flow tcp;
+  ASSERT_NO_FATAL_FAILURE(tcp_flow_to(web_ip_, &tcp));
+  expect_dest_named(tcp, "web.test");
+  ASSERT_NO_FATAL_FAILURE(stop_procflow());
+  for (const auto& event : procflow().events())
+    EXPECT_NE(event.integer("dest_port"), std::optional<int64_t>(kDnsPort)) << event.raw();
+}
+
 // alias.test is a CNAME of real.test: the A record in the answer is
 // real.test's, but the client asked for alias.test, and that is the name.
 TEST_F(DnsNameTest, CnameChainNamesTheAskedName) {

@@ -23,7 +23,10 @@
 //      - existing: a connection opened before procflow started is reported
 //        (a start with "snapshot": true, the client's pid, its bytes so far)
 //        and its end traced; without the socket iterator, not at all;
-//      - clean stop: exit status 0 on SIGINT, every stdout line a JSON object.
+//      - clean stop: exit status 0 on SIGINT, every stdout line a JSON object;
+//   3. where the connect hook sees both ports (fentry, kprobe), one more trace
+//      with --port: connections to another port are left out in the kernel
+//      (counted in the exit report) and never reported.
 //
 // Output, one line per check, for people and for run-matrix.sh:
 //   PASS <scenario>/<check>: <what was verified>
@@ -1027,6 +1030,7 @@ class ScenarioRun {
         traffic_checks();
         stop_trace();
       }
+      if (connect_sees_ports()) check_port_filter();
     }
     double secs = std::chrono::duration<double>(Clock::now() - t0).count();
     std::printf("@@SCENARIO %s %s %s seconds=%.1f\n", s_.name.c_str(),
@@ -1234,6 +1238,73 @@ class ScenarioRun {
     held_server_->child->wait_exit(10s);
     report_.finish(c, "snapshot start with the client's pid " + std::to_string(pid) + " and " +
                           std::to_string(kClientBytes) + " bytes so far; its close traced");
+  }
+
+  // Whether this scenario's connect hook runs once the source port is
+  // chosen (fentry, kprobe on tcp_connect), so --port decides connects in
+  // the kernel; the SYN_SENT transition comes before it.
+  bool connect_sees_ports() {
+    const std::string hook = plan_.hook["connect"];
+    return hook == "fentry" || hook == "kprobe";
+  }
+
+  // --port in the kernel, in a trace of its own that wants one server's port:
+  // connections to another server are left out where they start, both the
+  // connect and the accepted side, and the exit report counts them.
+  void check_port_filter() {
+    Check c{"port-filter"};
+    std::string error;
+    auto wanted = start_server(paths_, "127.0.0.1", kServerBytes, &error);
+    auto other = wanted ? start_server(paths_, "127.0.0.1", kServerBytes, &error) : std::nullopt;
+    if (!wanted || !other) return setup_failure("port-filter", error);
+    std::vector<std::string> argv = {
+        paths_.procflow, "trace", "--format", "json",
+        "--interfaces",  "lo",    "--port",   std::to_string(wanted->port)};
+    for (auto& a : hook_args()) argv.push_back(a);
+    auto child = Child::spawn(argv);
+    if (!child || !child->wait_stderr("tracing started", kStartTimeout)) {
+      c.fail("procflow trace --port did not start");
+      if (child) c.details = child->describe();
+      if (child) child->signal(SIGKILL);
+      return report_.finish(c, "");
+    }
+    Trace trace(std::move(child));
+    constexpr int kUnwanted = 5;
+    for (int i = 0; i < kUnwanted; i++)
+      run_helper(c, {paths_.helper("tcp_client"), "127.0.0.1", std::to_string(other->port),
+                     std::to_string(kClientBytes)});
+    auto truth = run_helper(c, {paths_.helper("tcp_client"), "127.0.0.1",
+                                std::to_string(wanted->port), std::to_string(kClientBytes)});
+    if (truth) {
+      Selector client{"127.0.0.1", truth->integer("local_port").value_or(0), "127.0.0.1",
+                      wanted->port, true};
+      if (!trace.wait_ends({client}, kEndTimeout)) c.fail("no end for the wanted connection");
+    }
+    trace.child().signal(SIGINT);
+    trace.child().wait_exit(60s);
+    trace.child().wait_eof(5s);
+    for (const auto& e : trace.events())
+      if (e.integer("src_port") == other->port || e.integer("dest_port") == other->port)
+        c.fail("an unwanted flow was reported: " + e.raw());
+    int64_t left_out = 0;
+    const std::string words = " connections and datagrams left out in the kernel";
+    for (const auto& line : trace.child().err()) {
+      auto at = line.find(words);
+      if (at == std::string::npos) continue;
+      auto from = line.find_last_of(' ', at - 1);
+      left_out = std::atoll(line.substr(from + 1, at - from - 1).c_str());
+    }
+    // Both sides of every unwanted connection; other traffic only adds.
+    if (left_out < 2 * kUnwanted)
+      c.fail("the kernel left out " + std::to_string(left_out) +
+             " socket events, want >= " + std::to_string(2 * kUnwanted));
+    if (!c.ok()) c.details += trace.child().describe();
+    for (Server* s : {&*wanted, &*other}) {
+      s->child->signal(SIGTERM);
+      s->child->wait_exit(10s);
+    }
+    report_.finish(c, std::to_string(left_out) + " socket events left out in the kernel for " +
+                          std::to_string(kUnwanted) + " unwanted connections; none reported");
   }
 
   void setup_failure(const std::string& name, const std::string& error) {
