@@ -84,8 +84,14 @@ bool AsyncWriter::offer(std::string_view event_lines) {
     shared_->stats.events_dropped++;
     return false;
   }
+  // A loop turn can offer more than the whole buffer before its flush(): the
+  // writer starts on a quarter of it, so a burst drains while it is offered
+  // instead of being dropped by a writer that was never woken.
+  const size_t before = shared_->pending.size();
   shared_->pending.append(event_lines);
   shared_->pending_events++;
+  const size_t wake_at = capacity_ / 4;
+  if (before < wake_at && shared_->pending.size() >= wake_at) shared_->wake.notify_one();
   return true;
 }
 

@@ -38,7 +38,8 @@ class AsyncWriter {
 
   // Buffers one whole event (its complete lines). False, and counted as
   // dropped, when it does not fit or the writer is broken. Never blocks on
-  // the reader; the writer is woken by flush().
+  // the reader; the writer is woken by flush(), or by the buffer reaching a
+  // quarter of its capacity.
   bool offer(std::string_view event_lines);
   // Wakes the writer for what was offered since the last flush.
   void flush();

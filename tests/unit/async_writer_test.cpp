@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <string>
+#include <thread>
 
 namespace procflow {
 namespace {
@@ -59,6 +60,25 @@ TEST(AsyncWriterTest, EventsComeOutWholeAndInOrder) {
     EXPECT_EQ(s.bytes_written, expected.size());
   }
   EXPECT_EQ(p.read_all(), expected);
+}
+
+// One loop turn can offer more than the buffer holds before it flushes: the
+// writer must start on its own, or a reader that keeps up (here /dev/null)
+// still costs dropped events.
+TEST(AsyncWriterTest, ABurstWakesTheWriterBeforeTheFlush) {
+  const int null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  ASSERT_GE(null_fd, 0);
+  {
+    AsyncWriter w(null_fd, 64 << 10);
+    const std::string event(1024, 'x');
+    for (int i = 0; i < 20; i++) ASSERT_TRUE(w.offer(event));  // 20 KiB: past a quarter
+    // No flush(): the writer takes the burst by itself.
+    for (int waited_ms = 0; w.stats().events_written == 0 && waited_ms < 10'000; waited_ms += 10)
+      std::this_thread::sleep_for(10ms);
+    EXPECT_GT(w.stats().events_written, 0u);
+    EXPECT_EQ(w.stats().events_dropped, 0u);
+  }
+  close(null_fd);
 }
 
 TEST(AsyncWriterTest, AStoppedReaderCostsDroppedEventsNotAStall) {
