@@ -11,9 +11,10 @@
 #include "cli/non_empty_option.h"
 #include "cli/option_ranges.h"
 #include "flow/event_filter.h"
-#include "output/async_writer.h"
 #include "output/json_serializer.h"
+#include "output/line_sink.h"
 #include "output/lost_event.h"
+#include "output/sink_queue.h"
 #include "output/text_formatter.h"
 #include "procflow/flow_event.h"
 #include "procflow_abi.h"
@@ -128,7 +129,7 @@ int run_trace(const TraceArgs& args) {
   // a stalled tracer.
   options.output_fd = STDOUT_FILENO;
   options.filter = &filter;
-  AsyncWriter out(STDOUT_FILENO, size_t{args.output_buffer_kib} * 1024);
+  SinkQueue out(LineSink::to_fd(STDOUT_FILENO), size_t{args.output_buffer_kib} * 1024);
   if (!json) out.offer(text_header());
   std::string line;
   line.reserve(4096);

@@ -15,17 +15,33 @@ std::unique_ptr<LineSink> LineSink::to_fd(int fd, size_t buffer_size) {
   return std::unique_ptr<LineSink>(new LineSink(fd, false, buffer_size));
 }
 
-std::unique_ptr<LineSink> LineSink::to_file(const std::string& path, std::string* error,
-                                            size_t buffer_size) {
+int LineSink::open_for_append(const std::string& path, std::string* error) {
   int fd;
   do {
     fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   } while (fd < 0 && errno == EINTR);
-  if (fd < 0) {
-    if (error) *error = "cannot open " + path + ": " + std::generic_category().message(errno);
-    return nullptr;
-  }
-  return std::unique_ptr<LineSink>(new LineSink(fd, true, buffer_size));
+  if (fd < 0 && error)
+    *error = "cannot open " + path + ": " + std::generic_category().message(errno);
+  return fd;
+}
+
+std::unique_ptr<LineSink> LineSink::to_file(const std::string& path, std::string* error,
+                                            size_t buffer_size) {
+  const int fd = open_for_append(path, error);
+  if (fd < 0) return nullptr;
+  std::unique_ptr<LineSink> sink(new LineSink(fd, true, buffer_size));
+  sink->path_ = path;
+  return sink;
+}
+
+void LineSink::reopen() {
+  if (path_.empty()) return;
+  flush();  // buffered lines belong to the file they were written for
+  const int fd = open_for_append(path_, &reopen_error_);
+  if (fd < 0) return;
+  reopen_error_.clear();
+  ::close(fd_);
+  fd_ = fd;
 }
 
 LineSink::LineSink(int fd, bool owns_fd, size_t buffer_size)

@@ -1,9 +1,11 @@
-// Tests AsyncWriter with real pipes: events come out whole and in order; a
+// Tests SinkQueue in front of a LineSink with real pipes: events come out whole and in order; a
 // reader that stops reading never blocks offer() (events are dropped whole
 // and counted once the buffer is full) and drain() gives up after its time;
 // a reader that goes away breaks the writer (EPIPE) and later events are
 // counted as dropped.
-#include "output/async_writer.h"
+#include "output/sink_queue.h"
+
+#include "output/line_sink.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -41,11 +43,11 @@ struct Pipe {
   }
 };
 
-TEST(AsyncWriterTest, EventsComeOutWholeAndInOrder) {
+TEST(SinkQueueTest, EventsComeOutWholeAndInOrder) {
   Pipe p;
   std::string expected;
   {
-    AsyncWriter w(p.write_end, 1 << 20);
+    SinkQueue w(LineSink::to_fd(p.write_end), 1 << 20);
     for (int i = 0; i < 1000; i++) {
       const std::string line = "event " + std::to_string(i) + "\n";
       EXPECT_TRUE(w.offer(line));
@@ -54,7 +56,7 @@ TEST(AsyncWriterTest, EventsComeOutWholeAndInOrder) {
     }
     // The pipe holds 64 KiB; 1000 short lines fit, so drain finishes.
     EXPECT_TRUE(w.drain(5s));
-    const AsyncWriterStats s = w.stats();
+    const SinkQueueStats s = w.stats();
     EXPECT_EQ(s.events_written, 1000u);
     EXPECT_EQ(s.events_dropped, 0u);
     EXPECT_EQ(s.bytes_written, expected.size());
@@ -65,11 +67,11 @@ TEST(AsyncWriterTest, EventsComeOutWholeAndInOrder) {
 // One loop turn can offer more than the buffer holds before it flushes: the
 // writer must start on its own, or a reader that keeps up (here /dev/null)
 // still costs dropped events.
-TEST(AsyncWriterTest, ABurstWakesTheWriterBeforeTheFlush) {
+TEST(SinkQueueTest, ABurstWakesTheWriterBeforeTheFlush) {
   const int null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
   ASSERT_GE(null_fd, 0);
   {
-    AsyncWriter w(null_fd, 64 << 10);
+    SinkQueue w(LineSink::to_fd(null_fd), 64 << 10);
     const std::string event(1024, 'x');
     for (int i = 0; i < 20; i++) ASSERT_TRUE(w.offer(event));  // 20 KiB: past a quarter
     // No flush(): the writer takes the burst by itself.
@@ -81,9 +83,9 @@ TEST(AsyncWriterTest, ABurstWakesTheWriterBeforeTheFlush) {
   close(null_fd);
 }
 
-TEST(AsyncWriterTest, AStoppedReaderCostsDroppedEventsNotAStall) {
+TEST(SinkQueueTest, AStoppedReaderCostsDroppedEventsNotAStall) {
   Pipe p;
-  AsyncWriter w(p.write_end, 128 * 1024);
+  SinkQueue w(LineSink::to_fd(p.write_end), 128 * 1024);
   const std::string event(1000, 'x');
   size_t accepted = 0, refused = 0;
   // Far more than the pipe (64 KiB) and the buffer (128 KiB) hold together:
@@ -95,7 +97,7 @@ TEST(AsyncWriterTest, AStoppedReaderCostsDroppedEventsNotAStall) {
   EXPECT_GT(refused, 0u);
   EXPECT_GT(accepted, 0u);
   EXPECT_FALSE(w.drain(200ms)) << "nobody reads: it cannot all be written";
-  const AsyncWriterStats s = w.stats();
+  const SinkQueueStats s = w.stats();
   EXPECT_EQ(s.events_dropped, refused);
   EXPECT_FALSE(w.broken());
   // What went out is a prefix of the events, in order (the rest of the one
@@ -119,12 +121,12 @@ TEST(AsyncWriterTest, AStoppedReaderCostsDroppedEventsNotAStall) {
   EXPECT_EQ(w.stats().events_written + w.stats().events_dropped, 1000u);
 }
 
-TEST(AsyncWriterTest, AReaderThatWentAwayBreaksTheWriter) {
+TEST(SinkQueueTest, AReaderThatWentAwayBreaksTheWriter) {
   signal(SIGPIPE, SIG_IGN);  // as procflow does: EPIPE instead of death
   Pipe p;
   close(p.read_end);
   p.read_end = -1;
-  AsyncWriter w(p.write_end);
+  SinkQueue w(LineSink::to_fd(p.write_end));
   EXPECT_TRUE(w.offer("first\n"));
   EXPECT_FALSE(w.drain(5s));
   EXPECT_TRUE(w.broken());
@@ -132,6 +134,78 @@ TEST(AsyncWriterTest, AReaderThatWentAwayBreaksTheWriter) {
   EXPECT_FALSE(w.offer("second\n"));
   EXPECT_EQ(w.stats().events_dropped, 2u);  // the one in flight and the refused one
   EXPECT_EQ(w.stats().events_written, 0u);
+}
+
+// Replay of a file can wait for its reader: with WhenFull::wait nothing is
+// dropped, however small the queue and however slow the reader.
+TEST(SinkQueueTest, AProducerThatCanWaitLosesNothing) {
+  Pipe p;
+  std::string expected;
+  std::thread reader;
+  std::string got;
+  {
+    SinkQueue w(LineSink::to_fd(p.write_end), 4096, SinkQueue::WhenFull::wait);
+    reader = std::thread([&] {
+      char buf[512];
+      ssize_t n;
+      while ((n = read(p.read_end, buf, sizeof buf)) > 0) {
+        got.append(buf, static_cast<size_t>(n));
+        std::this_thread::sleep_for(100us);  // slower than the producer
+      }
+    });
+    for (int i = 0; i < 20000; i++) {
+      const std::string line = "event " + std::to_string(i) + "\n";
+      ASSERT_TRUE(w.offer(line));
+      expected += line;
+    }
+    EXPECT_TRUE(w.drain(30s));
+    EXPECT_EQ(w.stats().events_written, 20000u);
+    EXPECT_EQ(w.stats().events_dropped, 0u);
+  }
+  close(p.write_end);
+  p.write_end = -1;
+  reader.join();
+  EXPECT_EQ(got, expected);
+}
+
+std::string read_file(const std::string& path) {
+  std::string out;
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  close(fd);
+  return out;
+}
+
+// logrotate moves the file away and sends SIGHUP: events before the reopen
+// stay in the moved file, later ones start the new file.
+TEST(SinkQueueTest, ReopenStartsANewFileAfterItWasMovedAway) {
+  char dir_template[] = "/tmp/procflow-sink-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::string dir = dir_template;
+  const std::string path = dir + "/flows.json", rotated = dir + "/flows.json.1";
+  std::string error;
+  auto sink = LineSink::to_file(path, &error);
+  ASSERT_TRUE(sink) << error;
+  {
+    SinkQueue w(std::move(sink), 1 << 20);
+    ASSERT_TRUE(w.offer("before\n"));
+    ASSERT_TRUE(w.drain(5s));
+    ASSERT_EQ(rename(path.c_str(), rotated.c_str()), 0);
+    ASSERT_TRUE(w.offer("still old\n"));  // offered before the reopen
+    w.reopen();
+    ASSERT_TRUE(w.drain(5s));
+    ASSERT_TRUE(w.offer("after\n"));
+    ASSERT_TRUE(w.drain(5s));
+    EXPECT_EQ(w.stats().events_written, 3u);
+  }
+  EXPECT_EQ(read_file(rotated), "before\nstill old\n");
+  EXPECT_EQ(read_file(path), "after\n");
+  unlink(path.c_str());
+  unlink(rotated.c_str());
+  rmdir(dir.c_str());
 }
 
 }  // namespace

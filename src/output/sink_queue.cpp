@@ -1,0 +1,140 @@
+#include "output/sink_queue.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace procflow {
+
+// Owned jointly by the queue object and its thread, so a thread left blocked
+// on a stuck sink never touches freed memory.
+struct SinkQueue::Shared {
+  std::mutex mu;
+  std::condition_variable wake;     // the thread: data, reopen, or stop
+  std::condition_variable written;  // drain() and a waiting offer(): a batch went out
+  std::string pending;              // offered, not yet taken by the thread
+  uint64_t pending_events = 0;
+  bool writing = false;  // the thread holds a batch it took
+  bool reopen = false;
+  bool stop = false;
+  SinkQueueStats stats;
+  std::unique_ptr<Sink> sink;
+
+  void run() {
+    std::string batch;
+    std::unique_lock lock(mu);
+    for (;;) {
+      wake.wait(lock, [&] { return stop || reopen || !pending.empty(); });
+      if (stop && pending.empty()) return;
+      const bool reopen_now = reopen;
+      reopen = false;
+      batch.swap(pending);
+      const uint64_t events = pending_events;
+      pending_events = 0;
+      writing = true;
+      lock.unlock();
+      // The only place that may block on the sink: outside the lock.
+      if (!batch.empty()) {
+        sink->write(batch);
+        sink->flush();
+      }
+      if (reopen_now) sink->reopen();  // after the batch: it belongs to the old file
+      lock.lock();
+      writing = false;
+      batch.clear();
+      if (sink->broken()) {
+        stats.error = sink->last_error();
+        stats.events_dropped += events + pending_events;
+        pending.clear();
+        pending_events = 0;
+      } else {
+        stats.events_written += events;
+        stats.bytes_written = sink->bytes_written();
+      }
+      written.notify_all();
+      if (stop && pending.empty()) return;
+    }
+  }
+};
+
+SinkQueue::SinkQueue(std::unique_ptr<Sink> sink, size_t capacity_bytes, WhenFull when_full)
+    : shared_(std::make_shared<Shared>()), capacity_(capacity_bytes), when_full_(when_full) {
+  shared_->sink = std::move(sink);
+  shared_->pending.reserve(std::min<size_t>(capacity_bytes, 1u << 20));
+  // The thread starts with every signal blocked (it inherits the mask it is
+  // created with): signals belong to the event loop's signalfd, and one
+  // delivered here would kill the process without its clean stop.
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &previous);
+  std::thread([s = shared_] { s->run(); }).detach();
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+}
+
+SinkQueue::~SinkQueue() {
+  std::lock_guard lock(shared_->mu);
+  shared_->stop = true;
+  shared_->pending.clear();
+  shared_->wake.notify_all();
+}
+
+bool SinkQueue::offer(std::string_view event_lines) {
+  std::unique_lock lock(shared_->mu);
+  Shared& s = *shared_;
+  if (when_full_ == WhenFull::wait && event_lines.size() <= capacity_) {
+    // Make room: the thread takes the whole queue at once, so waiting for it
+    // to have taken what is there is enough.
+    while (s.stats.error == 0 && s.pending.size() + event_lines.size() > capacity_) {
+      s.wake.notify_one();
+      s.written.wait(lock);
+    }
+  }
+  if (s.stats.error != 0 || s.pending.size() + event_lines.size() > capacity_) {
+    s.stats.events_dropped++;
+    return false;
+  }
+  // A loop turn can offer more than the whole queue before its flush(): the
+  // thread starts on a quarter of it, so a burst drains while it is offered
+  // instead of being dropped by a thread that was never woken.
+  const size_t before = s.pending.size();
+  s.pending.append(event_lines);
+  s.pending_events++;
+  const size_t wake_at = capacity_ / 4;
+  if (before < wake_at && s.pending.size() >= wake_at) s.wake.notify_one();
+  return true;
+}
+
+void SinkQueue::flush() {
+  std::lock_guard lock(shared_->mu);
+  if (!shared_->pending.empty()) shared_->wake.notify_one();
+}
+
+bool SinkQueue::drain(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(shared_->mu);
+  shared_->wake.notify_one();
+  return shared_->written.wait_for(lock, timeout, [&] {
+    return shared_->stats.error != 0 || (shared_->pending.empty() && !shared_->writing);
+  }) && shared_->stats.error == 0;
+}
+
+void SinkQueue::reopen() {
+  std::lock_guard lock(shared_->mu);
+  shared_->reopen = true;
+  shared_->wake.notify_one();
+}
+
+bool SinkQueue::broken() const {
+  std::lock_guard lock(shared_->mu);
+  return shared_->stats.error != 0;
+}
+
+SinkQueueStats SinkQueue::stats() const {
+  std::lock_guard lock(shared_->mu);
+  return shared_->stats;
+}
+
+}  // namespace procflow
