@@ -11,10 +11,10 @@
 #include "cli/filter_options.h"
 #include "cli/non_empty_option.h"
 #include "cli/option_ranges.h"
+#include "cli/output_options.h"
 #include "flow/event_filter.h"
-#include "output/json_serializer.h"
-#include "output/line_sink.h"
-#include "output/text_formatter.h"
+#include "output/event_output.h"
+#include "output/sink_uri.h"
 #include "replay/capture_replay.h"
 #include "util/seconds.h"
 
@@ -23,7 +23,7 @@ namespace {
 
 struct ReplayArgs {
   std::string file;
-  std::string format;
+  OutputArgs output;
   std::string actions;
   std::vector<uint16_t> ports;
   std::vector<std::string> hosts;
@@ -31,8 +31,9 @@ struct ReplayArgs {
   double udp_idle_timeout = 60;
 };
 
-// Lines are handed to the sink in chunks of about this size: few write(2) calls, little memory.
-constexpr size_t output_chunk = 64 * 1024;
+// A replay waits for its outputs rather than dropping: this much may wait in
+// each output's queue.
+constexpr size_t kReplayQueueBytes = 4u << 20;
 
 // "4 not IP, 7 non-first IP fragments (no ports)": what was skipped and why, "" when nothing.
 std::string skipped_summary(const CaptureStats& capture, const ReplayFlowStats& flows) {
@@ -72,7 +73,6 @@ void report(const CaptureStats& capture, const ReplayFlows& flows, size_t open_a
 }
 
 int run_replay(const ReplayArgs& args) {
-  const bool json = args.format.empty() ? !isatty(STDOUT_FILENO) : args.format == "json";
   EventFilter filter;
   filter.ports.insert(args.ports.begin(), args.ports.end());
   if (!parse_filter_options(args.hosts, args.actions, &filter)) return 2;
@@ -88,40 +88,44 @@ int run_replay(const ReplayArgs& args) {
     options.networks = std::move(*networks);
   }
 
+  std::vector<OutputRoute> routes;
+  if (!build_output_routes(args.output, kReplayQueueBytes, &routes, &error)) {
+    spdlog::error("{}", error);
+    return 2;
+  }
   // `procflow replay x.pcap | head`: see EPIPE from write(2) and stop, rather than die.
   signal(SIGPIPE, SIG_IGN);
-  auto sink = LineSink::to_fd(STDOUT_FILENO);
-  std::string lines;
-  if (!json) lines += text_header();
+  // A file has no deadline: the replay waits for a slow output instead of dropping.
+  auto out = EventOutput::open(routes, SinkQueue::WhenFull::wait, &error);
+  if (!out) {
+    spdlog::error("{}", error);
+    return 1;
+  }
   auto emit = [&](const FlowEvent& e, const ReplayFlowRecord&) {
-    if (!filter.matches(e)) return;
-    if (json)
-      append_json_line(e, lines);
-    else
-      append_text_line(e, lines);
-    if (lines.size() >= output_chunk) {
-      sink->write(lines);
-      lines.clear();
-    }
+    if (filter.matches(e)) out->emit(e);
   };
   ReplayFlows flows(options, emit);
   CaptureStats capture;
   const bool read_all =
-      replay_capture(args.file, flows, &capture, &error, [&] { return sink->broken(); });
+      replay_capture(args.file, flows, &capture, &error, [&] { return out->stdout_gone(); });
   // A truncated file's flows still end: what was read is reported, then the error.
   const size_t open_at_end = flows.open_flows();
   flows.finish();
-  sink->write(lines);
-  sink->flush();
+  // Everything is queued; a broken output has already given up, a working one finishes.
+  out->drain(std::chrono::hours(24));
   if (capture.started) report(capture, flows, open_at_end);
-  if (sink->bytes_dropped() && sink->last_error() != EPIPE)
-    spdlog::error("output: {} bytes could not be written ({})", sink->bytes_dropped(),
-                  strerror(sink->last_error()));
+  bool output_failed = false;
+  for (const OutputRouteStats& r : out->stats()) {
+    if (!r.queue.error || r.queue.error == EPIPE) continue;
+    output_failed = true;
+    spdlog::error("output {}: {} events could not be written ({})", r.uri, r.queue.events_dropped,
+                  strerror(r.queue.error));
+  }
   if (!read_all) {
     spdlog::error("{}", error);
     return 1;
   }
-  return sink->broken() && sink->last_error() != EPIPE ? 1 : 0;
+  return output_failed ? 1 : 0;
 }
 
 }  // namespace
@@ -134,8 +138,7 @@ std::function<int()> add_replay_command(CLI::App& app) {
   cmd->add_option("file", args->file, "capture file to read")
       ->required()
       ->check(non_empty("a capture file, or - for stdin"));
-  cmd->add_option("--format", args->format, "text (default on a terminal) or json")
-      ->check(CLI::IsMember({"text", "json"}));
+  add_output_options(cmd, &args->output);
   cmd->add_option("--actions", args->actions, "start,end (default: all)")
       ->check(non_empty("start or end"));
   cmd->add_option("--port", args->ports, "only flows with this source or destination port")

@@ -10,12 +10,10 @@
 #include "cli/hook_list.h"
 #include "cli/non_empty_option.h"
 #include "cli/option_ranges.h"
+#include "cli/output_options.h"
 #include "flow/event_filter.h"
-#include "output/json_serializer.h"
-#include "output/line_sink.h"
-#include "output/lost_event.h"
-#include "output/sink_queue.h"
-#include "output/text_formatter.h"
+#include "output/event_output.h"
+#include "output/sink_uri.h"
 #include "procflow/flow_event.h"
 #include "procflow_abi.h"
 #include "service/tracer.h"
@@ -25,7 +23,7 @@ namespace procflow {
 namespace {
 
 struct TraceArgs {
-  std::string format;
+  OutputArgs output;
   double duration = 0;
   std::vector<uint32_t> pids;
   std::vector<std::string> exes;
@@ -75,9 +73,6 @@ void report_losses(const TracerStats& s) {
   if (l.flows_end_lost)
     spdlog::warn("lost: {} flows' end records; those flows ended with end_reason lost",
                  l.flows_end_lost);
-  if (l.events_not_written)
-    spdlog::warn("lost: {} events not written: the reader of stdout did not keep up or went away",
-                 l.events_not_written);
   if (s.interfaces_failed)
     spdlog::warn("{} interfaces could not be traced (packets and DNS there are missing)",
                  s.interfaces_failed);
@@ -89,9 +84,26 @@ void report_losses(const TracerStats& s) {
                l.events_not_written);
 }
 
-int run_trace(const TraceArgs& args) {
-  bool json = args.format.empty() ? !isatty(STDOUT_FILENO) : args.format == "json";
+// Per output: what it could not take, and why.
+void report_outputs(const EventOutput& out, bool delivered) {
+  bool any_dropped = false;
+  for (const OutputRouteStats& r : out.stats()) {
+    if (!r.queue.events_dropped) continue;
+    any_dropped = true;
+    const std::string who = is_stdout_uri(r.uri) ? "the reader of stdout" : "output " + r.uri;
+    if (r.queue.error == EPIPE)
+      spdlog::warn("lost: {} events not written: {} went away", r.queue.events_dropped, who);
+    else if (r.queue.error)
+      spdlog::warn("lost: {} events not written: {} failed ({})", r.queue.events_dropped, who,
+                   strerror(r.queue.error));
+    else
+      spdlog::warn("lost: {} events not written: {} did not keep up", r.queue.events_dropped, who);
+  }
+  if (!delivered && !any_dropped)
+    spdlog::warn("lost: events still queued when an output stopped taking them");
+}
 
+int run_trace(const TraceArgs& args) {
   EventFilter filter;
   filter.pids.insert(args.pids.begin(), args.pids.end());
   filter.exes.insert(args.exes.begin(), args.exes.end());
@@ -124,25 +136,25 @@ int run_trace(const TraceArgs& args) {
     return 2;
   }
 
-  // The loop hands events to a writer thread and never waits for the reader
-  // of stdout: a slow or stopped reader costs dropped events (counted), not
-  // a stalled tracer.
-  options.output_fd = STDOUT_FILENO;
+  // Each output's queue is drained by a thread of its own: the loop never
+  // waits for a reader or a server; a slow or stopped one costs that output
+  // dropped events (counted), not a stalled tracer.
+  std::vector<OutputRoute> routes;
+  if (!build_output_routes(args.output, size_t{args.output_buffer_kib} * 1024, &routes, &error)) {
+    spdlog::error("{}", error);
+    return 2;
+  }
+  auto out = EventOutput::open(routes, SinkQueue::WhenFull::drop, &error);
+  if (!out) {
+    spdlog::error("{}", error);
+    return 1;
+  }
+  if (out->writes_stdout()) options.output_fd = STDOUT_FILENO;
   options.filter = &filter;
-  SinkQueue out(LineSink::to_fd(STDOUT_FILENO), size_t{args.output_buffer_kib} * 1024);
-  if (!json) out.offer(text_header());
-  std::string line;
-  line.reserve(4096);
   auto emit = [&](const FlowEvent& e) {
-    if (!filter.matches(e)) return;
-    line.clear();
-    if (json)
-      append_json_line(e, line);
-    else
-      append_text_line(e, line);
-    out.offer(line);
+    if (filter.matches(e)) out->emit(e);
   };
-  options.output_dropped = [&out] { return out.stats().events_dropped; };
+  options.output_dropped = [&out] { return out->events_dropped(); };
   auto tracer = Tracer::start(options, emit, &error);
   if (!tracer) {
     spdlog::error("{}", error);
@@ -150,20 +162,15 @@ int run_trace(const TraceArgs& args) {
   }
   // What is lost goes into the stream too, as a `lost` event.
   tracer->set_loss_handler([&](const LossCounts& delta, uint64_t since_us, uint64_t now_us) {
-    line.clear();
-    if (json)
-      append_lost_json(delta, since_us, now_us, line);
-    else
-      append_lost_text(delta, since_us, now_us, line);
-    out.offer(line);
+    out->emit_lost(delta, since_us, now_us);
   });
   std::string where = "interfaces: ";
   for (const auto& i : tracer->attached_interfaces()) where += i + " ";
   spdlog::info("tracing started ({}; {})", tracer->plan().summary(), where);
 
   auto after_batch = [&]() {
-    out.flush();
-    return !out.broken();  // e.g. `procflow trace | head`: stop quietly
+    out->flush();
+    return !out->stdout_gone();  // e.g. `procflow trace | head`: stop quietly
   };
   if (!tracer->run(after_batch, &error)) {
     spdlog::error("{}", error);
@@ -171,10 +178,9 @@ int run_trace(const TraceArgs& args) {
   }
   // The tracer_stop ends are queued: give the reader a moment to take them,
   // not forever (a stopped reader must not keep the tracer from exiting).
-  const bool delivered = out.drain(kOutputDrainTimeout);
+  const bool delivered = out->drain(kOutputDrainTimeout);
   report_losses(tracer->stats());
-  if (!delivered && !out.stats().events_dropped)
-    spdlog::warn("lost: events still queued when the reader of stdout stopped taking them");
+  report_outputs(*out, delivered);
   return 0;
 }
 
@@ -184,8 +190,7 @@ std::function<int()> add_trace_command(CLI::App& app) {
   auto args = std::make_shared<TraceArgs>();
   CLI::App* cmd = app.add_subcommand("trace", "Live tracing of every TCP and UDP flow, to stdout");
   namespace ranges = option_ranges;
-  cmd->add_option("--format", args->format, "text (default on a terminal) or json")
-      ->check(CLI::IsMember({"text", "json"}));
+  add_output_options(cmd, &args->output);
   cmd->add_option("--duration", args->duration, "stop after SEC seconds")
       ->type_name("SEC")
       ->transform(in_range(ranges::kTraceDuration));
@@ -233,8 +238,8 @@ std::function<int()> add_trace_command(CLI::App& app) {
       ->type_name("KIB")
       ->transform(in_range(ranges::kRingBufferKib));
   cmd->add_option("--output-buffer-kib", args->output_buffer_kib,
-                  "events waiting for a slow reader of stdout, in KiB; beyond it new events are "
-                  "dropped and counted (default 8192)")
+                  "events waiting for a slow output (each --output), in KiB; beyond it new events "
+                  "are dropped and counted (default 8192)")
       ->type_name("KIB")
       ->transform(in_range(ranges::kOutputBufferKib));
   cmd->add_option("--reverse-dns-rate", args->reverse_dns_rate,

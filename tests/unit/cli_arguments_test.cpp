@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -29,6 +30,9 @@ constexpr std::chrono::seconds kDeadline{20};
 constexpr int kSuccess = 0;
 constexpr int kRuntimeFailure = 1;
 constexpr int kUsageError = 2;
+
+// A capture with several flows, for the output tests.
+constexpr const char* kOutputCapture = "dns.pcap";
 
 BinaryRun procflow(std::vector<std::string> args) {
   args.insert(args.begin(), PROCFLOW_BINARY);
@@ -181,6 +185,11 @@ const RefusedCase kRefused[] = {
      "The following argument was not expected: --bogus"},
     {"UnknownFormat", {"replay", "-", "--format", "xml"}, "--format: xml not in {text,json}"},
     {"ReplayWithoutFile", {"replay"}, "file is required"},
+    {"UnknownSchema", {"replay", "-", "--schema", "xml"}, "--schema: xml not in", false},
+    {"EmptyOutput",
+     {"replay", "-", "--output", ""},
+     "--output: empty value: expected an output, e.g. - or file:/var/log/procflow/flows.json",
+     false},
 };
 
 INSTANTIATE_TEST_SUITE_P(Cli, RefusedArgumentsTest, testing::ValuesIn(kRefused),
@@ -238,6 +247,40 @@ TEST_F(ReplayExitStatusTest, AnEmptyCaptureReadToItsEndIsSuccess) {
   ASSERT_TRUE(run.exited) << run.describe();
   EXPECT_EQ(run.exit_status, kSuccess) << run.describe();
   EXPECT_EQ(run.out, "") << run.describe();
+}
+
+// Every --output gets every event: two files and stdout hold the same bytes.
+TEST_F(ReplayExitStatusTest, EveryOutputGetsTheSameEvents) {
+  const std::string capture = std::string(PROCFLOW_TEST_FIXTURES) + "/pcap/dns/" + kOutputCapture;
+  const std::string a = dir_ / "a.json", b = dir_ / "b.json";
+  const BinaryRun files =
+      procflow({"replay", capture, "--output", "file:" + a, "--output", "file:" + b});
+  ASSERT_TRUE(files.exited) << files.describe();
+  ASSERT_EQ(files.exit_status, kSuccess) << files.describe();
+  EXPECT_EQ(files.out, "") << "nothing to stdout when it is not an output";
+  const BinaryRun to_stdout = procflow({"replay", capture, "--format", "json"});
+  ASSERT_EQ(to_stdout.exit_status, kSuccess) << to_stdout.describe();
+  ASSERT_NE(to_stdout.out, "");
+  auto read = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  EXPECT_EQ(read(a), to_stdout.out);
+  EXPECT_EQ(read(b), to_stdout.out);
+}
+
+TEST_F(ReplayExitStatusTest, AnOutputThatCannotBeOpenedIsARuntimeFailure) {
+  const std::string capture = std::string(PROCFLOW_TEST_FIXTURES) + "/pcap/dns/" + kOutputCapture;
+  const std::string bad = (dir_ / "no-such-dir" / "x.json").string();
+  const BinaryRun run = procflow({"replay", capture, "--output", "file:" + bad});
+  ASSERT_TRUE(run.exited) << run.describe();
+  EXPECT_EQ(run.exit_status, kRuntimeFailure) << run.describe();
+  EXPECT_EQ(first_line(run.err), "procflow: error: output file:" + bad + ": cannot open " + bad +
+                                     ": No such file or directory")
+      << run.describe();
+  const BinaryRun scheme = procflow({"replay", capture, "--output", "ftp://x"});
+  EXPECT_EQ(scheme.exit_status, kRuntimeFailure) << scheme.describe();
+  EXPECT_NE(scheme.err.find("unknown output 'ftp://x'"), std::string::npos) << scheme.describe();
 }
 
 TEST(CliExitStatusTest, VersionAndHelpSucceed) {

@@ -1,0 +1,41 @@
+#include "cli/output_options.h"
+
+#include <unistd.h>
+
+#include "cli/non_empty_option.h"
+#include "output/sink_uri.h"
+
+namespace procflow {
+
+void add_output_options(CLI::App* cmd, OutputArgs* args) {
+  cmd->add_option("--output", args->outputs,
+                  "where events go, repeatable: - (stdout, the default) or file:PATH")
+      ->type_name("URI")
+      ->check(non_empty("an output, e.g. - or file:/var/log/procflow/flows.json"));
+  cmd->add_option("--schema", args->schema, "what each event says: car (default)")
+      ->check(CLI::IsMember({"car"}));
+  cmd->add_option("--format", args->format, "text (default on a terminal) or json")
+      ->check(CLI::IsMember({"text", "json"}));
+}
+
+bool build_output_routes(const OutputArgs& args, size_t queue_bytes,
+                         std::vector<OutputRoute>* routes, std::string* error) {
+  const std::vector<std::string> uris =
+      args.outputs.empty() ? std::vector<std::string>{"-"} : args.outputs;
+  for (const std::string& uri : uris) {
+    // Text only where a person reads it: stdout on a terminal, unless asked.
+    std::string layout = args.format;
+    if (layout.empty() && (args.schema.empty() || args.schema == "car"))
+      layout = is_stdout_uri(uri) && isatty(STDOUT_FILENO) ? "text" : "json";
+    auto format = EventFormat::from_names(args.schema, layout, error);
+    if (!format) return false;
+    OutputRoute route;
+    route.uri = uri;
+    route.format = *format;
+    route.queue_bytes = queue_bytes;
+    routes->push_back(std::move(route));
+  }
+  return true;
+}
+
+}  // namespace procflow
