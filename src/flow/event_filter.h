@@ -1,8 +1,11 @@
-// The trace command's filters (--pid, --exe, --port, --host, --actions): an
-// event passes when it matches every filter that was given. Within one filter,
-// any listed value matches.
+// The event filters of `trace` (--pid, --exe, --port, --host, --actions) and
+// of the service config (include and exclude by exe, uid, user, CIDR, port,
+// action, direction). An event passes when it matches every include
+// criterion that was given (within one criterion, any listed value) and no
+// exclude criterion (any listed value of any criterion excludes).
 #pragma once
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -12,24 +15,42 @@
 
 namespace procflow {
 
-class EventFilter {
- public:
+// One side of a filter: the values each criterion lists; an empty criterion
+// was not given.
+struct FlowCriteria {
   std::set<uint32_t> pids;
   std::set<std::string> exes;
-  std::set<uint16_t> ports;                // matches src_port or dest_port
-  std::optional<NetworkClassifier> hosts;  // matches src_ip or dest_ip
-  std::set<FlowAction> actions;            // empty: all
+  std::set<uint32_t> uids;
+  std::set<std::string> users;
+  std::set<uint16_t> ports;                // src_port or dest_port
+  std::optional<NetworkClassifier> hosts;  // src_ip or dest_ip
+  std::set<FlowAction> actions;
+  std::set<NetworkDirection> directions;
+
+  bool empty() const;
+};
+
+class EventFilter : public FlowCriteria {
+ public:
+  // Flows and events that are never wanted, whatever the include side says.
+  FlowCriteria exclude;
 
   bool matches(const FlowEvent& e) const;
-  // The flow-level filters (--pid, --exe, --port, --host) on what a flow is
-  // before any event of it is built: the tables ask this first, so a flow
-  // nobody wants costs no name look-up, no hash and no serializing. pid 0:
-  // no known owner.
+  // The flow-level criteria that are known before any event of a flow is
+  // built (pid, exe, port, host): the tables ask this first, so a flow nobody
+  // wants costs no name look-up, no hash and no serializing. True when these
+  // cannot rule the flow out (uid, user, direction and actions are decided
+  // per event by matches()). pid 0: no known owner.
   bool matches_flow(const IpAddress& src, const IpAddress& dest, uint16_t src_port,
                     uint16_t dest_port, uint32_t pid, std::string_view exe) const;
-  bool filters_flows() const { return !pids.empty() || !exes.empty() || !ports.empty() || hosts; }
+  bool filters_flows() const;
   // "start,end" -> actions; false + error on an unknown name.
   bool parse_actions(const std::string& list, std::string* error);
 };
+
+// "start", "message", "end".
+std::optional<FlowAction> parse_flow_action(std::string_view name);
+// "in", "out", "internal", "external" (as network_direction says them).
+std::optional<NetworkDirection> parse_network_direction(std::string_view name);
 
 }  // namespace procflow

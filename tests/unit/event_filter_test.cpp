@@ -201,5 +201,68 @@ TEST(EventFilterTest, ParseActionsRejectsSpacesAroundNames) {
   EXPECT_EQ(error, "unknown action ' end' (expected start, message or end)");
 }
 
+// The service config's exclusions: any listed value of any criterion rules an
+// event out, whatever the include side says.
+TEST(EventFilterTest, ExclusionsRuleOutWhateverTheyList) {
+  EventFilter f;
+  f.ports = {443};
+  f.exclude.exes = {"curl"};
+  EXPECT_FALSE(f.matches(curl_event()));
+  FlowEvent wget = curl_event();
+  wget.exe = "wget";
+  EXPECT_TRUE(f.matches(wget));
+  // Known at the flow's start: decided before any event is built.
+  EXPECT_FALSE(f.matches_flow(ip("10.0.0.5"), ip("93.184.216.34"), 50438, 443, 738, "curl"));
+  EXPECT_TRUE(f.matches_flow(ip("10.0.0.5"), ip("93.184.216.34"), 50438, 443, 738, "wget"));
+
+  EventFilter by_user;
+  by_user.exclude.uids = {0};
+  by_user.exclude.actions = {FlowAction::start};
+  FlowEvent root_end = curl_event(FlowAction::end);
+  root_end.uid = 0;
+  EXPECT_FALSE(by_user.matches(root_end));
+  FlowEvent user_end = curl_event(FlowAction::end);
+  user_end.uid = 1000;
+  EXPECT_TRUE(by_user.matches(user_end));
+  EXPECT_FALSE(by_user.matches(curl_event(FlowAction::start)));
+  // uid is not known before the event: the flow-level check leaves it open.
+  EXPECT_TRUE(by_user.matches_flow(ip("10.0.0.5"), ip("93.184.216.34"), 50438, 443, 738, "curl"));
+
+  EventFilter by_net;
+  by_net.exclude.hosts = hosts({"93.184.216.0/24"});
+  EXPECT_FALSE(by_net.matches(curl_event()));
+  EXPECT_TRUE(by_net.filters_flows());
+}
+
+TEST(EventFilterTest, UsersUidsAndDirectionsInclude) {
+  EventFilter f;
+  f.users = {"alice"};
+  f.directions = {NetworkDirection::out};
+  FlowEvent e = curl_event();
+  e.user = "alice";
+  e.network_direction = NetworkDirection::out;
+  EXPECT_TRUE(f.matches(e));
+  e.network_direction = NetworkDirection::in;
+  EXPECT_FALSE(f.matches(e));
+  e.network_direction = NetworkDirection::out;
+  e.user = "bob";
+  EXPECT_FALSE(f.matches(e));
+  EXPECT_FALSE(f.filters_flows()) << "neither is known before the first event";
+
+  EventFilter uid;
+  uid.uids = {1000};
+  EXPECT_FALSE(uid.matches(curl_event())) << "no uid known";
+  FlowEvent mine = curl_event();
+  mine.uid = 1000;
+  EXPECT_TRUE(uid.matches(mine));
+}
+
+TEST(EventFilterTest, NamesOfActionsAndDirections) {
+  EXPECT_EQ(parse_flow_action("message"), FlowAction::message);
+  EXPECT_FALSE(parse_flow_action("stop"));
+  EXPECT_EQ(parse_network_direction("external"), NetworkDirection::external);
+  EXPECT_FALSE(parse_network_direction("inbound"));
+}
+
 }  // namespace
 }  // namespace procflow
