@@ -1,0 +1,252 @@
+#include "config/service_config.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "cli/option_ranges.h"
+#include "config/yaml_fields.h"
+
+namespace procflow {
+namespace {
+
+namespace ranges = option_ranges;
+
+constexpr WholeRange kUid{0, 4'294'967'294u, "a uid"};
+constexpr WholeRange kMaxFlows{1024, 1u << 22, "a number of flows"};
+
+void read_criteria(YamlFields& y, const YAML::Node& node, const std::string& path,
+                   FlowCriteria* c) {
+  if (!y.map(node, path, {"pid", "exe", "uid", "user", "cidr", "port", "action", "direction"}))
+    return;
+  for (const auto& entry : node) {
+    const std::string key = entry.first.Scalar();
+    const std::string p = child_path(path, key);
+    const YAML::Node& v = entry.second;
+    if (key == "pid") {
+      y.each(v, p, [&](const YAML::Node& i, const std::string& ip) {
+        if (auto n = y.whole(i, ip, ranges::kPid)) c->pids.insert(static_cast<uint32_t>(*n));
+      });
+    } else if (key == "exe") {
+      for (auto& e : y.texts(v, p)) c->exes.insert(e);
+    } else if (key == "uid") {
+      y.each(v, p, [&](const YAML::Node& i, const std::string& ip) {
+        if (auto n = y.whole(i, ip, kUid)) c->uids.insert(static_cast<uint32_t>(*n));
+      });
+    } else if (key == "user") {
+      for (auto& u : y.texts(v, p)) c->users.insert(u);
+    } else if (key == "cidr") {
+      const auto cidrs = y.texts(v, p);
+      std::string error;
+      if (auto hosts = NetworkClassifier::parse(cidrs, &error))
+        c->hosts = std::move(*hosts);
+      else
+        y.error(v, p, error);
+    } else if (key == "port") {
+      y.each(v, p, [&](const YAML::Node& i, const std::string& ip) {
+        if (auto n = y.whole(i, ip, ranges::kPort)) c->ports.insert(static_cast<uint16_t>(*n));
+      });
+    } else if (key == "action") {
+      y.each(v, p, [&](const YAML::Node& i, const std::string& ip) {
+        auto t = y.text(i, ip);
+        if (!t) return;
+        if (auto a = parse_flow_action(*t))
+          c->actions.insert(*a);
+        else
+          y.error(i, ip, "expected start, message or end, got '" + *t + "'");
+      });
+    } else if (key == "direction") {
+      y.each(v, p, [&](const YAML::Node& i, const std::string& ip) {
+        auto t = y.text(i, ip);
+        if (!t) return;
+        if (auto d = parse_network_direction(*t))
+          c->directions.insert(*d);
+        else
+          y.error(i, ip, "expected in, out, internal or external, got '" + *t + "'");
+      });
+    }
+  }
+}
+
+void read_filter(YamlFields& y, const YAML::Node& node, const std::string& path,
+                 EventFilter* filter) {
+  if (!y.map(node, path, {"include", "exclude"})) return;
+  if (node["include"]) read_criteria(y, node["include"], child_path(path, "include"), filter);
+  if (node["exclude"])
+    read_criteria(y, node["exclude"], child_path(path, "exclude"), &filter->exclude);
+}
+
+void read_output(YamlFields& y, const YAML::Node& node, const std::string& path,
+                 OutputRoute* route) {
+  if (!y.map(node, path, {"uri", "schema", "format", "queue_kib", "filter"})) return;
+  if (!node["uri"]) {
+    y.error(node, path, "an output needs a uri, e.g. uri: file:/var/log/procflow/flows.json");
+    return;
+  }
+  if (auto uri = y.text(node["uri"], child_path(path, "uri"))) route->uri = *uri;
+  std::string schema, layout;
+  if (node["schema"]) schema = y.text(node["schema"], child_path(path, "schema")).value_or("car");
+  if (node["format"]) layout = y.text(node["format"], child_path(path, "format")).value_or("");
+  std::string error;
+  if (auto format = EventFormat::from_names(schema, layout, &error))
+    route->format = *format;
+  else
+    y.error(node["schema"] ? node["schema"] : node, child_path(path, "schema"), error);
+  if (node["queue_kib"]) {
+    if (auto kib =
+            y.whole(node["queue_kib"], child_path(path, "queue_kib"), ranges::kOutputBufferKib))
+      route->queue_bytes = static_cast<size_t>(*kib) * 1024;
+  }
+  if (node["filter"]) read_filter(y, node["filter"], child_path(path, "filter"), &route->filter);
+}
+
+void read_enrichment(YamlFields& y, const YAML::Node& node, ServiceConfig* c) {
+  const std::string path = "enrichment";
+  if (!y.map(node, path,
+             {"reverse_dns", "reverse_dns_server", "reverse_dns_rate", "dns_answer_window"}))
+    return;
+  if (node["reverse_dns"])
+    c->reverse_dns = y.flag(node["reverse_dns"], "enrichment.reverse_dns").value_or(false);
+  if (node["reverse_dns_server"]) {
+    const YAML::Node& v = node["reverse_dns_server"];
+    if (auto server = y.text(v, "enrichment.reverse_dns_server")) {
+      if (!IpAddress::parse(*server))
+        y.error(v, "enrichment.reverse_dns_server", "'" + *server + "' is not an IP address");
+      else
+        c->reverse_dns_server = *server;
+    }
+  }
+  if (node["reverse_dns_rate"])
+    c->reverse_dns_rate =
+        y.real(node["reverse_dns_rate"], "enrichment.reverse_dns_rate", ranges::kReverseDnsRate)
+            .value_or(c->reverse_dns_rate);
+  if (node["dns_answer_window"])
+    c->dns_answer_window_s =
+        y.real(node["dns_answer_window"], "enrichment.dns_answer_window", ranges::kDnsAnswerWindow)
+            .value_or(c->dns_answer_window_s);
+}
+
+void read_log(YamlFields& y, const YAML::Node& node, ServiceConfig* c) {
+  if (!y.map(node, "log", {"level", "target"})) return;
+  if (node["level"]) {
+    auto level = y.text(node["level"], "log.level");
+    if (level && (*level == "trace" || *level == "debug" || *level == "info" || *level == "warn" ||
+                  *level == "error" || *level == "off"))
+      c->log_level = *level;
+    else if (level)
+      y.error(node["level"], "log.level",
+              "expected trace, debug, info, warn, error or off, got '" + *level + "'");
+  }
+  if (node["target"]) {
+    auto target = y.text(node["target"], "log.target");
+    if (target && (*target == "stderr" || *target == "syslog"))
+      c->log_target = *target;
+    else if (target)
+      y.error(node["target"], "log.target", "expected stderr or syslog, got '" + *target + "'");
+  }
+}
+
+void read_top(YamlFields& y, const YAML::Node& root, ServiceConfig* c) {
+  if (!y.map(root, "",
+             {"outputs", "filter", "enrichment", "internal_networks", "interfaces", "disable_hooks",
+              "udp_idle_timeout", "ring_buffer_kib", "max_flows", "log"}))
+    return;
+  if (root["outputs"]) {
+    y.each(root["outputs"], "outputs", [&](const YAML::Node& item, const std::string& path) {
+      OutputRoute route;
+      read_output(y, item, path, &route);
+      c->outputs.push_back(std::move(route));
+    });
+  }
+  if (root["filter"]) read_filter(y, root["filter"], "filter", &c->filter);
+  if (root["enrichment"]) read_enrichment(y, root["enrichment"], c);
+  if (root["internal_networks"]) {
+    const YAML::Node& v = root["internal_networks"];
+    c->internal_networks = y.texts(v, "internal_networks");
+    std::string error;
+    if (!c->internal_networks.empty() && !NetworkClassifier::parse(c->internal_networks, &error))
+      y.error(v, "internal_networks", error);
+  }
+  if (root["interfaces"]) c->interfaces = y.texts(root["interfaces"], "interfaces");
+  if (root["disable_hooks"]) {
+    y.each(root["disable_hooks"], "disable_hooks",
+           [&](const YAML::Node& item, const std::string& path) {
+             auto name = y.text(item, path);
+             if (!name) return;
+             if (auto kind = parse_hook_kind(*name))
+               c->disabled_hooks.insert(*kind);
+             else
+               y.error(item, path, "unknown hook kind '" + *name + "', e.g. fentry or kprobe");
+           });
+  }
+  if (root["udp_idle_timeout"])
+    c->udp_idle_timeout_s =
+        y.real(root["udp_idle_timeout"], "udp_idle_timeout", ranges::kUdpIdleTimeout)
+            .value_or(c->udp_idle_timeout_s);
+  if (root["ring_buffer_kib"])
+    c->ring_buffer_kib = static_cast<uint32_t>(
+        y.whole(root["ring_buffer_kib"], "ring_buffer_kib", ranges::kRingBufferKib)
+            .value_or(c->ring_buffer_kib));
+  if (root["max_flows"])
+    c->max_flows = static_cast<uint32_t>(
+        y.whole(root["max_flows"], "max_flows", kMaxFlows).value_or(c->max_flows));
+  if (root["log"]) read_log(y, root["log"], c);
+}
+
+}  // namespace
+
+bool parse_service_config(const std::string& yaml, const std::string& name, ServiceConfig* config,
+                          std::vector<std::string>* errors) {
+  errors->clear();
+  YamlFields y(name, errors);
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::ParserException& e) {
+    y.error_at(e.mark.line, e.mark.column, "not valid YAML: " + e.msg);
+    return false;
+  }
+  if (!root || root.IsNull()) {
+    y.error_at(0, 0, "the config is empty; see deploy/procflow.yaml for every setting");
+    return false;
+  }
+  ServiceConfig loaded;
+  read_top(y, root, &loaded);
+  if (!y.ok()) return false;
+  *config = std::move(loaded);
+  return true;
+}
+
+bool load_service_config(const std::string& path, ServiceConfig* config,
+                         std::vector<std::string>* errors) {
+  std::ifstream in(path);
+  if (!in) {
+    errors->assign({"cannot read " + path + ": " + std::strerror(errno)});
+    return false;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_service_config(text.str(), path, config, errors);
+}
+
+std::vector<std::string> settings_needing_restart(const ServiceConfig& a, const ServiceConfig& b) {
+  std::vector<std::string> out;
+  auto note = [&](bool differs, const char* what) {
+    if (differs) out.push_back(what);
+  };
+  note(a.interfaces != b.interfaces, "interfaces");
+  note(a.internal_networks != b.internal_networks, "internal_networks");
+  note(a.disabled_hooks != b.disabled_hooks, "disable_hooks");
+  note(a.udp_idle_timeout_s != b.udp_idle_timeout_s, "udp_idle_timeout");
+  note(a.dns_answer_window_s != b.dns_answer_window_s, "enrichment.dns_answer_window");
+  note(a.reverse_dns != b.reverse_dns || a.reverse_dns_server != b.reverse_dns_server ||
+           a.reverse_dns_rate != b.reverse_dns_rate,
+       "enrichment.reverse_dns*");
+  note(a.ring_buffer_kib != b.ring_buffer_kib, "ring_buffer_kib");
+  note(a.max_flows != b.max_flows, "max_flows");
+  note(a.log_target != b.log_target, "log.target");
+  return out;
+}
+
+}  // namespace procflow

@@ -1,0 +1,192 @@
+// Tests the service config reader: the shipped default config reads; every
+// setting lands where it belongs; and every kind of mistake (unknown key,
+// wrong type, out of range, bad name, broken YAML) is refused with the file,
+// the line and what was expected.
+#include "config/service_config.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "ip_literal.h"
+
+namespace procflow {
+namespace {
+
+using test::ip;
+
+std::vector<std::string> errors_of(const std::string& yaml) {
+  ServiceConfig config;
+  std::vector<std::string> errors;
+  EXPECT_FALSE(parse_service_config(yaml, "test.yaml", &config, &errors)) << yaml;
+  return errors;
+}
+
+TEST(ServiceConfigTest, TheShippedDefaultConfigReads) {
+  ServiceConfig config;
+  std::vector<std::string> errors;
+  ASSERT_TRUE(load_service_config(std::string(PROCFLOW_SOURCE_DIR) + "/deploy/procflow.yaml",
+                                  &config, &errors))
+      << testing::PrintToString(errors);
+  ASSERT_EQ(config.outputs.size(), 1u);
+  EXPECT_EQ(config.outputs[0].uri, "file:/var/log/procflow/flows.json");
+  EXPECT_EQ(config.outputs[0].format.schema, Schema::car);
+  EXPECT_EQ(config.outputs[0].format.layout, Layout::json);
+  EXPECT_TRUE(config.filter.empty());
+  EXPECT_TRUE(config.filter.exclude.empty());
+  EXPECT_EQ(config.max_flows, 65536u);
+  EXPECT_EQ(config.log_level, "info");
+}
+
+TEST(ServiceConfigTest, EverySettingLandsWhereItBelongs) {
+  const std::string yaml = R"(
+outputs:
+  - uri: "-"
+    format: text
+  - uri: file:/tmp/ends.json
+    queue_kib: 128
+    filter:
+      include: {action: [end]}
+filter:
+  include:
+    exe: [curl, wget]
+    uid: [1000]
+    user: [alice]
+    cidr: [10.0.0.0/8]
+    port: [443]
+    action: [start, end]
+    direction: [out, external]
+  exclude:
+    pid: [1]
+    port: [22]
+enrichment:
+  reverse_dns: true
+  reverse_dns_server: 192.0.2.53
+  reverse_dns_rate: 5
+  dns_answer_window: 2.5
+internal_networks: [10.0.0.0/8]
+interfaces: [eth0, eth1]
+disable_hooks: [fentry]
+udp_idle_timeout: 30
+ring_buffer_kib: 1024
+max_flows: 200000
+log: {level: debug, target: syslog}
+)";
+  ServiceConfig c;
+  std::vector<std::string> errors;
+  ASSERT_TRUE(parse_service_config(yaml, "test.yaml", &c, &errors))
+      << testing::PrintToString(errors);
+  ASSERT_EQ(c.outputs.size(), 2u);
+  EXPECT_EQ(c.outputs[0].uri, "-");
+  EXPECT_EQ(c.outputs[0].format.layout, Layout::text);
+  EXPECT_EQ(c.outputs[1].queue_bytes, 128u * 1024);
+  EXPECT_EQ(c.outputs[1].filter.actions, std::set<FlowAction>{FlowAction::end});
+  EXPECT_EQ(c.filter.exes, (std::set<std::string>{"curl", "wget"}));
+  EXPECT_EQ(c.filter.uids, std::set<uint32_t>{1000});
+  EXPECT_EQ(c.filter.users, std::set<std::string>{"alice"});
+  ASSERT_TRUE(c.filter.hosts);
+  EXPECT_TRUE(c.filter.hosts->is_internal(ip("10.1.2.3")));
+  EXPECT_FALSE(c.filter.hosts->is_internal(ip("192.168.1.1")));
+  EXPECT_EQ(c.filter.ports, std::set<uint16_t>{443});
+  EXPECT_EQ(c.filter.actions, (std::set<FlowAction>{FlowAction::start, FlowAction::end}));
+  EXPECT_EQ(c.filter.directions,
+            (std::set<NetworkDirection>{NetworkDirection::out, NetworkDirection::external}));
+  EXPECT_EQ(c.filter.exclude.pids, std::set<uint32_t>{1});
+  EXPECT_EQ(c.filter.exclude.ports, std::set<uint16_t>{22});
+  EXPECT_TRUE(c.reverse_dns);
+  EXPECT_EQ(c.reverse_dns_server, "192.0.2.53");
+  EXPECT_EQ(c.reverse_dns_rate, 5);
+  EXPECT_EQ(c.dns_answer_window_s, 2.5);
+  EXPECT_EQ(c.internal_networks, std::vector<std::string>{"10.0.0.0/8"});
+  EXPECT_EQ(c.interfaces, (std::vector<std::string>{"eth0", "eth1"}));
+  EXPECT_EQ(c.disabled_hooks, std::set<HookKind>{HookKind::fentry});
+  EXPECT_EQ(c.udp_idle_timeout_s, 30);
+  EXPECT_EQ(c.ring_buffer_kib, 1024u);
+  EXPECT_EQ(c.max_flows, 200000u);
+  EXPECT_EQ(c.log_level, "debug");
+  EXPECT_EQ(c.log_target, "syslog");
+}
+
+TEST(ServiceConfigTest, MistakesNameTheFileTheLineAndWhatIsExpected) {
+  EXPECT_EQ(errors_of("outputs:\n  - uri: \"-\"\n    shema: car\n"),
+            std::vector<std::string>{
+                "test.yaml:3:5: outputs[0].shema: unknown key; expected one of: uri, schema, "
+                "format, queue_kib, filter"});
+  EXPECT_EQ(errors_of("max_flows: lots\n"),
+            std::vector<std::string>{"test.yaml:1:12: max_flows: expected a number of flows "
+                                     "between 1024 and 4194304, got 'lots'"});
+  EXPECT_EQ(errors_of("ring_buffer_kib: 0x400\n"),
+            std::vector<std::string>{"test.yaml:1:18: ring_buffer_kib: expected a size in KiB "
+                                     "between 64 and 1048576, got '0x400'"});
+  EXPECT_EQ(errors_of("udp_idle_timeout: .nan\n"),
+            std::vector<std::string>{"test.yaml:1:19: udp_idle_timeout: expected seconds "
+                                     "between 0.1 and 86400, got '.nan'"});
+  EXPECT_EQ(errors_of("outputs:\n  - uri: \"-\"\n    schema: xml\n"),
+            std::vector<std::string>{
+                "test.yaml:3:13: outputs[0].schema: unknown schema 'xml': expected car"});
+  EXPECT_EQ(errors_of("outputs:\n  - format: json\n"),
+            std::vector<std::string>{"test.yaml:2:5: outputs[0]: an output needs a uri, e.g. "
+                                     "uri: file:/var/log/procflow/flows.json"});
+  EXPECT_EQ(errors_of("filter:\n  include:\n    port: 443\n"),
+            std::vector<std::string>{
+                "test.yaml:3:11: filter.include.port: expected a list, e.g. [a, b]"});
+  EXPECT_EQ(errors_of("filter:\n  include:\n    action: [stop]\n"),
+            std::vector<std::string>{"test.yaml:3:14: filter.include.action[0]: expected start, "
+                                     "message or end, got 'stop'"});
+  EXPECT_EQ(errors_of("enrichment:\n  reverse_dns: yes please\n"),
+            std::vector<std::string>{
+                "test.yaml:2:16: enrichment.reverse_dns: expected true or false, got 'yes "
+                "please'"});
+  EXPECT_EQ(errors_of("enrichment:\n  reverse_dns_server: dns.example\n"),
+            std::vector<std::string>{"test.yaml:2:23: enrichment.reverse_dns_server: "
+                                     "'dns.example' is not an IP address"});
+  EXPECT_EQ(errors_of("disable_hooks: [uprobe2]\n"),
+            std::vector<std::string>{"test.yaml:1:17: disable_hooks[0]: unknown hook kind "
+                                     "'uprobe2', e.g. fentry or kprobe"});
+  EXPECT_EQ(errors_of("log: {level: loud}\n"),
+            std::vector<std::string>{"test.yaml:1:14: log.level: expected trace, debug, info, "
+                                     "warn, error or off, got 'loud'"});
+  EXPECT_EQ(errors_of(""), std::vector<std::string>{"test.yaml:1:1: the config is empty; see "
+                                                    "deploy/procflow.yaml for every setting"});
+  EXPECT_EQ(errors_of("- just\n- a list\n"),
+            std::vector<std::string>{"test.yaml:1:1: expected a map of keys"});
+}
+
+TEST(ServiceConfigTest, EveryProblemIsListedAtOnce) {
+  auto errors = errors_of("colour: blue\nmax_flows: 1\nfilter:\n  include: {port: [0]}\n");
+  ASSERT_EQ(errors.size(), 3u) << testing::PrintToString(errors);
+  std::sort(errors.begin(), errors.end());  // by line: the order they are read in differs
+  EXPECT_NE(errors[0].find("test.yaml:1:1: colour: unknown key"), std::string::npos);
+  EXPECT_NE(errors[1].find("test.yaml:2:12: max_flows:"), std::string::npos);
+  EXPECT_NE(errors[2].find("test.yaml:4:20: filter.include.port[0]: expected a port"),
+            std::string::npos);
+}
+
+TEST(ServiceConfigTest, BrokenYamlSaysWhere) {
+  const auto errors = errors_of("outputs:\n  - uri: [unclosed\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].rfind("test.yaml:", 0), 0u) << errors[0];
+  EXPECT_NE(errors[0].find("not valid YAML"), std::string::npos) << errors[0];
+}
+
+TEST(ServiceConfigTest, AMissingFileIsNamed) {
+  ServiceConfig c;
+  std::vector<std::string> errors;
+  EXPECT_FALSE(load_service_config("/nonexistent/procflow.yaml", &c, &errors));
+  EXPECT_EQ(errors, std::vector<std::string>{
+                        "cannot read /nonexistent/procflow.yaml: No such file or directory"});
+}
+
+TEST(ServiceConfigTest, WhatAReloadCannotChangeIsNamed) {
+  ServiceConfig a, b;
+  EXPECT_TRUE(settings_needing_restart(a, b).empty());
+  b.filter.ports = {443};
+  b.outputs.push_back(OutputRoute{});
+  EXPECT_TRUE(settings_needing_restart(a, b).empty()) << "filters and outputs reload";
+  b.max_flows = 1 << 20;
+  b.interfaces = {"eth0"};
+  EXPECT_EQ(settings_needing_restart(a, b), (std::vector<std::string>{"interfaces", "max_flows"}));
+}
+
+}  // namespace
+}  // namespace procflow
