@@ -8,6 +8,7 @@
 
 #include "cli/probe_command.h"
 #include "cli/replay_command.h"
+#include "cli/run_command.h"
 #include "cli/trace_command.h"
 #include "cli/usage_error.h"
 
@@ -25,13 +26,14 @@ int main(int argc, char** argv) {
   auto trace = procflow::add_trace_command(app);
   auto probe = procflow::add_probe_command(app);
   auto replay = procflow::add_replay_command(app);
+  auto run = procflow::add_run_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return procflow::report_parse_error(app, e);
   }
   spdlog::set_level(spdlog::level::from_str(log_level));
-  for (const auto& command : {trace, probe, replay}) {
+  for (const auto& command : {trace, probe, replay, run}) {
     int status = command();
     if (status >= 0) return status;
   }

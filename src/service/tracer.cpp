@@ -295,7 +295,7 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
       impl->plan.chosen_kind(Need::tcp_connect) == HookKind::state_transition;
   session_options.udp_enabled = impl->plan.chosen_kind(Need::udp_datagrams).has_value();
   session_options.cgroup_path = facts.cgroup_v2;
-  if (options.filter) {
+  if (options.filter && options.filter_in_kernel) {
     session_options.filter_pids.assign(options.filter->pids.begin(), options.filter->pids.end());
     session_options.filter_ports.assign(options.filter->ports.begin(), options.filter->ports.end());
   }
@@ -418,9 +418,15 @@ bool Tracer::run(const std::function<bool()>& after_batch, std::string* error) {
       if (events[i].data.fd == m.signal_fd.get()) {
         signalfd_siginfo info;
         while (read(m.signal_fd.get(), &info, sizeof info) == sizeof info) {
-          spdlog::info("{} received: stopping", strsignal(static_cast<int>(info.ssi_signo)));
+          const int sig = static_cast<int>(info.ssi_signo);
+          if (sig == SIGHUP && m.options.on_hangup) {
+            spdlog::info("{} received: reloading", strsignal(sig));
+            m.options.on_hangup();
+            continue;
+          }
+          spdlog::info("{} received: stopping", strsignal(sig));
+          stop = true;
         }
-        stop = true;
       } else if (m.watcher && events[i].data.fd == m.watcher->fd()) {
         m.on_links_changed();
       } else if (events[i].data.fd == m.options.output_fd &&

@@ -32,6 +32,12 @@ struct TracerOptions {
   // Flow-level filters (--pid/--exe/--port/--host), applied before a flow's
   // events are built; must outlive the tracer. nullptr: every flow.
   const EventFilter* filter = nullptr;
+  // Whether --pid/--port of `filter` also go into the kernel (fixed at load:
+  // off for a service whose filters a reload may change).
+  bool filter_in_kernel = true;
+  // SIGHUP: called on the loop's thread, between batches, and tracing goes
+  // on (the service reloads its config). Unset: SIGHUP stops, like SIGTERM.
+  std::function<void()> on_hangup;
   int output_fd = -1;  // where the events go: its reader going away stops the tracer
   // Events the output could not write so far (its count goes into the losses).
   std::function<uint64_t()> output_dropped;

@@ -1,0 +1,190 @@
+#include "cli/live_tracing.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "output/event_output.h"
+#include "output/sink_uri.h"
+#include "procflow_abi.h"
+#include "service/tracer.h"
+#include "util/seconds.h"
+
+namespace procflow {
+namespace {
+
+// The kernel wants a power-of-two number of pages.
+uint32_t ring_buffer_bytes(uint32_t kib) {
+  uint32_t bytes = 4096;
+  while (bytes < static_cast<uint64_t>(kib) * 1024) bytes <<= 1;
+  return bytes;
+}
+
+// How long the last events may take to reach a slow output at shutdown.
+constexpr std::chrono::milliseconds kOutputDrainTimeout{500};
+// How long the outputs of the old config may take, at a reload, to write what
+// they hold before the new ones take over (a dead one is given up on).
+constexpr std::chrono::milliseconds kReloadDrainTimeout{2000};
+
+std::vector<OutputRoute> routes_of(const ServiceConfig& config) {
+  if (!config.outputs.empty()) return config.outputs;
+  return {OutputRoute{}};  // stdout, CAR JSON
+}
+
+// The exit report: what was lost, in words that keep records (what the
+// kernel could not hand over) apart from flows and events.
+void report_losses(const TracerStats& s) {
+  const LossCounts& l = s.losses;
+  if (const uint64_t records = l.records_lost()) {
+    std::string kinds;
+    for (size_t k = 0; k < l.records.size(); k++) {
+      if (!l.records[k]) continue;
+      if (!kinds.empty()) kinds += ", ";
+      kinds += std::to_string(l.records[k]) + " " + std::string(record_kind_name(k));
+    }
+    spdlog::warn("lost: {} records: the ring buffer was full ({})", records, kinds);
+  }
+  for (size_t r = 0; r < l.kernel.size(); r++) {
+    if (r == PF_DROP_RINGBUF_RESERVE || !l.kernel[r]) continue;
+    spdlog::warn("lost: {} {}", l.kernel[r], drop_reason_words(r));
+  }
+  if (l.undecodable) spdlog::warn("lost: {} records that could not be decoded", l.undecodable);
+  if (l.flows_end_lost)
+    spdlog::warn("lost: {} flows' end records; those flows ended with end_reason lost",
+                 l.flows_end_lost);
+  if (s.interfaces_failed)
+    spdlog::warn("{} interfaces could not be traced (packets and DNS there are missing)",
+                 s.interfaces_failed);
+  if (s.filtered_in_kernel)
+    spdlog::info("{} connections and datagrams left out in the kernel by --pid/--port",
+                 s.filtered_in_kernel);
+  spdlog::info("{} records, {} flows started, {} ended, {} records lost, {} events not written",
+               s.records, s.flows_started, s.flows_ended, l.records_lost() + l.undecodable,
+               l.events_not_written);
+}
+
+// Per output: what it could not take, and why.
+void report_outputs(const EventOutput& out, bool delivered) {
+  bool any_dropped = false;
+  for (const OutputRouteStats& r : out.stats()) {
+    if (!r.queue.events_dropped) continue;
+    any_dropped = true;
+    const std::string who = is_stdout_uri(r.uri) ? "the reader of stdout" : "output " + r.uri;
+    if (r.queue.error == EPIPE)
+      spdlog::warn("lost: {} events not written: {} went away", r.queue.events_dropped, who);
+    else if (r.queue.error)
+      spdlog::warn("lost: {} events not written: {} failed ({})", r.queue.events_dropped, who,
+                   strerror(r.queue.error));
+    else
+      spdlog::warn("lost: {} events not written: {} did not keep up", r.queue.events_dropped, who);
+  }
+  if (!delivered && !any_dropped)
+    spdlog::warn("lost: events still queued when an output stopped taking them");
+}
+
+TracerOptions tracer_options(const ServiceConfig& c, const LiveMode& mode) {
+  TracerOptions options;
+  options.interfaces = c.interfaces;
+  options.disabled_hooks = c.disabled_hooks;
+  options.duration_s = mode.duration_s;
+  options.internal_networks = c.internal_networks;
+  options.udp.idle_timeout_ns = seconds_to_ns(c.udp_idle_timeout_s);
+  options.dns_answer_window_ns = seconds_to_ns(c.dns_answer_window_s);
+  options.session.ringbuf_bytes = ring_buffer_bytes(c.ring_buffer_kib);
+  options.session.max_flows = c.max_flows;
+  options.reverse_dns = c.reverse_dns;
+  options.reverse.server = c.reverse_dns_server;
+  options.reverse.max_queries_per_s = c.reverse_dns_rate;
+  options.filter_in_kernel = mode.interactive;
+  return options;
+}
+
+}  // namespace
+
+int run_live_tracing(const ServiceConfig& config, const LiveMode& mode) {
+  ServiceConfig running = config;
+  // The tracer reads the filter through a pointer: a reload changes it in place.
+  EventFilter filter = running.filter;
+  std::string error;
+  // Each output's queue is drained by a thread of its own: the loop never
+  // waits for a reader or a server; a slow or stopped one costs that output
+  // dropped events (counted), not a stalled tracer.
+  auto out = EventOutput::open(routes_of(running), SinkQueue::WhenFull::drop, &error);
+  if (!out) {
+    spdlog::error("{}", error);
+    return 1;
+  }
+  uint64_t dropped_by_replaced_outputs = 0;
+
+  TracerOptions options = tracer_options(running, mode);
+  if (mode.interactive && out->writes_stdout()) options.output_fd = STDOUT_FILENO;
+  options.filter = &filter;
+  options.output_dropped = [&] { return dropped_by_replaced_outputs + out->events_dropped(); };
+  if (mode.reload) {
+    // On the loop's thread, between batches: no event is being emitted, so
+    // every event goes to the old outputs or the new ones, never both or none.
+    options.on_hangup = [&] {
+      std::optional<ServiceConfig> loaded = mode.reload();
+      if (!loaded) return;  // the reason is logged; the running config stays
+      std::string open_error;
+      auto replacement =
+          EventOutput::open(routes_of(*loaded), SinkQueue::WhenFull::drop, &open_error);
+      if (!replacement) {
+        spdlog::error("reload refused: {}; the running config stays", open_error);
+        return;
+      }
+      for (const std::string& s : settings_needing_restart(running, *loaded))
+        spdlog::warn("reload: {} changed; it takes effect at the next restart", s);
+      out->flush();
+      if (!out->drain(kReloadDrainTimeout))
+        spdlog::warn("reload: an output of the old config did not take all its events in time");
+      report_outputs(*out, true);
+      dropped_by_replaced_outputs += out->events_dropped();
+      out = std::move(replacement);
+      filter = loaded->filter;
+      spdlog::set_level(spdlog::level::from_str(loaded->log_level));
+      // What a restart would change stays as it runs, so the next reload
+      // compares against what is really in force.
+      ServiceConfig in_force = running;
+      in_force.outputs = loaded->outputs;
+      in_force.filter = loaded->filter;
+      in_force.log_level = loaded->log_level;
+      running = std::move(in_force);
+      spdlog::info("reloaded: {} outputs", routes_of(running).size());
+    };
+  }
+  auto emit = [&](const FlowEvent& e) {
+    if (filter.matches(e)) out->emit(e);
+  };
+  auto tracer = Tracer::start(options, emit, &error);
+  if (!tracer) {
+    spdlog::error("{}", error);
+    return 1;
+  }
+  // What is lost goes into the stream too, as a `lost` event.
+  tracer->set_loss_handler([&](const LossCounts& delta, uint64_t since_us, uint64_t now_us) {
+    out->emit_lost(delta, since_us, now_us);
+  });
+  std::string where = "interfaces: ";
+  for (const auto& i : tracer->attached_interfaces()) where += i + " ";
+  spdlog::info("tracing started ({}; {})", tracer->plan().summary(), where);
+
+  auto after_batch = [&]() {
+    out->flush();
+    // e.g. `procflow trace | head`: stop quietly. A service goes on.
+    return !(mode.interactive && out->stdout_gone());
+  };
+  if (!tracer->run(after_batch, &error)) {
+    spdlog::error("{}", error);
+    return 1;
+  }
+  // The tracer_stop ends are queued: give the outputs a moment to take them,
+  // not forever (a stopped reader must not keep the tracer from exiting).
+  const bool delivered = out->drain(kOutputDrainTimeout);
+  report_losses(tracer->stats());
+  report_outputs(*out, delivered);
+  return 0;
+}
+
+}  // namespace procflow

@@ -1,0 +1,156 @@
+// `procflow run --config FILE`, the service: events go to the outputs of the
+// config, filtered by its filter; SIGHUP reloads it without detaching
+// anything — a broken config is refused and the running one stays, a good
+// one switches outputs and filters at once, and no event is lost or written
+// twice across the switch; SIGTERM stops with exit status 0.
+#include <fstream>
+#include <thread>
+
+#include "flow_assertions.h"
+#include "integration_test.h"
+#include "scratch_dir.h"
+
+namespace procflow_it {
+namespace {
+
+class ServiceTest : public IntegrationTest {
+ protected:
+  void write_config(const std::string& text) { std::ofstream(config_path()) << text; }
+  std::string config_path() const { return (scratch_.path() / "procflow.yaml").string(); }
+  std::string file(const std::string& name) const { return (scratch_.path() / name).string(); }
+
+  // One config: every event of flows on `port` to `output`.
+  std::string config_for(const std::string& output, int port) {
+    return "outputs:\n  - uri: file:" + output + "\nfilter:\n  include: {port: [" +
+           std::to_string(port) + "]}\ninterfaces: [" + topo().host_if() + "]\n";
+  }
+
+  // Starts `procflow run` and waits for it to trace.
+  SpawnedProcess& start_service() {
+    service_ = std::make_unique<SpawnedProcess>(
+        std::vector<std::string>{procflow_binary(), "run", "--config", config_path()});
+    EXPECT_TRUE(wait_for_log("tracing started")) << service_->describe();
+    return *service_;
+  }
+  bool wait_for_log(const std::string& text, std::chrono::milliseconds timeout = 20s) {
+    return service_->err().wait_for(
+        [&](const std::vector<std::string>& lines) {
+          for (const auto& l : lines)
+            if (l.find(text) != std::string::npos) return true;
+          return false;
+        },
+        timeout);
+  }
+
+  // The JSON lines of an output file.
+  std::vector<JsonLine> events_in(const std::string& path) {
+    std::ifstream in(path);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    std::vector<std::string> malformed;
+    auto events = parse_lines(lines, &malformed);
+    EXPECT_TRUE(malformed.empty()) << path << ": " << testing::PrintToString(malformed);
+    return events;
+  }
+  // Events in `path` of the connection whose client used `client_port`.
+  size_t count_of(const std::string& path, int64_t client_port, const std::string& action) {
+    size_t n = 0;
+    for (const auto& e : events_in(path))
+      if ((e.integer("src_port") == client_port || e.integer("dest_port") == client_port) &&
+          e.str("action") == action)
+        n++;
+    return n;
+  }
+  // Waits until both sides' end of the connection are in `path`.
+  bool wait_for_both_ends(const std::string& path, int64_t client_port) {
+    for (int i = 0; i < 200; i++) {
+      if (count_of(path, client_port, "end") >= 2) return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  }
+  // One connection from the namespace to the server on `port`; the client's port.
+  int64_t connect_to(int port) {
+    SpawnedProcess& client = run_in_ns(
+        {helper_path(Helper::tcp_client), topo().host_ip4(), std::to_string(port), "100"});
+    auto truth = client_truth(client);
+    EXPECT_TRUE(truth && truth->error.empty()) << client.describe();
+    return truth ? truth->local_port : 0;
+  }
+
+  ScratchDir scratch_{"procflow-service"};
+  std::unique_ptr<SpawnedProcess> service_;
+};
+
+TEST_F(ServiceTest, SighupReloadsOutputsAndFiltersWithoutLosingOrRepeatingAnEvent) {
+  const std::string first = file("first.json"), second = file("second.json");
+  write_config(config_for(first, kServerPort));
+  SpawnedProcess& service = start_service();
+  ASSERT_NE(start_server(topo().host_ip4(), kServerPort, 1, 100), nullptr);
+  ASSERT_NE(start_server(topo().host_ip4(), kOtherPort, 1, 100), nullptr);
+
+  const int64_t before = connect_to(kServerPort);
+  const int64_t unwanted_before = connect_to(kOtherPort);
+  ASSERT_TRUE(wait_for_both_ends(first, before)) << service.describe();
+
+  // A broken config is refused; the running one goes on.
+  write_config("outputs:\n  - uri: file:" + second + "\n    colour: blue\n");
+  service.signal(SIGHUP);
+  ASSERT_TRUE(wait_for_log("reload refused")) << service.describe();
+  EXPECT_TRUE(wait_for_log("procflow.yaml:3:5: outputs[0].colour: unknown key"))
+      << service.describe();
+  const int64_t after_refusal = connect_to(kServerPort);
+  ASSERT_TRUE(wait_for_both_ends(first, after_refusal)) << service.describe();
+
+  // A good one: another file, another port.
+  write_config(config_for(second, kOtherPort));
+  service.signal(SIGHUP);
+  ASSERT_TRUE(wait_for_log("reloaded: 1 outputs")) << service.describe();
+  const int64_t wanted_after = connect_to(kOtherPort);
+  const int64_t unwanted_after = connect_to(kServerPort);
+  ASSERT_TRUE(wait_for_both_ends(second, wanted_after)) << service.describe();
+
+  service.signal(SIGTERM);
+  auto status = service.wait(20s);
+  ASSERT_TRUE(status) << service.describe();
+  EXPECT_TRUE(status->success()) << service.describe();
+
+  for (int64_t port : {before, after_refusal}) {
+    EXPECT_EQ(count_of(first, port, "start"), 2u) << "client port " << port;
+    EXPECT_EQ(count_of(first, port, "end"), 2u) << "client port " << port;
+    EXPECT_EQ(count_of(second, port, "start") + count_of(second, port, "end"), 0u);
+  }
+  EXPECT_EQ(count_of(second, wanted_after, "start"), 2u);
+  EXPECT_EQ(count_of(second, wanted_after, "end"), 2u);
+  EXPECT_EQ(count_of(first, wanted_after, "start") + count_of(first, wanted_after, "end"), 0u);
+  for (int64_t port : {unwanted_before, unwanted_after})
+    EXPECT_EQ(count_of(first, port, "start") + count_of(second, port, "start"), 0u)
+        << "the filter of the time let client port " << port << " through";
+  // Nothing written twice: no line is in both files.
+  std::set<std::string> first_lines;
+  for (const auto& e : events_in(first)) first_lines.insert(e.raw());
+  for (const auto& e : events_in(second))
+    EXPECT_EQ(first_lines.count(e.raw()), 0u) << "in both outputs: " << e.raw();
+}
+
+TEST_F(ServiceTest, ABadConfigIsRefusedBeforeAnythingIsLoaded) {
+  write_config("max_flows: 12\nfilter:\n  include: {action: [stop]}\n");
+  auto check = run_command({procflow_binary(), "run", "--config", config_path(), "--check-config"});
+  ASSERT_TRUE(check.status) << check.describe({});
+  EXPECT_EQ(check.status->code, 2) << check.err;
+  EXPECT_NE(check.err.find("procflow.yaml:1:12: max_flows: expected a number of flows between "
+                           "1024 and 4194304, got '12'"),
+            std::string::npos)
+      << check.err;
+  EXPECT_NE(check.err.find("procflow.yaml:3:22: filter.include.action[0]: expected start, "
+                           "message or end, got 'stop'"),
+            std::string::npos)
+      << check.err;
+  write_config(config_for(file("x.json"), kServerPort));
+  auto good = run_command({procflow_binary(), "run", "--config", config_path(), "--check-config"});
+  EXPECT_TRUE(good.ok()) << good.err;
+  EXPECT_NE(good.err.find("the config is valid"), std::string::npos) << good.err;
+}
+
+}  // namespace
+}  // namespace procflow_it
