@@ -8,11 +8,14 @@
 #include "output/event_output.h"
 #include "output/sink_uri.h"
 #include "procflow_abi.h"
+#include "service/service_notifier.h"
 #include "service/tracer.h"
 #include "util/seconds.h"
 
 namespace procflow {
 namespace {
+
+using namespace std::chrono_literals;
 
 // The kernel wants a power-of-two number of pages.
 uint32_t ring_buffer_bytes(uint32_t kib) {
@@ -83,6 +86,14 @@ void report_outputs(const EventOutput& out, bool delivered) {
     spdlog::warn("lost: events still queued when an output stopped taking them");
 }
 
+// The STATUS= line systemd shows: what is being done, and what was lost.
+std::string status_line(const TracerStats& s, uint64_t events_dropped) {
+  return "tracing: " + std::to_string(s.flows_started - s.flows_ended) + " flows open, " +
+         std::to_string(s.flows_started) + " started, " +
+         std::to_string(s.losses.records_lost() + s.losses.undecodable) + " records lost, " +
+         std::to_string(events_dropped) + " events not written";
+}
+
 TracerOptions tracer_options(const ServiceConfig& c, const LiveMode& mode) {
   TracerOptions options;
   options.interfaces = c.interfaces;
@@ -116,6 +127,7 @@ int run_live_tracing(const ServiceConfig& config, const LiveMode& mode) {
     return 1;
   }
   uint64_t dropped_by_replaced_outputs = 0;
+  ServiceNotifier notifier;
 
   TracerOptions options = tracer_options(running, mode);
   if (mode.interactive && out->writes_stdout()) options.output_fd = STDOUT_FILENO;
@@ -125,7 +137,13 @@ int run_live_tracing(const ServiceConfig& config, const LiveMode& mode) {
     // On the loop's thread, between batches: no event is being emitted, so
     // every event goes to the old outputs or the new ones, never both or none.
     options.on_hangup = [&] {
+      notifier.reloading();
       std::optional<ServiceConfig> loaded = mode.reload();
+      // Whatever the outcome, the service goes on: READY=1 again.
+      struct Ready {
+        ServiceNotifier& n;
+        ~Ready() { n.ready("tracing"); }
+      } ready_again{notifier};
       if (!loaded) return;  // the reason is logged; the running config stays
       std::string open_error;
       auto replacement =
@@ -169,13 +187,22 @@ int run_live_tracing(const ServiceConfig& config, const LiveMode& mode) {
   std::string where = "interfaces: ";
   for (const auto& i : tracer->attached_interfaces()) where += i + " ";
   spdlog::info("tracing started ({}; {})", tracer->plan().summary(), where);
+  notifier.ready("tracing");
 
+  auto last_status = std::chrono::steady_clock::now();
   auto after_batch = [&]() {
     out->flush();
+    notifier.tick();
+    if (const auto now = std::chrono::steady_clock::now(); now - last_status >= 1s) {
+      notifier.status(status_line(tracer->stats(), options.output_dropped()));
+      last_status = now;
+    }
     // e.g. `procflow trace | head`: stop quietly. A service goes on.
     return !(mode.interactive && out->stdout_gone());
   };
-  if (!tracer->run(after_batch, &error)) {
+  const bool ran = tracer->run(after_batch, &error);
+  notifier.stopping();
+  if (!ran) {
     spdlog::error("{}", error);
     return 1;
   }

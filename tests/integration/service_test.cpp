@@ -3,6 +3,9 @@
 // anything — a broken config is refused and the running one stays, a good
 // one switches outputs and filters at once, and no event is lost or written
 // twice across the switch; SIGTERM stops with exit status 0.
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <fstream>
 #include <thread>
 
@@ -150,6 +153,62 @@ TEST_F(ServiceTest, ABadConfigIsRefusedBeforeAnythingIsLoaded) {
   auto good = run_command({procflow_binary(), "run", "--config", config_path(), "--check-config"});
   EXPECT_TRUE(good.ok()) << good.err;
   EXPECT_NE(good.err.find("the config is valid"), std::string::npos) << good.err;
+}
+
+// The systemd notify protocol, received the way systemd does: a datagram
+// socket named by $NOTIFY_SOCKET. READY=1 only once tracing started,
+// watchdog pings at half of WATCHDOG_USEC, a STATUS= line with the flows,
+// RELOADING=1 then READY=1 around a SIGHUP, STOPPING=1 at SIGTERM.
+TEST_F(ServiceTest, SpeaksTheSystemdNotifyProtocol) {
+  const std::string socket_path = file("notify");
+  const int sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(sock, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", socket_path.c_str());
+  ASSERT_EQ(bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  timeval timeout{0, 200'000};
+  setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  std::vector<std::string> messages;
+  auto receive_until = [&](const std::string& wanted, std::chrono::seconds within) {
+    const auto deadline = std::chrono::steady_clock::now() + within;
+    while (std::chrono::steady_clock::now() < deadline) {
+      char buf[4096];
+      const ssize_t n = recv(sock, buf, sizeof buf, 0);
+      if (n <= 0) continue;
+      messages.emplace_back(buf, static_cast<size_t>(n));
+      if (messages.back().find(wanted) != std::string::npos) return true;
+    }
+    return false;
+  };
+
+  write_config(config_for(file("flows.json"), kServerPort));
+  service_ = std::make_unique<SpawnedProcess>(
+      std::vector<std::string>{"env", "NOTIFY_SOCKET=" + socket_path, "WATCHDOG_USEC=1000000",
+                               procflow_binary(), "run", "--config", config_path()});
+  ASSERT_TRUE(receive_until("READY=1", 20s)) << service_->describe();
+  EXPECT_TRUE(wait_for_log("tracing started")) << "READY=1 before the programs were attached";
+  messages.clear();
+  ASSERT_TRUE(receive_until("WATCHDOG=1", 3s)) << testing::PrintToString(messages);
+  ASSERT_NE(start_server(topo().host_ip4(), kServerPort, 1, 100), nullptr);
+  const int64_t port = connect_to(kServerPort);
+  ASSERT_TRUE(wait_for_both_ends(file("flows.json"), port));
+  ASSERT_TRUE(receive_until("STATUS=tracing: ", 5s)) << testing::PrintToString(messages);
+  EXPECT_NE(messages.back().find(" started, 0 records lost, 0 events not written"),
+            std::string::npos)
+      << messages.back();
+
+  service_->signal(SIGHUP);
+  ASSERT_TRUE(receive_until("RELOADING=1", 5s)) << testing::PrintToString(messages);
+  EXPECT_NE(messages.back().find("MONOTONIC_USEC="), std::string::npos) << messages.back();
+  ASSERT_TRUE(receive_until("READY=1", 5s)) << testing::PrintToString(messages);
+
+  service_->signal(SIGTERM);
+  ASSERT_TRUE(receive_until("STOPPING=1", 10s)) << testing::PrintToString(messages);
+  auto status = service_->wait(20s);
+  ASSERT_TRUE(status) << service_->describe();
+  EXPECT_TRUE(status->success()) << service_->describe();
+  close(sock);
 }
 
 }  // namespace
