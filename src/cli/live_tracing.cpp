@@ -10,6 +10,7 @@
 #include "procflow_abi.h"
 #include "service/service_notifier.h"
 #include "service/tracer.h"
+#include "util/capabilities.h"
 #include "util/seconds.h"
 
 namespace procflow {
@@ -184,6 +185,12 @@ int run_live_tracing(const ServiceConfig& config, const LiveMode& mode) {
   tracer->set_loss_handler([&](const LossCounts& delta, uint64_t since_us, uint64_t now_us) {
     out->emit_lost(delta, since_us, now_us);
   });
+  // Attached: from here on only what the run needs (service/capabilities.h).
+  std::string kept, cap_error;
+  if (keep_only_capabilities(capabilities_after_start(), &kept, &cap_error))
+    spdlog::info("capabilities kept after start-up: {}", kept.empty() ? "none" : kept);
+  else
+    spdlog::warn("could not drop capabilities after start-up: {}", cap_error);
   std::string where = "interfaces: ";
   for (const auto& i : tracer->attached_interfaces()) where += i + " ";
   spdlog::info("tracing started ({}; {})", tracer->plan().summary(), where);

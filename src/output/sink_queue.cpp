@@ -1,5 +1,7 @@
 #include "output/sink_queue.h"
 
+#include "util/capabilities.h"
+
 #include <pthread.h>
 #include <signal.h>
 
@@ -71,7 +73,12 @@ SinkQueue::SinkQueue(std::unique_ptr<Sink> sink, size_t capacity_bytes, WhenFull
   sigset_t all, previous;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &previous);
-  std::thread([s = shared_] { s->run(); }).detach();
+  std::thread([s = shared_] {
+    // A writer needs no privilege: whatever the process still holds, this
+    // thread gives up (capabilities are per thread).
+    drop_all_capabilities_of_this_thread();
+    s->run();
+  }).detach();
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 }
 

@@ -6,7 +6,10 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "flow_assertions.h"
@@ -209,6 +212,52 @@ TEST_F(ServiceTest, SpeaksTheSystemdNotifyProtocol) {
   ASSERT_TRUE(status) << service_->describe();
   EXPECT_TRUE(status->success()) << service_->describe();
   close(sock);
+}
+
+// Least privilege: once attached, the tracer holds only the documented
+// capabilities (docs/deployment.md#capabilities) in every set, and its output
+// threads hold none; it still traces, including the end of a flow.
+TEST_F(ServiceTest, KeepsOnlyTheCapabilitiesItNeedsAfterStartUp) {
+  write_config(config_for(file("flows.json"), kServerPort));
+  SpawnedProcess& service = start_service();
+  ASSERT_TRUE(
+      wait_for_log("capabilities kept after start-up: cap_net_admin, cap_sys_ptrace, "
+                   "cap_dac_read_search, cap_bpf, cap_perfmon"))
+      << service.describe();
+  // CAP_DAC_READ_SEARCH 2, CAP_NET_ADMIN 12, CAP_SYS_PTRACE 19, CAP_PERFMON 38, CAP_BPF 39.
+  const uint64_t expected = (1ull << 2) | (1ull << 12) | (1ull << 19) | (1ull << 38) | (1ull << 39);
+  auto capability_sets = [](const std::string& status_path) {
+    std::map<std::string, uint64_t> sets;
+    std::ifstream in(status_path);
+    for (std::string line; std::getline(in, line);)
+      for (const char* key : {"CapEff:", "CapPrm:", "CapBnd:", "CapInh:", "CapAmb:"})
+        if (line.rfind(key, 0) == 0) sets[key] = std::stoull(line.substr(strlen(key)), nullptr, 16);
+    return sets;
+  };
+  const std::string task_dir = "/proc/" + std::to_string(service.pid()) + "/task";
+  const auto main_thread =
+      capability_sets(task_dir + "/" + std::to_string(service.pid()) + "/status");
+  EXPECT_EQ(main_thread.at("CapEff:"), expected);
+  EXPECT_EQ(main_thread.at("CapPrm:"), expected);
+  EXPECT_EQ(main_thread.at("CapBnd:"), expected);
+  EXPECT_EQ(main_thread.at("CapInh:"), 0u);
+  EXPECT_EQ(main_thread.at("CapAmb:"), 0u);
+  size_t writers = 0;
+  for (const auto& task : std::filesystem::directory_iterator(task_dir)) {
+    if (task.path().filename() == std::to_string(service.pid())) continue;
+    const auto sets = capability_sets((task.path() / "status").string());
+    EXPECT_EQ(sets.at("CapEff:"), 0u) << "thread " << task.path();
+    EXPECT_EQ(sets.at("CapPrm:"), 0u) << "thread " << task.path();
+    writers++;
+  }
+  EXPECT_GE(writers, 1u) << "the file output's writer thread";
+
+  ASSERT_NE(start_server(topo().host_ip4(), kServerPort, 1, 100), nullptr);
+  const int64_t port = connect_to(kServerPort);
+  ASSERT_TRUE(wait_for_both_ends(file("flows.json"), port)) << service.describe();
+  service.signal(SIGTERM);
+  auto status = service.wait(20s);
+  ASSERT_TRUE(status && status->success()) << service.describe();
 }
 
 }  // namespace
