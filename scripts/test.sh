@@ -2,6 +2,8 @@
 # Quick start: set everything up, build, and run the whole test suite:
 #   1. unit tests and integration tests (real BPF programs, network
 #      namespaces, real servers) under CTest;
+#   1b. the .deb (lintian, contents, packaged config) and the systemd unit
+#       (systemd-analyze verify);
 #   2. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer;
 #   2b. the unit and integration suites again under ThreadSanitizer (procflow's
 #       output writer thread, the namespace walk's threads): the integration
@@ -17,6 +19,9 @@ bash scripts/setup.sh
 
 echo "== unit and integration tests"
 ctest --test-dir build --output-on-failure --timeout 600
+
+echo "== the Debian package and the systemd unit"
+bash tests/packaging/check.sh build
 
 echo "== unit tests under ASan/UBSan"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPROCFLOW_SANITIZE=ON >/dev/null
