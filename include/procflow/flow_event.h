@@ -15,7 +15,9 @@ enum class FlowAction : uint8_t { start, message, end };
 
 // lost: the kernel's end record of the flow was lost (a full ring); procflow
 // noticed the socket was gone and ended the flow itself, without counters.
-enum class EndReason : uint8_t { none, close, reset, timeout, tracer_stop, lost };
+// interval: the flow is still open; this `end` closes one report_interval
+// period (its counters are the period's) and a `start` opens the next.
+enum class EndReason : uint8_t { none, close, reset, timeout, tracer_stop, lost, interval };
 
 // Where an endpoint's name came from. Local knowledge (the hosts file, this
 // host's own addresses) is stronger evidence than anything learned from the

@@ -100,6 +100,7 @@ TracerOptions tracer_options(const ServiceConfig& c, const LiveMode& mode) {
   options.interfaces = c.interfaces;
   options.disabled_hooks = c.disabled_hooks;
   options.duration_s = mode.duration_s;
+  options.report_interval_s = c.report_interval_s;
   options.internal_networks = c.internal_networks;
   options.udp.idle_timeout_ns = seconds_to_ns(c.udp_idle_timeout_s);
   options.dns_answer_window_ns = seconds_to_ns(c.dns_answer_window_s);

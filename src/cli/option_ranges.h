@@ -41,6 +41,11 @@ inline constexpr WholeRange kRingBufferKib{64, 1 << 20, "a size in KiB"};
 // stuck reader should not be able to take.
 inline constexpr WholeRange kOutputBufferKib{64, 4 << 20, "a size in KiB"};
 
+// `trace --report-interval`, `report_interval:` in the config: how often a long-lived flow
+// reports its period. At least a second (each report asks the kernel for a snapshot of every
+// open flow); at most a week. 0 (the default for trace) turns it off.
+inline constexpr RealRange kReportInterval{1.0, 7 * 86400.0, "seconds"};
+
 // `--port` (trace, replay): 0 is no port a flow is reported with.
 inline constexpr WholeRange kPort{1, 65'535, "a port"};
 

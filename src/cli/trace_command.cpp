@@ -29,6 +29,7 @@ struct TraceArgs {
   std::string disable_hooks;
   std::vector<std::string> internal_networks;
   double udp_idle_timeout = 60;
+  double report_interval = 0;
   double dns_answer_window = 10;
   uint32_t ring_buffer_kib = 8192;
   uint32_t output_buffer_kib = 8192;
@@ -60,6 +61,7 @@ int run_trace(const TraceArgs& args) {
   config.interfaces = args.interfaces;
   config.internal_networks = args.internal_networks;
   config.udp_idle_timeout_s = args.udp_idle_timeout;
+  config.report_interval_s = args.report_interval;
   config.dns_answer_window_s = args.dns_answer_window;
   config.ring_buffer_kib = args.ring_buffer_kib;
   config.reverse_dns = args.reverse_dns;
@@ -117,6 +119,11 @@ std::function<int()> add_trace_command(CLI::App& app) {
                   "end a UDP flow after SEC seconds without a datagram (default 60)")
       ->type_name("SEC")
       ->transform(in_range(ranges::kUdpIdleTimeout));
+  cmd->add_option("--report-interval", args->report_interval,
+                  "report every open flow each SEC seconds: an end (end_reason interval) with "
+                  "the period's counters, then the next period's start (default: off)")
+      ->type_name("SEC")
+      ->transform(in_range(ranges::kReportInterval));
   cmd->add_option("--dns-answer-window", args->dns_answer_window,
                   "a DNS answer names addresses only if it comes within SEC seconds of the "
                   "query it answers (default 10)")

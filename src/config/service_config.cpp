@@ -150,7 +150,7 @@ void read_log(YamlFields& y, const YAML::Node& node, ServiceConfig* c) {
 void read_top(YamlFields& y, const YAML::Node& root, ServiceConfig* c) {
   if (!y.map(root, "",
              {"outputs", "filter", "enrichment", "internal_networks", "interfaces", "disable_hooks",
-              "udp_idle_timeout", "ring_buffer_kib", "max_flows", "log"}))
+              "udp_idle_timeout", "report_interval", "ring_buffer_kib", "max_flows", "log"}))
     return;
   if (root["outputs"]) {
     y.each(root["outputs"], "outputs", [&](const YAML::Node& item, const std::string& path) {
@@ -184,6 +184,13 @@ void read_top(YamlFields& y, const YAML::Node& root, ServiceConfig* c) {
     c->udp_idle_timeout_s =
         y.real(root["udp_idle_timeout"], "udp_idle_timeout", ranges::kUdpIdleTimeout)
             .value_or(c->udp_idle_timeout_s);
+  if (const YAML::Node& v = root["report_interval"]; v) {
+    // 0 turns it off; anything else is a period within the range.
+    if (v.IsScalar() && v.Scalar() == "0")
+      c->report_interval_s = 0;
+    else
+      c->report_interval_s = y.real(v, "report_interval", ranges::kReportInterval).value_or(0);
+  }
   if (root["ring_buffer_kib"])
     c->ring_buffer_kib = static_cast<uint32_t>(
         y.whole(root["ring_buffer_kib"], "ring_buffer_kib", ranges::kRingBufferKib)
@@ -239,6 +246,7 @@ std::vector<std::string> settings_needing_restart(const ServiceConfig& a, const 
   note(a.internal_networks != b.internal_networks, "internal_networks");
   note(a.disabled_hooks != b.disabled_hooks, "disable_hooks");
   note(a.udp_idle_timeout_s != b.udp_idle_timeout_s, "udp_idle_timeout");
+  note(a.report_interval_s != b.report_interval_s, "report_interval");
   note(a.dns_answer_window_s != b.dns_answer_window_s, "enrichment.dns_answer_window");
   note(a.reverse_dns != b.reverse_dns || a.reverse_dns_server != b.reverse_dns_server ||
            a.reverse_dns_rate != b.reverse_dns_rate,

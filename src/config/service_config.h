@@ -22,6 +22,7 @@ struct ServiceConfig {
   std::vector<std::string> internal_networks;  // empty: the defaults
   std::set<HookKind> disabled_hooks;
   double udp_idle_timeout_s = 60;
+  double report_interval_s = 0;  // 0: long-lived flows are reported only at their end
   double dns_answer_window_s = 10;
   bool reverse_dns = false;
   std::string reverse_dns_server;  // empty: /etc/resolv.conf

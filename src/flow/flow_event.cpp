@@ -121,6 +121,8 @@ std::string_view to_string(EndReason reason) {
       return "tracer_stop";
     case EndReason::lost:
       return "lost";
+    case EndReason::interval:
+      return "interval";
   }
   return "";
 }

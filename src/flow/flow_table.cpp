@@ -175,6 +175,7 @@ void FlowTable::reconcile(const std::vector<uint64_t>& live, uint64_t now_ns) {
       event_.end_time_us = ctx_.clock.to_unix_us(now_ns);
       event_.timestamp_us = *event_.end_time_us;
       event_.end_reason = EndReason::lost;
+      f.period.narrow(event_);
       emit_(event_);
     }
     awaiting_start_.erase(f.sock_id);
@@ -246,6 +247,7 @@ void FlowTable::emit_end(Ending& e) {
   event_.end_reason = end_reason_of(end.close_cause);
   fill_counters(f, end.packets, end.implied_flags, end.syn_seq, e.reset_after_close);
   if (e.reset_after_close) event_.end_reason = EndReason::reset;  // the close was abortive
+  f.period.narrow(event_);
   emit_(event_);
 }
 
@@ -283,7 +285,35 @@ void FlowTable::emit_stop(Tracked& f, uint64_t now_ns) {
     event_.out_bytes = f.snapshot->app_bytes_out;
     fill_counters(f, f.snapshot->packets, f.snapshot->implied_flags, f.snapshot->syn_seq, false);
   }
+  f.period.narrow(event_);
   emit_(event_);
+}
+
+void FlowTable::report_period(uint64_t now_ns) {
+  const uint64_t now_us = ctx_.clock.to_unix_us(now_ns);
+  for (auto& [sock_id, f] : open_) {
+    if (!f.start_emitted || !f.snapshot) continue;
+    const pf_tcp_snapshot snap = *f.snapshot;
+    f.snapshot.reset();  // the next period needs a snapshot of its own
+    if (!fill_common(event_, f)) continue;
+    event_.action = FlowAction::end;
+    event_.end_time_us = now_us;
+    event_.timestamp_us = now_us;
+    event_.end_reason = EndReason::interval;
+    event_.in_bytes = snap.app_bytes_in;
+    event_.out_bytes = snap.app_bytes_out;
+    fill_counters(f, snap.packets, snap.implied_flags, snap.syn_seq, false);
+    f.period.narrow(event_);
+    emit_(event_);
+    f.period.advance(event_, now_us);
+    stats_.periods++;
+
+    if (!fill_common(event_, f)) continue;
+    event_.action = FlowAction::start;
+    event_.start_time_us = now_us;
+    event_.timestamp_us = now_us;
+    emit_(event_);
+  }
 }
 
 }  // namespace procflow

@@ -12,7 +12,9 @@
 //                    counters, and the kernel's PF_REC_TCP_RESET for such an
 //                    RST still finds the flow;
 //   shutdown      -> every open flow ends with end_reason tracer_stop and the
-//                    counters of a last snapshot.
+//                    counters of a last snapshot;
+//   report_period -> (report_interval) an open flow's period ends (end_reason
+//                    interval, the period's counters) and the next starts.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +29,7 @@
 #include "flow/endpoint_index.h"
 #include "flow/event_enricher.h"
 #include "flow/flow_context.h"
+#include "flow/flow_period.h"
 #include "procflow/flow_event.h"
 #include "procflow_abi.h"
 
@@ -44,6 +47,7 @@ struct FlowTableStats {
   uint64_t late_resets = 0;      // RSTs after the close whose end had already gone out
   uint64_t ends_lost = 0;        // flows ended by reconcile(): their end record never came
   uint64_t filtered = 0;         // events the flow-level filters kept from being built
+  uint64_t periods = 0;          // report_interval periods reported (end + next start)
 };
 
 class FlowTable {
@@ -68,6 +72,10 @@ class FlowTable {
   void tick(uint64_t now_ns);
   // Shutdown: emits every pending end, then ends every open flow.
   void finish(uint64_t now_ns);
+  // report_interval: every open flow whose counters a snapshot just gave
+  // (on_tcp_snapshot) is reported: an `end` with end_reason interval and the
+  // period's counters, then the `start` of the next period (flow_period.h).
+  void report_period(uint64_t now_ns);
   // A lost TCP_END would leave its flow open forever: `live` is every socket
   // the kernel still follows. A flow missing from it at two calls in a row
   // (the end record would have come by then) ends with end_reason lost.
@@ -96,6 +104,7 @@ class FlowTable {
     bool start_emitted = false;
     FlowLabels labels;
     std::optional<pf_tcp_snapshot> snapshot;
+    FlowPeriod period;     // what earlier report_interval periods counted
     bool indexed = false;  // in endpoints_ (once both ports are known)
     bool missing = false;  // not in the kernel's map at the last reconcile()
   };

@@ -29,10 +29,7 @@ void UdpFlowTable::on_udp_start(const pf_udp_start& rec) {
   starts_++;
   Tracked& f = it->second;
   enricher_.resolve_owner(rec.owner, &f.owner);
-  if (!enricher_.wanted(rec.tuple, f.owner)) return;
-  enricher_.fill_flow(event_, rec.tuple, rec.netns, rec.initiated != 0, rec.hdr.ktime_ns,
-                      &f.labels);
-  enricher_.fill_owner(event_, f.owner);
+  if (!fill_flow(f)) return;
   event_.action = FlowAction::start;
   event_.timestamp_us = *event_.start_time_us;
   emit_(event_);
@@ -77,13 +74,44 @@ void UdpFlowTable::finish(uint64_t now_ns) {
   flows_.clear();
 }
 
+bool UdpFlowTable::fill_flow(Tracked& f) {
+  const pf_udp_start& st = f.start;
+  if (!enricher_.wanted(st.tuple, f.owner)) return false;
+  enricher_.fill_flow(event_, st.tuple, st.netns, st.initiated != 0, st.hdr.ktime_ns, &f.labels);
+  enricher_.fill_owner(event_, f.owner);
+  return true;
+}
+
+void UdpFlowTable::report_period(uint64_t now_ns) {
+  const uint64_t now_us = ctx_.clock.to_unix_us(now_ns);
+  stats_.read_all([&](const pf_udp_key& key, const pf_udp_stats& s) {
+    auto it = flows_.find(key);
+    if (it == flows_.end()) return;
+    Tracked& f = it->second;
+    if (!fill_flow(f)) return;
+    event_.action = FlowAction::end;
+    event_.end_time_us = std::max(now_us, *event_.start_time_us);
+    event_.timestamp_us = *event_.end_time_us;
+    event_.end_reason = EndReason::interval;
+    event_.in_bytes = s.bytes_in;
+    event_.out_bytes = s.bytes_out;
+    event_.packet_count = s.dgrams_in + s.dgrams_out;
+    f.period.narrow(event_);
+    emit_(event_);
+    f.period.advance(event_, *event_.end_time_us);
+
+    fill_flow(f);
+    event_.action = FlowAction::start;
+    event_.start_time_us = f.period.start_us;
+    event_.timestamp_us = *event_.start_time_us;
+    emit_(event_);
+  });
+}
+
 void UdpFlowTable::emit_end(Tracked& f, const pf_udp_stats& s, uint64_t end_ns, EndReason reason) {
   ends_++;
   endpoints_.remove(endpoints_of(f.start), f.start.netns);
-  const pf_udp_start& st = f.start;
-  if (!enricher_.wanted(st.tuple, f.owner)) return;
-  enricher_.fill_flow(event_, st.tuple, st.netns, st.initiated != 0, st.hdr.ktime_ns, &f.labels);
-  enricher_.fill_owner(event_, f.owner);
+  if (!fill_flow(f)) return;
   event_.action = FlowAction::end;
   // A flow never ends before it started, whatever the clocks of the records
   // that told its start and its end.
@@ -93,6 +121,10 @@ void UdpFlowTable::emit_end(Tracked& f, const pf_udp_stats& s, uint64_t end_ns, 
   event_.in_bytes = s.bytes_in;
   event_.out_bytes = s.bytes_out;
   event_.packet_count = s.dgrams_in + s.dgrams_out;
+  f.period.narrow(event_);
+  // An idle flow's last datagram may precede the start of its last period.
+  event_.end_time_us = std::max(*event_.end_time_us, *event_.start_time_us);
+  event_.timestamp_us = *event_.end_time_us;
   emit_(event_);
 }
 

@@ -17,6 +17,7 @@
 #include "flow/endpoint_index.h"
 #include "flow/event_enricher.h"
 #include "flow/flow_context.h"
+#include "flow/flow_period.h"
 #include "procflow/flow_event.h"
 #include "procflow_abi.h"
 
@@ -40,6 +41,10 @@ class UdpFlowTable {
   void tick(uint64_t now_ns);
   // Shutdown: every open flow ends with tracer_stop and its latest counters.
   void finish(uint64_t now_ns);
+  // report_interval: every open flow ends its period (end_reason interval,
+  // the period's counters, read in one batch) and starts the next
+  // (flow_period.h).
+  void report_period(uint64_t now_ns);
 
   // The network namespace of the local socket talking to peer:peer_port from
   // local_port, if such a flow is open. Tells which namespace a DNS answer
@@ -61,9 +66,13 @@ class UdpFlowTable {
     pf_udp_start start;
     OwnerView owner;  // the first datagram's process, resolved when it came
     FlowLabels labels;
+    FlowPeriod period;  // what earlier report_interval periods counted
   };
 
   void emit_end(Tracked& f, const pf_udp_stats& stats, uint64_t end_ns, EndReason reason);
+  // The flow's event with everything but action, times and counters; false
+  // when the filters do not want it.
+  bool fill_flow(Tracked& f);
   static SocketEndpoints endpoints_of(const pf_udp_start& start);
 
   FlowContext ctx_;

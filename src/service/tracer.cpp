@@ -127,6 +127,25 @@ struct Tracer::Impl : RecordHandler {
     if (udp_table) udp_table->on_udp_release(r);
   }
 
+  // report_interval: TCP counters come from a snapshot the kernel writes
+  // into the ring when asked (read at once, so the table has them), UDP
+  // counters from the map. Without the snapshot program (an old kernel's
+  // plan) TCP periods cannot be counted and are not reported.
+  void report_period(uint64_t now) {
+    std::string snapshot_error;
+    if (plan.chosen_kind(Need::open_flow_counters) && session->request_snapshot(&snapshot_error)) {
+      ring->consume(options.records_per_turn * 16);
+      table->report_period(now);
+    } else if (!period_warning_given) {
+      spdlog::warn("report_interval: TCP flows are reported only at their end here ({})",
+                   snapshot_error.empty() ? "no snapshot program in this attach plan"
+                                          : snapshot_error);
+      period_warning_given = true;
+    }
+    if (udp_table) udp_table->report_period(now);
+  }
+  bool period_warning_given = false;
+
   // Connections and listeners that existed before procflow: found by the
   // socket walk, owners from /proc, so nothing already open is invisible.
   void report_existing_sockets() {
@@ -403,6 +422,8 @@ bool Tracer::run(const std::function<bool()>& after_batch, std::string* error) {
   constexpr uint64_t keep_exited_ns = 30'000'000'000ull;
   uint64_t last_refresh = started;
   uint64_t last_reconcile = started;
+  uint64_t last_report = started;
+  const uint64_t report_interval_ns = seconds_to_ns(m.options.report_interval_s);
   m.reported_until_us = m.clock.to_unix_us(started);
   constexpr uint64_t reconcile_every_ns = 2'000'000'000ull;
   bool stop = false;
@@ -439,6 +460,10 @@ bool Tracer::run(const std::function<bool()>& after_batch, std::string* error) {
     uint64_t now = m.clock.now_boot_ns();
     m.table->tick(now);
     if (m.udp_table) m.udp_table->tick(now);
+    if (report_interval_ns && !backlog && now - last_report >= report_interval_ns) {
+      m.report_period(now);
+      last_report = now;
+    }
     m.dns->tick(now);
     // Every turn, not only when its descriptor is ready: queued requests and
     // timeouts are driven from here.

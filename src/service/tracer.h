@@ -25,6 +25,9 @@ struct TracerOptions {
   std::set<HookKind> disabled_hooks;
   std::vector<std::string> internal_networks;  // empty: the defaults
   double duration_s = 0;                       // 0: until a signal
+  // Every this many seconds each open flow reports its period (an `end`
+  // with end_reason interval, then the next period's `start`); 0: off.
+  double report_interval_s = 0;
   int tick_ms = 50;
   // Records decoded per loop turn at most: under sustained load the ring is
   // never empty, and the turn must still reach the ticks and the output.

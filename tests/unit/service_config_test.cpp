@@ -35,6 +35,7 @@ TEST(ServiceConfigTest, TheShippedDefaultConfigReads) {
   EXPECT_TRUE(config.filter.empty());
   EXPECT_TRUE(config.filter.exclude.empty());
   EXPECT_EQ(config.max_flows, 65536u);
+  EXPECT_EQ(config.report_interval_s, 60) << "the service reports long-lived flows every minute";
   EXPECT_EQ(config.log_level, "info");
 }
 
@@ -68,6 +69,7 @@ internal_networks: [10.0.0.0/8]
 interfaces: [eth0, eth1]
 disable_hooks: [fentry]
 udp_idle_timeout: 30
+report_interval: 300
 ring_buffer_kib: 1024
 max_flows: 200000
 log: {level: debug, target: syslog}
@@ -101,6 +103,7 @@ log: {level: debug, target: syslog}
   EXPECT_EQ(c.interfaces, (std::vector<std::string>{"eth0", "eth1"}));
   EXPECT_EQ(c.disabled_hooks, std::set<HookKind>{HookKind::fentry});
   EXPECT_EQ(c.udp_idle_timeout_s, 30);
+  EXPECT_EQ(c.report_interval_s, 300);
   EXPECT_EQ(c.ring_buffer_kib, 1024u);
   EXPECT_EQ(c.max_flows, 200000u);
   EXPECT_EQ(c.log_level, "debug");
@@ -146,6 +149,9 @@ TEST(ServiceConfigTest, MistakesNameTheFileTheLineAndWhatIsExpected) {
   EXPECT_EQ(errors_of("log: {level: loud}\n"),
             std::vector<std::string>{"test.yaml:1:14: log.level: expected trace, debug, info, "
                                      "warn, error or off, got 'loud'"});
+  EXPECT_EQ(errors_of("report_interval: 0.5\n"),
+            std::vector<std::string>{"test.yaml:1:18: report_interval: expected seconds between "
+                                     "1 and 604800, got '0.5'"});
   EXPECT_EQ(errors_of(""), std::vector<std::string>{"test.yaml:1:1: the config is empty; see "
                                                     "deploy/procflow.yaml for every setting"});
   EXPECT_EQ(errors_of("- just\n- a list\n"),
