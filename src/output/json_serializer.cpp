@@ -12,6 +12,8 @@
 #include <limits>
 #include <string_view>
 
+#include "output/json_text.h"
+
 namespace procflow {
 namespace {
 
@@ -202,6 +204,18 @@ void put_digits(char* p, uint64_t value, int width) {
 }
 
 }  // namespace
+
+void write_json_string(JsonTextWriter& w, std::string_view v) {
+  write_string(w, v);
+}
+
+size_t format_ip_text(const IpAddress& ip, char* buf) {
+  return ip.is_set() ? format_ip(ip, buf) : 0;
+}
+
+bool transport_has_ports(uint8_t ip_proto) {
+  return has_ports(ip_proto);
+}
 
 void write_rfc3339_us(uint64_t unix_us, char* buf) {
   // 9999-12-31T23:59:59.999999Z: the last instant a four-digit year can hold.
