@@ -85,17 +85,16 @@ TEST(OcsfValidator, RejectsAMissingRequiredAttribute) {
 
 TEST(OcsfValidator, RejectsAnUnknownAttribute) {
   rapidjson::Document doc = ocsf_doc();
-  auto& a = doc.GetAllocator();
-  doc["connection_info"].AddMember("end_reason", "close", a);
+  doc["connection_info"].AddMember("end_reason", "close", doc.GetAllocator());
   EXPECT_TRUE(mentions(ocsf_validator().validate(doc), "connection_info.end_reason: unknown"));
 
   doc = ocsf_doc();
-  doc["actor"].AddMember("session", rapidjson::Value(rapidjson::kObjectType), a);
+  doc["actor"].AddMember("session", rapidjson::Value(rapidjson::kObjectType), doc.GetAllocator());
   EXPECT_TRUE(mentions(ocsf_validator().validate(doc), "actor.session: unknown"));
 
   // Anything goes under unmapped.
   doc = ocsf_doc();
-  doc["unmapped"].AddMember("anything", 1, a);
+  doc["unmapped"].AddMember("anything", 1, doc.GetAllocator());
   EXPECT_TRUE(ocsf_validator().validate(doc).empty());
 
   // A profile's attribute needs the profile declared.
@@ -146,17 +145,16 @@ TEST(EcsValidator, RejectsAMissingRequiredField) {
 
 TEST(EcsValidator, RejectsAnUnknownField) {
   rapidjson::Document doc = ecs_doc();
-  auto& a = doc.GetAllocator();
-  doc["network"].AddMember("end_reason", "close", a);
+  doc["network"].AddMember("end_reason", "close", doc.GetAllocator());
   EXPECT_TRUE(mentions(ecs_validator().validate(doc), "network.end_reason: not an ECS field"));
 
   doc = ecs_doc();
-  doc.AddMember("flow", rapidjson::Value(rapidjson::kObjectType), a);
+  doc.AddMember("flow", rapidjson::Value(rapidjson::kObjectType), doc.GetAllocator());
   EXPECT_TRUE(mentions(ecs_validator().validate(doc), "flow: not an ECS field"));
 
   // The custom namespace is the producer's.
   doc = ecs_doc();
-  doc["procflow"].AddMember("anything", 1, a);
+  doc["procflow"].AddMember("anything", 1, doc.GetAllocator());
   EXPECT_TRUE(ecs_validator().validate(doc).empty());
 }
 
