@@ -3,8 +3,6 @@
 // is reused, as in the CAR writer.
 #include "output/ecs_json.h"
 
-#include <cctype>
-#include <cstdio>
 #include <string_view>
 
 #include "output/flow_orientation.h"
@@ -83,7 +81,8 @@ void ip_field(JsonTextWriter& w, const char (&name)[N], const IpAddress& ip) {
 std::string_view lowercase(std::string_view v) {
   std::string& s = state().lowercase;
   s.assign(v);
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');  // ASCII: IANA keywords
   return s;
 }
 
@@ -172,10 +171,8 @@ void write_network(JsonTextWriter& w, const FlowEvent& e, const SourceOrientedBy
   string_field(w, "transport", lowercase(transport_name(e.transport)));
   const uint8_t family = e.src_ip.is_set() ? e.src_ip.family : e.dest_ip.family;
   if (family == 4 || family == 6) string_field(w, "type", family == 4 ? "ipv4" : "ipv6");
-  char number[4];
-  const int len = snprintf(number, sizeof number, "%u", e.transport);
   key(w, "iana_number");  // a keyword in ECS
-  w.String(number, static_cast<rapidjson::SizeType>(len));
+  write_decimal_string(w, e.transport);
   string_field(w, "protocol", lowercase(e.application_protocol));
   string_field(w, "direction", ecs_direction(e));
   string_field(w, "community_id", e.community_id);
@@ -209,10 +206,8 @@ void write_user(JsonTextWriter& w, const FlowEvent& e) {
   key(w, "user");
   w.StartObject();
   if (e.uid) {
-    char buf[16];
-    const int len = snprintf(buf, sizeof buf, "%u", *e.uid);
     key(w, "id");  // a keyword in ECS
-    w.String(buf, static_cast<rapidjson::SizeType>(len));
+    write_decimal_string(w, *e.uid);
   }
   string_field(w, "name", e.user);
   w.EndObject();
@@ -246,7 +241,7 @@ void write_procflow(JsonTextWriter& w, const FlowEvent& e) {
   bool_field(w, "snapshot", e.snapshot);
   u64_field(w, "in_bytes", e.in_bytes);
   u64_field(w, "out_bytes", e.out_bytes);
-  if (e.tcp_flags != 0) string_field(w, "tcp_flags", tcp_flags_to_string(e.tcp_flags));
+  if (e.tcp_flags != 0) string_field(w, "tcp_flags", tcp_flags_text(e.tcp_flags));
   string_field(w, "src_hostname", e.src_hostname);
   string_field(w, "dest_hostname", e.dest_hostname);
   u64_field(w, "netns", e.netns);

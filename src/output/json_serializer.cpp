@@ -187,7 +187,7 @@ bool has_ports(uint8_t ip_proto) {
 }
 
 // tcp_flags_to_string() for every flags byte, computed once so the hot path never allocates.
-const std::string& tcp_flags_text(uint8_t flags) {
+const std::string& flags_text_table(uint8_t flags) {
   static const std::array<std::string, 256> table = [] {
     std::array<std::string, 256> t;
     for (unsigned i = 0; i < t.size(); ++i) t[i] = tcp_flags_to_string(static_cast<uint8_t>(i));
@@ -215,6 +215,10 @@ size_t format_ip_text(const IpAddress& ip, char* buf) {
 
 bool transport_has_ports(uint8_t ip_proto) {
   return has_ports(ip_proto);
+}
+
+const std::string& tcp_flags_text(uint8_t flags) {
+  return flags_text_table(flags);
 }
 
 void write_rfc3339_us(uint64_t unix_us, char* buf) {

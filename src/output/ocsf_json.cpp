@@ -3,8 +3,6 @@
 // writer is reused, as in the CAR writer.
 #include "output/ocsf_json.h"
 
-#include <cctype>
-#include <cstdio>
 #include <string_view>
 
 #include "output/flow_orientation.h"
@@ -114,7 +112,8 @@ uint64_t ms(uint64_t us) {
 std::string_view lowercase(std::string_view v) {
   std::string& s = state().lowercase;
   s.assign(v);
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');  // ASCII: IANA keywords
   return s;
 }
 
@@ -240,10 +239,8 @@ void write_actor(JsonTextWriter& w, const FlowEvent& e) {
     key(w, "user");
     w.StartObject();
     if (e.uid) {
-      char buf[16];
-      const int len = snprintf(buf, sizeof buf, "%u", *e.uid);
-      key(w, "uid");
-      w.String(buf, static_cast<rapidjson::SizeType>(len));
+      key(w, "uid");  // a string in OCSF
+      write_decimal_string(w, *e.uid);
     }
     string_field(w, "name", e.user);
     w.EndObject();
