@@ -12,6 +12,8 @@
 #include <limits>
 #include <string_view>
 
+#include "output/json_text.h"
+
 namespace procflow {
 namespace {
 
@@ -185,7 +187,7 @@ bool has_ports(uint8_t ip_proto) {
 }
 
 // tcp_flags_to_string() for every flags byte, computed once so the hot path never allocates.
-const std::string& tcp_flags_text(uint8_t flags) {
+const std::string& flags_text_table(uint8_t flags) {
   static const std::array<std::string, 256> table = [] {
     std::array<std::string, 256> t;
     for (unsigned i = 0; i < t.size(); ++i) t[i] = tcp_flags_to_string(static_cast<uint8_t>(i));
@@ -202,6 +204,22 @@ void put_digits(char* p, uint64_t value, int width) {
 }
 
 }  // namespace
+
+void write_json_string(JsonTextWriter& w, std::string_view v) {
+  write_string(w, v);
+}
+
+size_t format_ip_text(const IpAddress& ip, char* buf) {
+  return ip.is_set() ? format_ip(ip, buf) : 0;
+}
+
+bool transport_has_ports(uint8_t ip_proto) {
+  return has_ports(ip_proto);
+}
+
+const std::string& tcp_flags_text(uint8_t flags) {
+  return flags_text_table(flags);
+}
 
 void write_rfc3339_us(uint64_t unix_us, char* buf) {
   // 9999-12-31T23:59:59.999999Z: the last instant a four-digit year can hold.
