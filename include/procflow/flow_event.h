@@ -99,6 +99,9 @@ struct FlowEvent {
   // A start for a connection that existed before procflow started: its
   // start_time is when procflow found it, its counters are those so far.
   std::optional<bool> snapshot;
+  // A start that opens the next report_interval period of a flow already
+  // reported (not a new connection): see docs/events.md#long-lived-flows-periods.
+  std::optional<bool> continued;
   EndReason end_reason = EndReason::none;
 
   // Layer-7 fields (filled by later stages; empty = absent).

@@ -12,8 +12,10 @@ void add_output_options(CLI::App* cmd, OutputArgs* args) {
                   "where events go, repeatable: - (stdout, the default) or file:PATH")
       ->type_name("URI")
       ->check(non_empty("an output, e.g. - or file:/var/log/procflow/flows.json"));
-  cmd->add_option("--schema", args->schema, "what each event says: car (default)")
-      ->check(CLI::IsMember({"car"}));
+  cmd->add_option("--schema", args->schema,
+                  "what each event says: car (MITRE CAR flow, the default), ocsf (Network "
+                  "Activity 4001) or ecs (Elastic Common Schema)")
+      ->check(CLI::IsMember({"car", "ocsf", "ecs"}));
   cmd->add_option("--format", args->format, "text (default on a terminal) or json")
       ->check(CLI::IsMember({"text", "json"}));
 }

@@ -90,6 +90,7 @@ void FlowEvent::clear() {
   network_direction = NetworkDirection::unknown;
   initiated.reset();
   snapshot.reset();
+  continued.reset();
   end_reason = EndReason::none;
   netns.reset();
   cgroup_id.reset();

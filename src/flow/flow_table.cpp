@@ -312,6 +312,7 @@ void FlowTable::report_period(uint64_t now_ns) {
     event_.action = FlowAction::start;
     event_.start_time_us = now_us;
     event_.timestamp_us = now_us;
+    event_.continued = true;
     emit_(event_);
   }
 }

@@ -104,6 +104,7 @@ void UdpFlowTable::report_period(uint64_t now_ns) {
     event_.action = FlowAction::start;
     event_.start_time_us = f.period.start_us;
     event_.timestamp_us = *event_.start_time_us;
+    event_.continued = true;
     emit_(event_);
   });
 }

@@ -90,7 +90,7 @@ std::string_view lowercase(std::string_view v) {
 // (procflow stopped, a capture ended) is a report on a flow still open, not its end.
 bool flow_ended(const FlowEvent& e) {
   return e.action == FlowAction::end && e.end_reason != EndReason::tracer_stop &&
-         e.end_reason != EndReason::none;
+         e.end_reason != EndReason::interval && e.end_reason != EndReason::none;
 }
 
 void write_event(JsonTextWriter& w, const FlowEvent& e) {
@@ -106,7 +106,7 @@ void write_event(JsonTextWriter& w, const FlowEvent& e) {
   w.StartArray();
   w.String("connection");
   if (e.action == FlowAction::start) {
-    w.String("start");
+    w.String(e.continued.value_or(false) ? "info" : "start");
   } else if (e.action == FlowAction::message) {
     w.String("protocol");
   } else {
@@ -239,6 +239,7 @@ void write_procflow(JsonTextWriter& w, const FlowEvent& e) {
   string_field(w, "network_direction", to_string(e.network_direction));
   bool_field(w, "initiated", e.initiated);
   bool_field(w, "snapshot", e.snapshot);
+  bool_field(w, "continued", e.continued);
   u64_field(w, "in_bytes", e.in_bytes);
   u64_field(w, "out_bytes", e.out_bytes);
   if (e.tcp_flags != 0) string_field(w, "tcp_flags", tcp_flags_text(e.tcp_flags));

@@ -1,13 +1,17 @@
 #include "output/event_format.h"
 
+#include "output/ecs_json.h"
 #include "output/json_serializer.h"
 #include "output/lost_event.h"
+#include "output/ocsf_json.h"
 #include "output/text_formatter.h"
 
 namespace procflow {
 
 std::optional<Schema> EventFormat::parse_schema(std::string_view name) {
   if (name == "car") return Schema::car;
+  if (name == "ocsf") return Schema::ocsf;
+  if (name == "ecs") return Schema::ecs;
   return std::nullopt;
 }
 
@@ -17,7 +21,7 @@ std::optional<EventFormat> EventFormat::from_names(std::string_view schema, std:
   if (auto s = parse_schema(schema.empty() ? "car" : schema)) {
     format.schema = *s;
   } else {
-    *error = "unknown schema '" + std::string(schema) + "': expected car";
+    *error = "unknown schema '" + std::string(schema) + "': expected car, ocsf or ecs";
     return std::nullopt;
   }
   if (layout == "text") {
@@ -39,14 +43,28 @@ std::string EventFormat::header() const {
 }
 
 void EventFormat::append_event(const FlowEvent& e, std::string& out) const {
-  if (layout == Layout::text)
-    append_text_line(e, out);
-  else
-    append_json_line(e, out);
+  switch (schema) {
+    case Schema::ocsf:
+      append_ocsf_json_line(e, out);
+      return;
+    case Schema::ecs:
+      append_ecs_json_line(e, out);
+      return;
+    case Schema::car:
+      if (layout == Layout::text)
+        append_text_line(e, out);
+      else
+        append_json_line(e, out);
+      return;
+  }
 }
 
 bool EventFormat::append_lost(const LossCounts& delta, uint64_t since_us, uint64_t now_us,
                               std::string& out) const {
+  // OCSF Network Activity and ECS have no object for a tracer's own losses:
+  // those streams carry flows only; the losses are in the log and the exit
+  // report (docs/schemas.md).
+  if (schema != Schema::car) return false;
   if (layout == Layout::text)
     append_lost_text(delta, since_us, now_us, out);
   else

@@ -20,7 +20,7 @@ struct EventFormat {
   Schema schema = Schema::car;
   Layout layout = Layout::json;
 
-  // "car", "ocsf", "ecs"; nullopt for anything else.
+  // "car", "ocsf", "ecs"; nullopt for anything else. See docs/schemas.md.
   static std::optional<Schema> parse_schema(std::string_view name);
   // The format the names ask for, or nullopt with `error` (text exists for the
   // CAR schema only: OCSF and ECS are for machines).

@@ -321,6 +321,10 @@ void append_json_line(const FlowEvent& e, std::string& out) {
     key(w, "snapshot");
     w.Bool(*e.snapshot);
   }
+  if (e.continued) {
+    key(w, "continued");
+    w.Bool(*e.continued);
+  }
   string_field(w, "end_reason", to_string(e.end_reason));
   u64_field(w, "netns", e.netns);
   u64_field(w, "cgroup_id", e.cgroup_id);

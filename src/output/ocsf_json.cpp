@@ -36,6 +36,9 @@ struct ActivityMapping {
 };
 
 ActivityMapping activity(const FlowEvent& e) {
+  // The next report_interval period of a connection already open: a traffic report.
+  if (e.action == FlowAction::start && e.continued.value_or(false))
+    return {traffic, "Traffic", "Network Activity: Traffic", 0};
   if (e.action == FlowAction::start) return {open, "Open", "Network Activity: Open", 0};
   if (e.action == FlowAction::message) return {traffic, "Traffic", "Network Activity: Traffic", 0};
   switch (e.end_reason) {
@@ -50,6 +53,7 @@ ActivityMapping activity(const FlowEvent& e) {
       if (e.transport == ip_proto_tcp) return {fail, "Fail", "Network Activity: Fail", 2};
       return {close, "Close", "Network Activity: Close", 0};
     case EndReason::tracer_stop:
+    case EndReason::interval:  // a report_interval period of a flow still open
     case EndReason::none:
       // procflow stopped, or a replayed capture ended, with the flow still open: the last
       // traffic report of a flow whose close was not observed.
@@ -274,6 +278,7 @@ void write_unmapped(JsonTextWriter& w, const FlowEvent& e, bool src_port_unplace
   string_field(w, "network_direction", to_string(e.network_direction));
   bool_field(w, "initiated", e.initiated);
   bool_field(w, "snapshot", e.snapshot);
+  bool_field(w, "continued", e.continued);
   string_field(w, "end_reason", to_string(e.end_reason));
   u64_field(w, "in_bytes", e.in_bytes);
   u64_field(w, "out_bytes", e.out_bytes);

@@ -78,6 +78,8 @@ TEST(EcsJson, EventTypeFollowsActionAndEndReason) {
       {"tcp4_outbound_end_close", {"connection", "end"}},
       {"tcp6_inbound_end_reset", {"connection", "end"}},
       {"tcp4_end_tracer_stop", {"connection", "info"}},
+      {"tcp4_end_interval", {"connection", "info"}},
+      {"tcp4_start_continued", {"connection", "info"}},
       {"tcp4_message", {"connection", "protocol"}},
       {"replay_tcp4_end_capture_over", {"connection", "info"}},
   };

@@ -133,7 +133,7 @@ TEST(EventFormatTest, NamesAndTheirRefusals) {
   EXPECT_EQ(defaults->schema, Schema::car);
   EXPECT_EQ(defaults->layout, Layout::json);
   EXPECT_FALSE(EventFormat::from_names("xml", "json", &error));
-  EXPECT_EQ(error, "unknown schema 'xml': expected car");
+  EXPECT_EQ(error, "unknown schema 'xml': expected car, ocsf or ecs");
   EXPECT_FALSE(EventFormat::from_names("car", "yaml", &error));
   EXPECT_EQ(error, "unknown format 'yaml': expected json or text");
 }

@@ -78,6 +78,8 @@ TEST(OcsfJson, ActivityFollowsActionAndEndReason) {
       {"tcp4_outbound_end_timeout", 4},
       {"udp4_wildcard_end_timeout", 2},
       {"tcp4_end_tracer_stop", 6},
+      {"tcp4_end_interval", 6},
+      {"tcp4_start_continued", 6},
       {"tcp4_end_lost", 2},
       {"tcp4_message", 6},
       {"replay_tcp4_end_capture_over", 6},

@@ -127,6 +127,21 @@ std::vector<NamedEvent> schema_test_events() {
   stop.end_reason = EndReason::tracer_stop;
   add("tcp4_end_tracer_stop", stop);
 
+  // report_interval: a period of an open flow ends, and the next one starts.
+  FlowEvent period_end = outbound_tcp_end();
+  period_end.end_reason = EndReason::interval;
+  add("tcp4_end_interval", period_end);
+  FlowEvent period_start = outbound_tcp_end();
+  period_start.action = FlowAction::start;
+  period_start.end_time_us.reset();
+  period_start.end_reason = EndReason::none;
+  period_start.in_bytes.reset();
+  period_start.out_bytes.reset();
+  period_start.packet_count.reset();
+  period_start.tcp_flags = 0;
+  period_start.continued = true;
+  add("tcp4_start_continued", period_start);
+
   FlowEvent lost = outbound_tcp_end();
   lost.end_reason = EndReason::lost;
   lost.in_bytes.reset();

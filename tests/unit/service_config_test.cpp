@@ -126,7 +126,7 @@ TEST(ServiceConfigTest, MistakesNameTheFileTheLineAndWhatIsExpected) {
                                      "between 0.1 and 86400, got '.nan'"});
   EXPECT_EQ(errors_of("outputs:\n  - uri: \"-\"\n    schema: xml\n"),
             std::vector<std::string>{
-                "test.yaml:3:13: outputs[0].schema: unknown schema 'xml': expected car"});
+                "test.yaml:3:13: outputs[0].schema: unknown schema 'xml': expected car, ocsf or ecs"});
   EXPECT_EQ(errors_of("outputs:\n  - format: json\n"),
             std::vector<std::string>{"test.yaml:2:5: outputs[0]: an output needs a uri, e.g. "
                                      "uri: file:/var/log/procflow/flows.json"});
