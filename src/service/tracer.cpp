@@ -469,7 +469,8 @@ bool Tracer::run(const std::function<bool()>& after_batch, std::string* error) {
     // timeouts are driven from here.
     if (m.reverse) m.reverse->process(now / 1'000'000'000ull);
     if (now - last_refresh > 1'000'000'000ull) {
-      m.processes.expire(now, keep_exited_ns);
+      // What is known about the users of processes gone for good goes with them.
+      m.users.forget_processes(m.processes.expire(now, keep_exited_ns));
       m.clock.refresh();
       m.report_losses();
       last_refresh = now;
