@@ -17,5 +17,7 @@ ProcessCount count_processes();
 
 // Inodes of the mount namespaces of every live process.
 std::set<uint64_t> live_mount_namespaces();
+// Live processes whose mount namespace is not `mntns` (an inode).
+int64_t processes_outside_mount_namespace(uint64_t mntns);
 
 }  // namespace procflow_it
