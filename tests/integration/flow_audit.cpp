@@ -62,7 +62,11 @@ class Auditor {
   void check_owner(const KnownFlow& k, const JsonLine& e, bool is_start) {
     const auto pid = e.integer("pid");
     if (!pid) {
-      if (!is_start || k.owner_on_start) mismatch(k, "pid", "present", e);
+      if (!is_start && k.owner_may_stay_unknown) {
+        a_.ended_without_owner++;
+      } else if (!is_start || k.owner_on_start) {
+        mismatch(k, "pid", "present", e);
+      }
       return;
     }
     if (!k.pids.count(*pid)) {

@@ -114,6 +114,7 @@ void SoakFlows::add_tcp_server_side(const ChurnJob& job, const KnownFlow& client
   // listener was known: procflow then names the process that called
   // listen(), the prefork parent (docs/events.md, pid).
   if (job.job == "reset") server.pids.insert(served->truth.parent_pid);
+  server.owner_may_stay_unknown = job.job == "reset";
   server.end_reason = job.job == "reset" ? "reset" : "close";
   flows_.push_back(server);
 }

@@ -631,7 +631,8 @@ TEST_F(SoakTest, ChurnLeavesNoStateBehindAndNamesEveryFlowRight) {
           << " reuses refused), " << churn.jobs.size() << " jobs, " << named_jobs_.size()
           << " DNS-named connections, " << rotation_->epoch() << " DNS answer changes, "
           << getent_pids_.size() << " lookups; " << audit.reported << " flows audited ("
-          << audit.orderly_ended_by_rst << " orderly closes ended by an RST on the wire); "
+          << audit.orderly_ended_by_rst << " orderly closes ended by an RST on the wire, "
+          << audit.ended_without_owner << " reset server flows ended with no owner); "
           << pids_with_two_images << " pids named with two images or more; " << memory
           << "; maps before: " << describe(before) << " after: " << describe(after) << "; "
           << first_line_with(report, "open at stop");
