@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
@@ -177,10 +178,20 @@ void ProcessCache::scan_proc() {
   closedir(dir);
 }
 
-void ProcessCache::expire(uint64_t now_ns, uint64_t keep_ns) {
+size_t ProcessCache::exited() const {
+  return static_cast<size_t>(std::count_if(entries_.begin(), entries_.end(),
+                                           [](const auto& kv) { return kv.second.exited_at_ns; }));
+}
+
+std::vector<GoneProcess> ProcessCache::expire(uint64_t now_ns, uint64_t keep_ns) {
+  std::vector<GoneProcess> gone;
   std::erase_if(entries_, [&](const auto& kv) {
-    return kv.second.exited_at_ns != 0 && now_ns - kv.second.exited_at_ns > keep_ns;
+    const uint64_t exited = kv.second.exited_at_ns;
+    if (exited == 0 || now_ns - exited <= keep_ns) return false;
+    gone.push_back(GoneProcess{kv.first, exited});
+    return true;
   });
+  return gone;
 }
 
 }  // namespace procflow

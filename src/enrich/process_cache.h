@@ -13,6 +13,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "enrich/process_image.h"
 #include "enrich/program_start.h"
@@ -63,10 +64,11 @@ class ProcessCache {
 
   // Reads every process in /proc (at start-up).
   void scan_proc();
-  // Forgets processes that exited more than keep_ns ago.
-  void expire(uint64_t now_ns, uint64_t keep_ns);
+  // Forgets processes that exited more than keep_ns ago; returns them.
+  std::vector<GoneProcess> expire(uint64_t now_ns, uint64_t keep_ns);
 
   size_t size() const { return entries_.size(); }
+  size_t exited() const;  // entries of processes whose exit was seen (kept until expire())
   uint64_t proc_reads() const { return proc_reads_; }
 
   static std::string_view basename(std::string_view path);

@@ -14,4 +14,10 @@ struct ProgramStart {
   std::optional<uint64_t> mnt_event;
 };
 
+// A process procflow has stopped keeping: it exited at `exited_ns` (CLOCK_BOOTTIME).
+struct GoneProcess {
+  uint32_t pid = 0;
+  uint64_t exited_ns = 0;
+};
+
 }  // namespace procflow

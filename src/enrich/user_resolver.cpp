@@ -306,6 +306,36 @@ void UserResolver::remember(uint64_t mntns, uint32_t pid) {
   add_member(namespace_of(mntns), pid);
 }
 
+size_t UserResolver::namespaces_cached() const {
+  std::lock_guard lock(mu_);
+  return by_mntns_.size();
+}
+
+size_t UserResolver::answers_cached() const {
+  std::lock_guard lock(mu_);
+  return answers_.size();
+}
+
+void UserResolver::forget_processes(const std::vector<GoneProcess>& gone) {
+  if (gone.empty()) return;
+  std::unordered_map<uint32_t, uint64_t> exited;  // pid -> when
+  for (const GoneProcess& p : gone) exited[p.pid] = std::max(exited[p.pid], p.exited_ns);
+  std::lock_guard lock(mu_);
+  // Its programs began before it exited; a later process with its pid after.
+  std::erase_if(answers_, [&](const auto& answer) {
+    auto it = exited.find(answer.first.pid);
+    return it != exited.end() && answer.first.program_ns <= it->second;
+  });
+  for (auto it = by_mntns_.begin(); it != by_mntns_.end();) {
+    // The members left keep their order (newest first), free slots last.
+    auto& members = it->second.members;
+    auto end = std::remove_if(members.begin(), members.end(),
+                              [&](uint32_t pid) { return pid == 0 || exited.contains(pid); });
+    std::fill(end, members.end(), 0u);
+    it = end != members.begin() ? std::next(it) : by_mntns_.erase(it);
+  }
+}
+
 void UserResolver::forget(uint64_t mntns) {
   std::lock_guard lock(mu_);
   by_mntns_.erase(mntns);

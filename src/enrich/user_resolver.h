@@ -55,7 +55,16 @@ class UserResolver {
   void remember(uint64_t mntns, uint32_t pid);
   // Drops what is known about a mount namespace that no longer exists.
   void forget(uint64_t mntns);
+  // Processes procflow no longer keeps (ProcessCache::expire): the names
+  // given to their programs go, they stop being ways into their namespaces,
+  // and a namespace left with no way in is forgotten (one-shot namespaces
+  // such as `ip netns exec`'s would pile up otherwise). A later process of a
+  // namespace that still exists makes it be read again.
+  void forget_processes(const std::vector<GoneProcess>& gone);
 
+  // Mount namespaces cached, and names kept for programs of other namespaces.
+  size_t namespaces_cached() const;
+  size_t answers_cached() const;
   // procflow's own mount namespace (inode), 0 if /proc could not say.
   uint64_t own_mntns() const { return own_mntns_; }
 
@@ -120,7 +129,7 @@ class UserResolver {
   std::string host_passwd_;
   Clock::duration reread_interval_;
   uint64_t own_mntns_ = 0;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::unordered_map<uint64_t, Namespace> by_mntns_;
   // Kept so that a flow's later events (its end, after the linger) say what
   // its first did, whatever has become of the namespace's inode since.

@@ -52,6 +52,7 @@ class DnsLearner {
 
   const DnsQueryTracker& tracker() const { return tracker_; }
   uint64_t answers_learned() const { return learned_; }
+  size_t answers_waiting() const { return waiting_.size(); }
 
  private:
   struct Waiting {

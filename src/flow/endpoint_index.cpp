@@ -28,6 +28,12 @@ void EndpointIndex::remove(const SocketEndpoints& e, uint64_t netns) {
   if (list.empty()) entries_.erase(it);
 }
 
+size_t EndpointIndex::entries() const {
+  size_t n = 0;
+  for (const auto& [key, list] : entries_) n += list.size();
+  return n;
+}
+
 EndpointMatch EndpointIndex::find(const IpAddress& peer, uint16_t peer_port, uint16_t local_port,
                                   const IpAddress& local) const {
   EndpointMatch match;

@@ -48,6 +48,8 @@ class EndpointIndex {
                      const IpAddress& local) const;
   void clear() { entries_.clear(); }
   size_t size() const { return entries_.size(); }
+  // Sockets indexed, over all keys (size() counts the keys).
+  size_t entries() const;
 
  private:
   struct Entry {

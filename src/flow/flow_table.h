@@ -90,6 +90,8 @@ class FlowTable {
   }
 
   size_t open_flows() const { return open_.size(); }
+  size_t ending_flows() const { return ending_.size(); }  // ended, `end` held for the linger
+  size_t indexed_endpoints() const { return endpoints_.entries(); }
   const FlowTableStats& stats() const { return stats_; }
 
  private:

@@ -55,6 +55,7 @@ class UdpFlowTable {
   }
 
   size_t open_flows() const { return flows_.size(); }
+  size_t indexed_endpoints() const { return endpoints_.entries(); }
   uint64_t starts() const { return starts_; }
   uint64_t ends() const { return ends_; }
 

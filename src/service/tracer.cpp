@@ -33,6 +33,7 @@
 #include "enrich/user_resolver.h"
 #include "flow/dns_learner.h"
 #include "flow/udp_flow_table.h"
+#include "service/table_sizes.h"
 #include "util/seconds.h"
 
 namespace procflow {
@@ -145,6 +146,25 @@ struct Tracer::Impl : RecordHandler {
     if (udp_table) udp_table->report_period(now);
   }
   bool period_warning_given = false;
+
+  TableSizes table_sizes() const {
+    TableSizes t;
+    t.tcp_flows = table->open_flows();
+    t.tcp_ending = table->ending_flows();
+    t.tcp_endpoints = table->indexed_endpoints();
+    if (udp_table) {
+      t.udp_flows = udp_table->open_flows();
+      t.udp_endpoints = udp_table->indexed_endpoints();
+    }
+    t.processes = processes.size();
+    t.processes_exited = processes.exited();
+    t.dns_names = dns_cache.size();
+    t.dns_queries = dns->tracker().outstanding();
+    t.dns_waiting = dns->answers_waiting();
+    t.mount_namespaces = users.namespaces_cached();
+    t.namespace_users = users.answers_cached();
+    return t;
+  }
 
   // Connections and listeners that existed before procflow: found by the
   // socket walk, owners from /proc, so nothing already open is invisible.
@@ -469,7 +489,8 @@ bool Tracer::run(const std::function<bool()>& after_batch, std::string* error) {
     // timeouts are driven from here.
     if (m.reverse) m.reverse->process(now / 1'000'000'000ull);
     if (now - last_refresh > 1'000'000'000ull) {
-      m.processes.expire(now, keep_exited_ns);
+      // What is known about the users of processes gone for good goes with them.
+      m.users.forget_processes(m.processes.expire(now, keep_exited_ns));
       m.clock.refresh();
       m.report_losses();
       last_refresh = now;
@@ -483,6 +504,8 @@ bool Tracer::run(const std::function<bool()>& after_batch, std::string* error) {
     if (duration_ns && now - started >= duration_ns) stop = true;
   }
 
+  // What is held at this moment, before shutdown empties the flow tables.
+  spdlog::info("{}", m.table_sizes().describe());
   // Ask the kernel for the counters of every flow still open, then end them.
   std::string snapshot_error;
   if (m.plan.chosen_kind(Need::open_flow_counters) && !m.session->request_snapshot(&snapshot_error))

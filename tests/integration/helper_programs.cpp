@@ -30,6 +30,14 @@ std::string helper_path(Helper helper) {
       return PF_IT_TUN_RELAY;
     case Helper::fd_exec:
       return PF_IT_FD_EXEC;
+    case Helper::churn_driver:
+      return PF_IT_CHURN_DRIVER;
+    case Helper::churn_a:
+      return PF_IT_CHURN_A;
+    case Helper::churn_b:
+      return PF_IT_CHURN_B;
+    case Helper::churn_c:
+      return PF_IT_CHURN_C;
   }
   return {};
 }

@@ -1,5 +1,6 @@
 // Where the helper programs (tcp_client, prefork_server, quick_connect,
-// udp_peer, connect_then_exec, fd_user, dns_peer, port_reuse_client, tun_relay, fd_exec) are,
+// udp_peer, connect_then_exec, fd_user, dns_peer, port_reuse_client, tun_relay, fd_exec,
+// churn_driver, churn_a/b/c) are,
 // and the exe/image_path procflow must report for them: image_path is the fully resolved path
 // (readlink -f), exe its basename.
 #pragma once
@@ -19,6 +20,10 @@ enum class Helper {
   port_reuse_client,
   tun_relay,
   fd_exec,
+  churn_driver,
+  churn_a,  // churn_a, churn_b, churn_c: one source (churn_worker.cpp), three images
+  churn_b,
+  churn_c,
 };
 
 // The path CMake built the helper at (as passed to exec).

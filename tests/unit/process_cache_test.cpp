@@ -583,10 +583,13 @@ TEST_F(ProcessCacheTest, ExitedEntriesExpireOnlyAfterKeep) {
   EXPECT_EQ(c.find(1401, 200)->exited_at_ns, 0u);
 
   const uint64_t keep = 5'000'000;
-  c.expire(1'000'000 + keep, keep);  // exactly keep: still there
+  EXPECT_TRUE(c.expire(1'000'000 + keep, keep).empty());  // exactly keep: still there
   EXPECT_EQ(c.size(), 2u);
   EXPECT_NE(c.find(1400, 100), nullptr);
-  c.expire(1'000'000 + keep + 1, keep);
+  const std::vector<GoneProcess> gone = c.expire(1'000'000 + keep + 1, keep);
+  ASSERT_EQ(gone.size(), 1u);
+  EXPECT_EQ(gone[0].pid, 1400u);
+  EXPECT_EQ(gone[0].exited_ns, 1'000'000u);
   EXPECT_EQ(c.size(), 1u);
   EXPECT_EQ(c.find(1400, 100), nullptr);
   // Running processes never expire.

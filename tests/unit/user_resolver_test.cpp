@@ -412,6 +412,53 @@ TEST_F(UserResolverProcTest, ForgetDropsTheCache) {
   r.forget(999);  // unknown namespaces are fine
 }
 
+// Regression (issue 8, the soak test): every `ip netns exec` gives its
+// process a mount namespace of its own, and each one stayed cached (with its
+// parsed passwd) after its last process was gone, as did the name given to
+// every program of another namespace, until 4096 namespaces or 65536 names.
+TEST_F(UserResolverProcTest, GoneProcessesTakeTheirNamesAndNamespacesAlong) {
+  live(1234, 111, "alice:x:1000:1000::/:/bin/sh\n");
+  auto r = resolver(hours(1));
+  const ProgramStart program{boot_now_ns()};
+  r.on_exec(1000, 1234, 111, program);
+  EXPECT_EQ(r.name(1000, 1234, 111, program), "alice");
+  EXPECT_EQ(r.namespaces_cached(), 1u);
+  EXPECT_EQ(r.answers_cached(), 1u);
+  exit(1234);
+  r.forget_processes({{1234, boot_now_ns()}});
+  EXPECT_EQ(r.namespaces_cached(), 0u);
+  EXPECT_EQ(r.answers_cached(), 0u);
+}
+
+TEST_F(UserResolverProcTest, NamespaceWithAnotherWayInIsKept) {
+  live(200, 444, "pfinside:x:65534:65534::/:/bin/sh\n");
+  live(4321, 444, "pfinside:x:65534:65534::/:/bin/sh\n");
+  auto r = resolver(hours(1));
+  r.remember(444, 200);  // e.g. the container's init
+  const ProgramStart program{boot_now_ns()};
+  EXPECT_EQ(r.name(65534, 4321, 444, program), "pfinside");
+  exit(4321);
+  r.forget_processes({{4321, boot_now_ns()}});
+  EXPECT_EQ(r.namespaces_cached(), 1u);
+  EXPECT_EQ(r.answers_cached(), 0u);
+  // Still read through the member that is left.
+  EXPECT_EQ(r.name(65534, 4322, 444, {boot_now_ns()}), "pfinside");
+}
+
+TEST_F(UserResolverProcTest, ALaterProcessWithTheSamePidKeepsItsName) {
+  live(1234, 111, "alice:x:1000:1000::/:/bin/sh\n");
+  auto r = resolver(hours(1));
+  EXPECT_EQ(r.name(1000, 1234, 111, {boot_now_ns()}), "alice");
+  const uint64_t first_exited = boot_now_ns();
+  const ProgramStart later{boot_now_ns() + 1};  // the pid's next process
+  EXPECT_EQ(r.name(1000, 1234, 111, later), "alice");
+  EXPECT_EQ(r.answers_cached(), 2u);
+  r.forget_processes({{1234, first_exited}});
+  EXPECT_EQ(r.answers_cached(), 1u);
+  write_passwd(1234, "carol:x:1000:1000::/:/bin/sh\n");
+  EXPECT_EQ(r.name(1000, 1234, 111, later), "alice");  // the first name found for it
+}
+
 TEST_F(UserResolverProcTest, UnreadableHostFileGivesEmptyNames) {
   UserResolver r(proc_.string(), (dir_ / "missing").string(), hours(1));
   EXPECT_EQ(r.name(1000, 4321, kOwnNs), "");
