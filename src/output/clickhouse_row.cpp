@@ -1,9 +1,9 @@
 // Rewriting event lines into ClickHouse rows (see clickhouse_row.h).
 #include "output/clickhouse_row.h"
 
-#include <algorithm>
 #include <array>
 #include <cctype>
+#include <utility>
 
 namespace procflow {
 namespace {
@@ -59,8 +59,10 @@ bool append_clickhouse_row(std::string_view line, std::string* out) {
       continue;  // another shape (another schema): passed as it is
     rewrites[count++] = {value_at, f.key};
   }
-  std::sort(rewrites.begin(), rewrites.begin() + count,
-            [](const Rewrite& a, const Rewrite& b) { return a.value_at < b.value_at; });
+  // In the order they appear (at most three: a plain exchange sort).
+  for (size_t i = 0; i < count; ++i)
+    for (size_t j = i + 1; j < count; ++j)
+      if (rewrites[j].value_at < rewrites[i].value_at) std::swap(rewrites[i], rewrites[j]);
   size_t copied = 0;
   for (size_t i = 0; i < count; ++i) {
     const Rewrite& r = rewrites[i];

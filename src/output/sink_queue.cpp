@@ -76,6 +76,9 @@ struct SinkQueue::Shared {
         stats.bytes_written = sink->bytes_written();
       }
       stats.events_held = held;
+      // The sink's own losses are losses of this output too: counted in
+      // events_dropped (what the loss report reads), and apart.
+      stats.events_dropped += dropped_by_sink - stats.events_dropped_by_sink;
       stats.events_dropped_by_sink = dropped_by_sink;
       written.notify_all();
       if (stop && pending.empty()) return;

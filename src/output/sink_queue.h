@@ -26,9 +26,11 @@
 namespace procflow {
 
 struct SinkQueueStats {
-  uint64_t events_written = 0;          // handed to the sink (a batching sink may still hold them)
-  uint64_t events_dropped = 0;          // the queue was full, or the sink broken
-  uint64_t events_dropped_by_sink = 0;  // the sink gave them up itself (Sink::events_dropped)
+  uint64_t events_written = 0;  // handed to the sink (a batching sink may still hold them)
+  // Every event of this output lost: the queue was full, the sink broken, or
+  // the sink gave it up itself (events_dropped_by_sink, a part of this).
+  uint64_t events_dropped = 0;
+  uint64_t events_dropped_by_sink = 0;  // Sink::events_dropped
   uint64_t events_held = 0;             // in the sink, not yet delivered (Sink::events_held)
   uint64_t bytes_written = 0;
   int error = 0;  // errno that broke the sink (EPIPE: the reader is gone); 0 if none

@@ -166,6 +166,24 @@ TEST(ClickHouseSinkTest, NoServerFillsTheBoundedBufferThenDropsCounted) {
   ASSERT_TRUE(sink.next_deadline());  // the retry
 }
 
+// The sink's own drops are the output's losses: SinkQueueStats counts them
+// in events_dropped (the loss report) and apart.
+TEST(ClickHouseSinkTest, TheSinksDropsAreCountedByItsQueue) {
+  FakeClickHouse server;
+  ClickHouseTarget t = target_for(server);
+  t.port = 1;  // nothing listens: connection refused
+  t.max_buffer_bytes = 4 * flow_line(1).size();
+  SinkQueue queue(std::make_unique<ClickHouseSink>(t), 1 << 20);
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(queue.offer(flow_line(1)));
+  queue.flush();
+  for (int i = 0; i < 200 && queue.stats().events_dropped < 2; ++i)
+    std::this_thread::sleep_for(10ms);
+  const SinkQueueStats s = queue.stats();
+  EXPECT_EQ(s.events_dropped, 2u);
+  EXPECT_EQ(s.events_dropped_by_sink, 2u);
+  EXPECT_EQ(s.events_held, 4u);
+}
+
 TEST(ClickHouseSinkTest, AMalformedBatchIsDroppedNotRetried) {
   FakeClickHouse server;
   ClickHouseTarget t = target_for(server);
