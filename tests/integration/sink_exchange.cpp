@@ -5,6 +5,7 @@ namespace procflow_it {
 
 void SinkExchangeTest::traced_exchange(int port, int connections, TracedExchange* out) {
   const std::string server_ip = topo().host_ip4(), client_ip = topo().ns_ip4();
+  out->server_ip = server_ip;
   PreforkServer* server = start_server(server_ip, port, 2, kServerBytes);
   ASSERT_NE(server, nullptr);
   std::vector<FlowSelector> selectors;
@@ -24,7 +25,7 @@ void SinkExchangeTest::traced_exchange(int port, int connections, TracedExchange
   }
   ASSERT_TRUE(wait_for_ends(selectors));
   for (const JsonLine& event : procflow().events()) {
-    if (event.integer("dest_port") != port) continue;
+    if (event.integer("dest_port") != port || event.str("dest_ip") != server_ip) continue;
     out->lines.push_back(event.raw());
     if (event.str("object") == "flow") out->flow_events++;
   }

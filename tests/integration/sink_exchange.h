@@ -15,6 +15,9 @@
 namespace procflow_it {
 
 struct TracedExchange {
+  // The server's address: with the port, it tells these flows from others on
+  // the host (tests of other checkouts may use the same port at the same time).
+  std::string server_ip;
   std::vector<std::string> lines;  // procflow's raw lines of these flows, each without '\n'
   int64_t client_received = 0;     // the tcp_clients' in_bytes, summed
   int64_t client_sent = 0;

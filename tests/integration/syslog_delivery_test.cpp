@@ -18,14 +18,15 @@ constexpr int kExchangePort = 18180;
 
 class SyslogDeliveryTest : public SinkExchangeTest {};
 
-// The received messages of `input` whose event is about `port`.
+// The received messages of `input` whose event is about `ip`:`port`.
 std::vector<ReceivedSyslog> received_for_port(const RsyslogServer& rsyslog,
                                               const std::string& input, const std::string& msgid,
-                                              int port) {
+                                              const std::string& ip, int port) {
   std::vector<ReceivedSyslog> out;
   for (ReceivedSyslog& r : rsyslog.received(msgid)) {
     const auto event = JsonLine::parse(r.msg);
-    if (r.input == input && event && event->integer("dest_port") == port)
+    if (r.input == input && event && event->integer("dest_port") == port &&
+        event->str("dest_ip") == ip)
       out.push_back(std::move(r));
   }
   return out;
@@ -62,7 +63,7 @@ TEST_F(SyslogDeliveryTest, EveryEventArrivesWholeByEachTransport) {
     std::vector<ReceivedSyslog> received;
     for (auto start = std::chrono::steady_clock::now();
          std::chrono::steady_clock::now() - start < 10s; std::this_thread::sleep_for(50ms)) {
-      received = received_for_port(*rsyslog, t.input, t.msgid, kExchangePort);
+      received = received_for_port(*rsyslog, t.input, t.msgid, exchange.server_ip, kExchangePort);
       if (received.size() >= exchange.lines.size()) break;
     }
     ASSERT_EQ(received.size(), exchange.lines.size()) << rsyslog->describe();
