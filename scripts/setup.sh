@@ -17,6 +17,8 @@ packages=(
   iproute2 util-linux python3 curl openssl tshark tcpdump ethtool dnsmasq nginx libbpf-tools
   # packaging checks: cpack needs dpkg-shlibdeps; the .deb and the unit are checked
   dpkg-dev lintian systemd
+  # the sink suites' real servers
+  rsyslog clickhouse-server
 )
 
 missing=()

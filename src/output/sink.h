@@ -4,23 +4,41 @@
 // stalling the collection of events.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace procflow {
 
 class Sink {
  public:
+  using Clock = std::chrono::steady_clock;
+
   virtual ~Sink() = default;
 
   // Takes one or more complete events (lines); never splits one.
   virtual void write(std::string_view lines) = 0;
-  // Hands over everything taken so far.
+  // Hands over what is due. A stream sink hands over everything taken so
+  // far; a batching sink (ClickHouse) may hold rows back until its batch is
+  // full or old enough, or until a retry is due.
   virtual void flush() = 0;
+  // Hands over everything it holds, batch or not (shutdown, drain()).
+  virtual void flush_all() { flush(); }
+  // When flush() has work even if nothing new is written (the oldest held
+  // row reaches its age, a retry is due); nullopt: only new data matters.
+  virtual std::optional<Clock::time_point> next_deadline() const { return std::nullopt; }
   // Broken for good: what it is given from now on is dropped.
   virtual bool broken() const = 0;
   virtual int last_error() const = 0;  // errno that broke it, 0 if none
   virtual uint64_t bytes_written() const = 0;
+  // Events the sink itself gave up on while not broken (its buffer was full
+  // while the server was down, a message the network refused), for the loss
+  // report. A sink that never drops on its own returns 0.
+  virtual uint64_t events_dropped() const { return 0; }
+  // Events taken and not yet handed over (a batch being built, or waiting
+  // for the server to come back).
+  virtual uint64_t events_held() const { return 0; }
   // SIGHUP: a file sink opens its path again (after logrotate moved it).
   virtual void reopen() {}
 };

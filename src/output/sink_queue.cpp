@@ -7,6 +7,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -16,13 +17,18 @@ namespace procflow {
 // on a stuck sink never touches freed memory.
 struct SinkQueue::Shared {
   std::mutex mu;
-  std::condition_variable wake;     // the thread: data, reopen, or stop
+  std::condition_variable wake;     // the thread: data, reopen, drain, or stop
   std::condition_variable written;  // drain() and a waiting offer(): a batch went out
   std::string pending;              // offered, not yet taken by the thread
   uint64_t pending_events = 0;
   bool writing = false;  // the thread holds a batch it took
   bool reopen = false;
+  bool draining = false;    // drain() is waiting: the sink delivers what it holds
+  bool drain_kick = false;  // drain() asked for a turn the thread has not taken yet
   bool stop = false;
+  // The sink's next turn without new data (Sink::next_deadline), read after
+  // each turn: only the thread touches the sink.
+  std::optional<Sink::Clock::time_point> deadline;
   SinkQueueStats stats;
   std::unique_ptr<Sink> sink;
 
@@ -30,23 +36,35 @@ struct SinkQueue::Shared {
     std::string batch;
     std::unique_lock lock(mu);
     for (;;) {
-      wake.wait(lock, [&] { return stop || reopen || !pending.empty(); });
+      const auto ready = [&] { return stop || reopen || drain_kick || !pending.empty(); };
+      if (deadline)
+        wake.wait_until(lock, *deadline, ready);
+      else
+        wake.wait(lock, ready);
       if (stop && pending.empty()) return;
       const bool reopen_now = reopen;
+      const bool deliver_all = draining;
       reopen = false;
+      drain_kick = false;
       batch.swap(pending);
       const uint64_t events = pending_events;
       pending_events = 0;
       writing = true;
       lock.unlock();
-      // The only place that may block on the sink: outside the lock.
-      if (!batch.empty()) {
-        sink->write(batch);
+      // The only place that may block on the sink: outside the lock. flush()
+      // runs on every turn, also one woken by the sink's deadline alone.
+      if (!batch.empty()) sink->write(batch);
+      if (deliver_all)
+        sink->flush_all();
+      else
         sink->flush();
-      }
       if (reopen_now) sink->reopen();  // after the batch: it belongs to the old file
+      const auto next_deadline = sink->next_deadline();
+      const uint64_t held = sink->events_held();
+      const uint64_t dropped_by_sink = sink->events_dropped();
       lock.lock();
       writing = false;
+      deadline = next_deadline;
       batch.clear();
       if (sink->broken()) {
         stats.error = sink->last_error();
@@ -57,6 +75,11 @@ struct SinkQueue::Shared {
         stats.events_written += events;
         stats.bytes_written = sink->bytes_written();
       }
+      stats.events_held = held;
+      // The sink's own losses are losses of this output too: counted in
+      // events_dropped (what the loss report reads), and apart.
+      stats.events_dropped += dropped_by_sink - stats.events_dropped_by_sink;
+      stats.events_dropped_by_sink = dropped_by_sink;
       written.notify_all();
       if (stop && pending.empty()) return;
     }
@@ -122,10 +145,16 @@ void SinkQueue::flush() {
 
 bool SinkQueue::drain(std::chrono::milliseconds timeout) {
   std::unique_lock lock(shared_->mu);
-  shared_->wake.notify_one();
-  return shared_->written.wait_for(lock, timeout, [&] {
-    return shared_->stats.error != 0 || (shared_->pending.empty() && !shared_->writing);
-  }) && shared_->stats.error == 0;
+  Shared& s = *shared_;
+  s.draining = true;
+  s.drain_kick = true;
+  s.wake.notify_one();
+  const bool done = s.written.wait_for(lock, timeout, [&] {
+    return s.stats.error != 0 ||
+           (s.pending.empty() && !s.writing && !s.drain_kick && s.stats.events_held == 0);
+  });
+  s.draining = false;
+  return done && s.stats.error == 0;
 }
 
 void SinkQueue::reopen() {

@@ -8,6 +8,10 @@
 // for good is, at shutdown, given `drain`'s time and then left behind (the
 // thread is detached, the process exits).
 //
+// A sink that batches (ClickHouse) tells the thread when it next needs a
+// turn without new data (Sink::next_deadline: a batch's age, a retry), and
+// drain() asks it to deliver everything it holds (Sink::flush_all).
+//
 // Thread-safe between one producer and the queue's thread.
 #pragma once
 
@@ -22,8 +26,12 @@
 namespace procflow {
 
 struct SinkQueueStats {
-  uint64_t events_written = 0;
-  uint64_t events_dropped = 0;  // the queue was full, or the sink broken
+  uint64_t events_written = 0;  // handed to the sink (a batching sink may still hold them)
+  // Every event of this output lost: the queue was full, the sink broken, or
+  // the sink gave it up itself (events_dropped_by_sink, a part of this).
+  uint64_t events_dropped = 0;
+  uint64_t events_dropped_by_sink = 0;  // Sink::events_dropped
+  uint64_t events_held = 0;             // in the sink, not yet delivered (Sink::events_held)
   uint64_t bytes_written = 0;
   int error = 0;  // errno that broke the sink (EPIPE: the reader is gone); 0 if none
 };
@@ -48,8 +56,9 @@ class SinkQueue {
   bool offer(std::string_view event_lines);
   // Wakes the thread for what was offered since the last flush.
   void flush();
-  // Waits until everything offered is written, the sink broke, or `timeout`
-  // passed. True when everything was written.
+  // Waits until everything offered is written and the sink holds nothing
+  // back (flush_all), the sink broke, or `timeout` passed. True when
+  // everything was delivered.
   bool drain(std::chrono::milliseconds timeout);
   // Asks the sink to reopen (SIGHUP), from its own thread, between writes.
   void reopen();

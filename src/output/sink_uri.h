@@ -2,7 +2,21 @@
 // (`--output URI`, repeatable) and in the service config:
 //   -  or  stdout           standard output
 //   file:PATH               JSON/text lines appended to PATH (reopened on SIGHUP)
-// Further schemes (syslog, ClickHouse) are added here as their sinks land.
+//   syslog:[SOCKET]         RFC 5424, one message per event, to the local syslog socket
+//                           (/dev/log unless SOCKET is given; datagram, else stream)
+//   syslog+udp://HOST:PORT  the same over UDP, one datagram per message
+//   syslog+tcp://HOST:PORT  the same over TCP, RFC 6587 octet counting, reconnecting
+//     syslog options: ?facility=NAME|0-23 (user) &severity=NAME|0-7 (info)
+//                     &hostname=NAME (this host's) &msgid=ID (flow)
+//   clickhouse+http://HOST:PORT/?table=NAME
+//                           flow events as rows of a ClickHouse table
+//                           (deploy/clickhouse/flows.sql), batched HTTP inserts (JSONEachRow),
+//                           retried while the server is down
+//     clickhouse options: &database=NAME (default) &user=NAME &password=TEXT
+//                         &max_rows=N (10000) &max_age_ms=N (1000): a batch goes out at either
+//                         &max_buffer_bytes=N (64 MiB): rows beyond it are dropped and counted
+//                         &max_backoff_ms=N (5000): the longest wait between retries
+// IPv6 hosts in brackets: syslog+udp://[::1]:514. Options are %-decoded.
 #pragma once
 
 #include <memory>

@@ -12,6 +12,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -206,6 +210,88 @@ TEST(SinkQueueTest, ReopenStartsANewFileAfterItWasMovedAway) {
   unlink(path.c_str());
   unlink(rotated.c_str());
   rmdir(dir.c_str());
+}
+
+// A batching sink: holds what it is given until the oldest held line is
+// `max_age` old, then delivers it all (into `delivered`, guarded by a mutex:
+// the test reads it from its own thread); flush_all() delivers at once.
+class AgedBatchSink : public Sink {
+ public:
+  struct Shared {
+    std::mutex mu;
+    std::string delivered;
+    int deliveries = 0;
+  };
+  AgedBatchSink(std::shared_ptr<Shared> out, std::chrono::milliseconds max_age)
+      : out_(std::move(out)), max_age_(max_age) {}
+  void write(std::string_view lines) override {
+    if (held_.empty()) oldest_ = Clock::now();
+    held_.append(lines);
+  }
+  void flush() override {
+    if (!held_.empty() && Clock::now() >= oldest_ + max_age_) flush_all();
+  }
+  void flush_all() override {
+    if (held_.empty()) return;
+    std::lock_guard lock(out_->mu);
+    out_->delivered += held_;
+    out_->deliveries++;
+    held_.clear();
+  }
+  std::optional<Clock::time_point> next_deadline() const override {
+    if (held_.empty()) return std::nullopt;
+    return oldest_ + max_age_;
+  }
+  uint64_t events_held() const override {
+    return static_cast<uint64_t>(std::count(held_.begin(), held_.end(), '\n'));
+  }
+  bool broken() const override { return false; }
+  int last_error() const override { return 0; }
+  uint64_t bytes_written() const override { return 0; }
+
+ private:
+  std::shared_ptr<Shared> out_;
+  std::chrono::milliseconds max_age_;
+  std::string held_;
+  Clock::time_point oldest_;
+};
+
+// The queue's thread wakes at the sink's deadline with nothing new offered:
+// a batch that is old enough goes out although no event follows it.
+TEST(SinkQueueTest, TheThreadWakesAtTheSinksDeadline) {
+  auto out = std::make_shared<AgedBatchSink::Shared>();
+  SinkQueue w(std::make_unique<AgedBatchSink>(out, 200ms), 1 << 20);
+  const auto offered_at = std::chrono::steady_clock::now();
+  ASSERT_TRUE(w.offer("a\n"));
+  ASSERT_TRUE(w.offer("b\n"));
+  w.flush();
+  std::this_thread::sleep_for(50ms);
+  {
+    std::lock_guard lock(out->mu);
+    EXPECT_EQ(out->delivered, "");  // younger than its age: held
+  }
+  EXPECT_EQ(w.stats().events_held, 2u);
+  bool delivered = false;
+  while (!delivered && std::chrono::steady_clock::now() - offered_at < 5s) {
+    std::this_thread::sleep_for(10ms);
+    std::lock_guard lock(out->mu);
+    delivered = out->delivered == "a\nb\n";
+  }
+  EXPECT_TRUE(delivered);
+  EXPECT_GE(std::chrono::steady_clock::now() - offered_at, 200ms);
+  std::lock_guard lock(out->mu);
+  EXPECT_EQ(out->deliveries, 1);
+}
+
+// drain() makes a batching sink hand over what it holds at once.
+TEST(SinkQueueTest, DrainDeliversWhatABatchingSinkHolds) {
+  auto out = std::make_shared<AgedBatchSink::Shared>();
+  SinkQueue w(std::make_unique<AgedBatchSink>(out, 1h), 1 << 20);
+  ASSERT_TRUE(w.offer("held\n"));
+  ASSERT_TRUE(w.drain(5s));
+  EXPECT_EQ(w.stats().events_held, 0u);
+  std::lock_guard lock(out->mu);
+  EXPECT_EQ(out->delivered, "held\n");
 }
 
 }  // namespace
