@@ -9,7 +9,9 @@ namespace procflow {
 
 void add_output_options(CLI::App* cmd, OutputArgs* args) {
   cmd->add_option("--output", args->outputs,
-                  "where events go, repeatable: - (stdout, the default) or file:PATH")
+                  "where events go, repeatable: - (stdout, the default), file:PATH, syslog:, "
+                  "syslog+udp://HOST:PORT, syslog+tcp://HOST:PORT or "
+                  "clickhouse+http://HOST:PORT/?table=T (docs/operations.md#output-uris)")
       ->type_name("URI")
       ->check(non_empty("an output, e.g. - or file:/var/log/procflow/flows.json"));
   cmd->add_option("--schema", args->schema,
