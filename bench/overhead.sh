@@ -10,7 +10,7 @@
 #         lo    client and server on 127.0.0.1; procflow --interfaces lo
 #         veth  server in network namespace pfb-srv (10.77.0.2 on pfb1), client in ours
 #               (10.77.0.1 on pfb0); procflow --interfaces pfb0. Made here, removed on exit
-#   -R  rounds (default 3); each round runs every path and configuration, tracers restarted
+#   -R  rounds (default 5); each round runs every path and configuration, tracers restarted
 #   -r  runs of each workload per path, configuration and round (default 3)
 #   -n  short connections per run (default 5000): connect, 100 B each way, close
 #   -p  short connections in flight at once (client threads, default 4)
@@ -22,7 +22,7 @@
 set -euo pipefail
 
 PATHS=lo,veth
-ROUNDS=3
+ROUNDS=5
 REPS=3
 CONNS=5000
 PARALLEL=4
