@@ -260,16 +260,18 @@ for p in json.load(sys.stdin):
 }
 
 # One more short run with per-program statistics on, outside the timed runs: the statistics add
-# two clock reads to every program run. Its connections count towards completeness.
+# two clock reads to every program run. One per tracer, path and round, as the ns per run of
+# a program moves with the other load on a shared machine as much as anything else does. Its
+# connections count towards completeness.
 bpf_stats_run() {
-  local path=$1 config=$2 ids line
+  local round=$1 path=$2 config=$3 ids line
   ids=$(prog_ids_of "$TRACER_PID")
   sysctl -qw "$STATS_SYSCTL=1"
   STATS_CHANGED=1
-  prog_stats "$ids" >"$WORK/progs.$path.$config.before"
+  prog_stats "$ids" >"$WORK/progs.$path.$config.$round.before"
   line=$(storm "$path" short)
   sleep 0.5
-  prog_stats "$ids" >"$WORK/progs.$path.$config.after"
+  prog_stats "$ids" >"$WORK/progs.$path.$config.$round.after"
   restore_stats
   awk -v ports="$WORK/ports" '{
       for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
@@ -312,7 +314,7 @@ run_procflow() {
     return 0
   fi
   run_config "$round" "$path" procflow
-  if [[ $round -eq $ROUNDS ]]; then bpf_stats_run "$path" procflow; fi
+  bpf_stats_run "$round" "$path" procflow
   rss=$(peak_rss_kb "$TRACER_PID")
   stop_tracer
   account_instance "$round" "$path" procflow "$out" "$rss"
@@ -334,7 +336,7 @@ run_tcplife() {
     return 0
   fi
   run_config "$round" "$path" tcplife
-  if [[ $round -eq $ROUNDS ]]; then bpf_stats_run "$path" tcplife; fi
+  bpf_stats_run "$round" "$path" tcplife
   rss=$(peak_rss_kb "$TRACER_PID")
   stop_tracer
   account_instance "$round" "$path" tcplife "$out" "$rss"
