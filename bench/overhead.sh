@@ -222,6 +222,23 @@ run_workload() {
   done
 }
 
+# Other tracers on the host: BPF programs on global hooks (every socket and process of the host
+# runs them) that are not the current tracer's. Another procflow or tcplife loaded meanwhile
+# (a test suite, another engineer) would trace the untraced runs too. Prints "count names".
+foreign_tracers() {
+  local ours=""
+  if [[ -n "$TRACER_PID" ]]; then ours=$(prog_ids_of "$TRACER_PID"); fi
+  bpftool prog show --json | python3 -c '
+import json, sys
+ours = {int(x) for x in sys.argv[1].split(",") if x}
+hooks = ("tracing", "kprobe", "tracepoint", "raw_tracepoint", "perf_event", "cgroup_sock",
+         "cgroup_sock_addr", "cgroup_skb", "lsm")
+names = [p.get("name", "?") for p in json.load(sys.stdin)
+         if p["type"] in hooks and p["id"] not in ours]
+distinct = sorted(set(names))
+print(len(names), ",".join(distinct[:16]) + (",..." if len(distinct) > 16 else "") or "-")' "$ours"
+}
+
 # Both workloads in one configuration; under a tracer (TRACER_PID set), records its CPU time for
 # each. A 1 s pause follows each workload: it lets a tracer finish what it was given (procflow
 # holds ends for a 250 ms linger; the pause is counted in the tracer's CPU, to its
@@ -229,6 +246,7 @@ run_workload() {
 # after a burst of short connections falls the same way on every configuration's bulk runs.
 run_config() {
   local round=$1 path=$2 config=$3 workload cpu0="" cpu1
+  echo "$round $path $config $(foreign_tracers)" >>"$WORK/foreign"
   for workload in short bulk; do
     if [[ -n "$TRACER_PID" ]]; then cpu0=$(cpu_seconds "$TRACER_PID"); fi
     run_workload "$round" "$path" "$config" "$workload"
@@ -342,18 +360,13 @@ run_tcplife() {
   account_instance "$round" "$path" tcplife "$out" "$rss"
 }
 
-for f in results tracer_cpu rss complete failed; do : >"$WORK/$f"; done
+for f in results tracer_cpu rss complete failed foreign; do : >"$WORK/$f"; done
 if [[ " ${PATH_LIST[*]} " == *" veth "* ]]; then make_veth; fi
 
 echo "paths: ${PATH_LIST[*]}; $ROUNDS rounds x $REPS runs of each workload per configuration"
 echo "  short: $CONNS connections, $PARALLEL at a time (connect, 100 B each way, close)"
 echo "  bulk:  $BULK_CONNS connections at once, each sending $BULK_MIB MiB (answer 100 B)"
-others=$(bpftool prog show --json | python3 -c '
-import json, sys
-names = [p.get("name", "?") for p in json.load(sys.stdin)
-         if p["type"] in ("tracing", "kprobe", "tracepoint", "raw_tracepoint", "sched_cls")]
-print(len(names), " ".join(sorted(set(names)))[:160])')
-echo "BPF programs loaded by others at start (they run in every configuration): $others"
+echo "BPF programs of other tracers at start: $(foreign_tracers)"
 
 # Rounds interleave paths and configurations, rotating the order of the configurations, so
 # that background load which changes during the script (this machine may be shared) falls on

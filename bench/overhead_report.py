@@ -108,6 +108,12 @@ class Results:
         for line in open(f"{work}/failed"):
             path, config, reason = line.rstrip("\n").split(" ", 2)
             self.failed[path, config] = reason
+        # (round, path, config, count, names) for each configuration run with other tracers on.
+        self.foreign = []
+        for line in open(f"{work}/foreign"):
+            rnd, path, config, n, names = line.split()
+            if int(n):
+                self.foreign.append((int(rnd), path, config, int(n), names))
         self.paths = sorted({p for p, _, _ in self.runs}, key=lambda p: p != "lo")
 
     def rounds(self, path, config, workload):
@@ -314,6 +320,12 @@ host_*: CPU added by tracing = the workload's CPU increase over untraced (BPF pr
   context of the task that triggers them, so the in-kernel cost lands there) + tracer_*.
 completeness: sockets the tracer reported as ended / sockets made (2 per connection), every run
   of every round, the BPF statistics runs included.""")
+    if res.foreign:
+        names = sorted({n for f in res.foreign for n in f[4].split(",")})
+        where = ", ".join(f"{p}/{c} in round {r}" for r, p, c, _, _ in res.foreign)
+        print(f"\nWARNING: other tracers' BPF programs were loaded during {len(res.foreign)} "
+              f"configuration runs ({where}): {' '.join(names)[:300]}. They ran on every "
+              "connection of those runs, the untraced ones included: the figures are skewed.")
     bpf_us = {}
     for path in res.paths:
         for tracer in TRACERS:
