@@ -95,7 +95,6 @@ TRACER_PID=""
 TRACER_STOP_SIGNAL=TERM
 MADE_NETNS=0
 MADE_VETH=0
-CLK_TCK=$(getconf CLK_TCK)
 
 # Stops the tracer we started (and only it, by pid). procflow takes SIGTERM like Ctrl-C (detaches,
 # prints its loss report); SIGINT would not reach it, as background jobs of a script start with
@@ -175,13 +174,12 @@ make_veth() {
   exit 1
 }
 
-# utime+stime of a process (all its threads), in seconds.
+# CPU time of a process (all its threads), in seconds: the sum of each thread's run time in ns
+# from /proc/PID/task/*/schedstat. utime+stime in /proc/PID/stat come in clock ticks (10 ms),
+# too coarse for a few thousand connections. The tracers' threads live as long as the tracer,
+# so none of them takes its time away by exiting between two readings.
 cpu_seconds() {
-  # Fields after the "(comm)" (which may contain spaces): utime and stime are the 12th and
-  # 13th of them (14th and 15th of the whole line).
-  local rest
-  rest=$(sed 's/^.*) //' "/proc/$1/stat")
-  awk -v tck="$CLK_TCK" '{ printf "%.3f", ($12 + $13) / tck }' <<<"$rest"
+  cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ ns += $1 } END { printf "%.6f", ns / 1e9 }'
 }
 
 # Peak resident set (VmHWM) of a process, in kB.
@@ -247,6 +245,8 @@ print(len(names), ",".join(distinct[:16]) + (",..." if len(distinct) > 16 else "
 run_config() {
   local round=$1 path=$2 config=$3 workload cpu0="" cpu1
   echo "$round $path $config $(foreign_tracers)" >>"$WORK/foreign"
+  # The 1-minute load average: how busy the (possibly shared) machine was, for the report.
+  awk '{ print $1 }' /proc/loadavg >>"$WORK/load"
   for workload in short bulk; do
     if [[ -n "$TRACER_PID" ]]; then cpu0=$(cpu_seconds "$TRACER_PID"); fi
     run_workload "$round" "$path" "$config" "$workload"
@@ -254,7 +254,7 @@ run_config() {
     if [[ -n "$TRACER_PID" ]]; then
       cpu1=$(cpu_seconds "$TRACER_PID")
       echo "$round $path $config $workload $cpu0 $cpu1" \
-        | awk '{ printf "%s %s %s %s %.3f\n", $1, $2, $3, $4, $6 - $5 }' >>"$WORK/tracer_cpu"
+        | awk '{ printf "%s %s %s %s %.6f\n", $1, $2, $3, $4, $6 - $5 }' >>"$WORK/tracer_cpu"
     fi
   done
 }
@@ -360,13 +360,14 @@ run_tcplife() {
   account_instance "$round" "$path" tcplife "$out" "$rss"
 }
 
-for f in results tracer_cpu rss complete failed foreign; do : >"$WORK/$f"; done
+for f in results tracer_cpu rss complete failed foreign load; do : >"$WORK/$f"; done
 if [[ " ${PATH_LIST[*]} " == *" veth "* ]]; then make_veth; fi
 
 echo "paths: ${PATH_LIST[*]}; $ROUNDS rounds x $REPS runs of each workload per configuration"
 echo "  short: $CONNS connections, $PARALLEL at a time (connect, 100 B each way, close)"
 echo "  bulk:  $BULK_CONNS connections at once, each sending $BULK_MIB MiB (answer 100 B)"
 echo "BPF programs of other tracers at start: $(foreign_tracers)"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs)"
 
 # Rounds interleave paths and configurations, rotating the order of the configurations, so
 # that background load which changes during the script (this machine may be shared) falls on
@@ -382,7 +383,7 @@ for round in $(seq "$ROUNDS"); do
       esac
     done
   done
-  echo "round $round/$ROUNDS done ($SECONDS s)"
+  echo "round $round/$ROUNDS done ($SECONDS s, load average $(cut -d' ' -f1-3 /proc/loadavg))"
 done
 echo
 

@@ -10,6 +10,7 @@
 """
 import glob
 import json
+import os
 import re
 import statistics
 import sys
@@ -114,6 +115,8 @@ class Results:
             rnd, path, config, n, names = line.split()
             if int(n):
                 self.foreign.append((int(rnd), path, config, int(n), names))
+        # 1-minute load average before each configuration run.
+        self.load = [float(x) for x in open(f"{work}/load").read().split()]
         self.paths = sorted({p for p, _, _ in self.runs}, key=lambda p: p != "lo")
 
     def rounds(self, path, config, workload):
@@ -315,11 +318,16 @@ def report(work, conns, parallel, bulk_conns, bulk_mib):
 ratio: traced throughput / untraced, per round (each round's median runs), median over rounds;
   cost = 1 - ratio. Sensitive to other load on a shared machine: see the ranges.
 best: cost from the fastest traced run against the fastest untraced run, all rounds.
-tracer_*: the tracer process's utime+stime (/proc/PID/stat) while the workload ran, +1 s settle.
+tracer_*: the tracer process's CPU time (its threads' /proc/PID/task/*/schedstat run time) while
+  the workload ran, +1 s settle.
 host_*: CPU added by tracing = the workload's CPU increase over untraced (BPF programs run in the
   context of the task that triggers them, so the in-kernel cost lands there) + tracer_*.
 completeness: sockets the tracer reported as ended / sockets made (2 per connection), every run
   of every round, the BPF statistics runs included.""")
+    if res.load:
+        print(f"\nload average (1 min) before each configuration run: median {med(res.load):.2f}, "
+              f"range {min(res.load):.2f}-{max(res.load):.2f}, on {os.cpu_count()} CPUs. Figures "
+              "taken under load move more from run to run; compare the ranges.")
     if res.foreign:
         names = sorted({n for f in res.foreign for n in f[4].split(",")})
         where = ", ".join(f"{p}/{c} in round {r}" for r, p, c, _, _ in res.foreign)
