@@ -247,6 +247,10 @@ run_config() {
   echo "$round $path $config $(foreign_tracers)" >>"$WORK/foreign"
   # The 1-minute load average: how busy the (possibly shared) machine was, for the report.
   awk '{ print $1 }' /proc/loadavg >>"$WORK/load"
+  # TCP sockets allocated host-wide (all namespaces; TIME_WAIT not counted). Other jobs' open
+  # sockets fill the tracers' flow maps (procflow's holds 65536, tcplife's 10240): the
+  # report names the runs where many were open.
+  echo "$round $path $config $(awk '$1 == "TCP:" { for (i = 2; i < NF; i++) if ($i == "alloc") print $(i + 1) }' /proc/net/sockstat)" >>"$WORK/tcp_alloc"
   for workload in short bulk; do
     if [[ -n "$TRACER_PID" ]]; then cpu0=$(cpu_seconds "$TRACER_PID"); fi
     run_workload "$round" "$path" "$config" "$workload"
@@ -360,7 +364,7 @@ run_tcplife() {
   account_instance "$round" "$path" tcplife "$out" "$rss"
 }
 
-for f in results tracer_cpu rss complete failed foreign load; do : >"$WORK/$f"; done
+for f in results tracer_cpu rss complete failed foreign load tcp_alloc; do : >"$WORK/$f"; done
 if [[ " ${PATH_LIST[*]} " == *" veth "* ]]; then make_veth; fi
 
 echo "paths: ${PATH_LIST[*]}; $ROUNDS rounds x $REPS runs of each workload per configuration"
