@@ -18,7 +18,7 @@
 #   -c  bulk connections per run, all at once (default 2)
 # Environment: BUILD_DIR (default <repo>/build), PROCFLOW, CONN_STORM, TCPLIFE override paths.
 #
-# Takes about 4 minutes with the defaults on a 2-core machine.
+# Takes about a minute per round with the defaults on a 2-core machine (4-6 minutes).
 set -euo pipefail
 
 PATHS=lo,veth
