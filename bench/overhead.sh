@@ -1,40 +1,71 @@
 #!/usr/bin/env bash
-# What tracing costs the host: the same TCP workload (bench/conn_storm) run untraced, under
-# `procflow trace` and under libbpf-tools' tcplife, the reference the performance budget is
-# stated against (architecture.md, "Performance budget").
+# What tracing costs the host, in one command: the same TCP workloads (bench/conn_storm) run
+# untraced, under `procflow trace` and under libbpf-tools' tcplife (the reference the targets are
+# stated against), on two paths, in rotating rounds. Results and how to read them:
+# docs/performance.md.
 #
-# usage: sudo bench/overhead.sh [-n CONNECTIONS] [-r REPS] [-R ROUNDS]
-#   -n  connections per workload run (default 5000)
-#   -r  workload runs per configuration and round (default 3)
-#   -R  rounds (default 3); each round runs every configuration, tracers are restarted
+# usage: sudo bench/overhead.sh [-P PATHS] [-R ROUNDS] [-r REPS] [-n CONNECTIONS] [-p PARALLEL]
+#                               [-b BULK_MIB] [-c BULK_CONNECTIONS]
+#   -P  paths, comma-separated (default lo,veth):
+#         lo    client and server on 127.0.0.1; procflow --interfaces lo
+#         veth  server in network namespace pfb-srv (10.77.0.2 on pfb1), client in ours
+#               (10.77.0.1 on pfb0); procflow --interfaces pfb0. Made here, removed on exit
+#   -R  rounds (default 5); each round runs every path and configuration, tracers restarted
+#   -r  runs of each workload per path, configuration and round (default 3)
+#   -n  short connections per run (default 5000): connect, 100 B each way, close
+#   -p  short connections in flight at once (client threads, default 4)
+#   -b  MiB each bulk connection sends (default 256; the answer is 100 B)
+#   -c  bulk connections per run, all at once (default 2)
 # Environment: BUILD_DIR (default <repo>/build), PROCFLOW, CONN_STORM, TCPLIFE override paths.
 #
-# All traffic stays on 127.0.0.1; procflow attaches TC only to `lo`. Takes about 15 s a round.
+# Takes about a minute per round with the defaults on a 2-core machine (4-6 minutes).
 set -euo pipefail
 
-CONNS=5000
+PATHS=lo,veth
+ROUNDS=5
 REPS=3
-ROUNDS=3
-while getopts "n:r:R:h" opt; do
+CONNS=5000
+PARALLEL=4
+BULK_MIB=256
+BULK_CONNS=2
+while getopts "P:R:r:n:p:b:c:h" opt; do
   case "$opt" in
-    n) CONNS=$OPTARG ;;
-    r) REPS=$OPTARG ;;
+    P) PATHS=$OPTARG ;;
     R) ROUNDS=$OPTARG ;;
-    *) sed -n '2,13p' "$0"; exit 2 ;;
+    r) REPS=$OPTARG ;;
+    n) CONNS=$OPTARG ;;
+    p) PARALLEL=$OPTARG ;;
+    b) BULK_MIB=$OPTARG ;;
+    c) BULK_CONNS=$OPTARG ;;
+    *) sed -n '7,22p' "$0"; exit 2 ;;
   esac
 done
-for v in "$CONNS" "$REPS" "$ROUNDS"; do
-  [[ "$v" =~ ^[1-9][0-9]*$ ]] || { echo "overhead.sh: -n/-r/-R take positive integers" >&2; exit 2; }
+for v in "$ROUNDS" "$REPS" "$CONNS" "$PARALLEL" "$BULK_MIB" "$BULK_CONNS"; do
+  [[ "$v" =~ ^[1-9][0-9]*$ ]] || { echo "overhead.sh: -R/-r/-n/-p/-b/-c take positive integers" >&2; exit 2; }
+done
+IFS=, read -r -a PATH_LIST <<<"$PATHS"
+for p in "${PATH_LIST[@]}"; do
+  [[ "$p" == lo || "$p" == veth ]] || { echo "overhead.sh: -P: unknown path '$p' (lo, veth)" >&2; exit 2; }
 done
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 PROCFLOW=${PROCFLOW:-$BUILD_DIR/procflow}
 CONN_STORM=${CONN_STORM:-$BUILD_DIR/bench/conn_storm}
 TCPLIFE=${TCPLIFE:-/usr/sbin/tcplife}
+REPORT="$HERE/overhead_report.py"
+
+# The veth path. Fixed names, so that they are easy to recognise; a second instance of this
+# script refuses to start rather than share them.
+NETNS=pfb-srv
+HOST_IF=pfb0
+PEER_IF=pfb1
+HOST_ADDR=10.77.0.1
+SERVER_ADDR=10.77.0.2
 
 if [[ $EUID -ne 0 ]]; then
-  echo "overhead.sh: must run as root (loads BPF programs)" >&2
+  echo "overhead.sh: must run as root (loads BPF programs, makes a network namespace)" >&2
   exit 1
 fi
 for bin in "$PROCFLOW" "$CONN_STORM"; do
@@ -44,23 +75,38 @@ for bin in "$PROCFLOW" "$CONN_STORM"; do
     exit 1
   fi
 done
+if [[ ! -x "$TCPLIFE" ]]; then
+  echo "overhead.sh: $TCPLIFE missing: apt-get install libbpf-tools" >&2
+  exit 1
+fi
+for tool in bpftool ip python3 sysctl; do
+  command -v "$tool" >/dev/null || { echo "overhead.sh: $tool not found" >&2; exit 1; }
+done
 
-WORK=$(mktemp -d /tmp/procflow-overhead.XXXXXX)
+# On tmpfs when there is one: the tracers' output is written there to count completeness, and a
+# disk file could block procflow's writer behind other jobs' I/O (it would then drop events).
+TMP_PARENT=/tmp
+if [[ -d /dev/shm && -w /dev/shm ]]; then TMP_PARENT=/dev/shm; fi
+WORK=$(mktemp -d "$TMP_PARENT/procflow-overhead.XXXXXX")
 STATS_SYSCTL=kernel.bpf_stats_enabled
 STATS_SAVED=$(sysctl -n "$STATS_SYSCTL")
 STATS_CHANGED=0
 TRACER_PID=""
-CLK_TCK=$(getconf CLK_TCK)
+TRACER_STOP_SIGNAL=TERM
+MADE_NETNS=0
+MADE_VETH=0
 
-# Stops the tracer we started (and only it, by pid): SIGTERM first, which procflow handles like
-# Ctrl-C (detaches its TC filters, prints its loss report); SIGINT would not do, as background
-# jobs of a script start with SIGINT ignored. SIGKILL if it does not go within 10 s.
+# Stops the tracer we started (and only it, by pid). procflow takes SIGTERM like Ctrl-C (detaches,
+# prints its loss report); SIGINT would not reach it, as background jobs of a script start with
+# SIGINT ignored. tcplife handles only SIGINT (it installs its own handler, so the inherited
+# "ignore" does not matter) and flushes its output on the way out; SIGTERM would lose the tail.
+# SIGKILL if the tracer does not go within 10 s.
 stop_tracer() {
   local pid=$TRACER_PID
   TRACER_PID=""
   [[ -n "$pid" ]] || return 0
   if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
+    kill -"$TRACER_STOP_SIGNAL" "$pid" 2>/dev/null || true
     for _ in $(seq 100); do
       kill -0 "$pid" 2>/dev/null || break
       sleep 0.1
@@ -77,76 +123,207 @@ restore_stats() {
   fi
 }
 
+remove_veth() {
+  # Deleting one end of a veth pair deletes both; the namespace goes with its name.
+  if [[ $MADE_VETH -eq 1 ]]; then
+    ip link del "$HOST_IF" 2>/dev/null || true
+    MADE_VETH=0
+  fi
+  if [[ $MADE_NETNS -eq 1 ]]; then
+    ip netns del "$NETNS" 2>/dev/null || true
+    MADE_NETNS=0
+  fi
+}
+
 cleanup() {
   stop_tracer
   restore_stats
+  remove_veth
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM  # exit runs the EXIT trap
 
-# utime+stime of a process (all its threads), in seconds.
-cpu_seconds() {
-  # Fields after the "(comm)" (which may contain spaces): utime and stime are the 12th and
-  # 13th of them (14th and 15th of the whole line).
-  local rest
-  rest=$(sed 's/^.*) //' "/proc/$1/stat")
-  awk -v tck="$CLK_TCK" '{ printf "%.3f", ($12 + $13) / tck }' <<<"$rest"
+make_veth() {
+  if [[ -e /run/netns/$NETNS ]] || ip link show "$HOST_IF" >/dev/null 2>&1; then
+    echo "overhead.sh: $NETNS or $HOST_IF already exists (another overhead.sh running?);" \
+      "if not, remove them: ip netns del $NETNS; ip link del $HOST_IF" >&2
+    exit 1
+  fi
+  if ip -4 -o addr show | grep -q " ${HOST_ADDR%.*}\."; then
+    echo "overhead.sh: ${HOST_ADDR%.*}.0/24 is already in use on this host" >&2
+    exit 1
+  fi
+  ip netns add "$NETNS"
+  MADE_NETNS=1
+  ip link add "$HOST_IF" type veth peer name "$PEER_IF" netns "$NETNS"
+  MADE_VETH=1
+  ip addr add "$HOST_ADDR/24" dev "$HOST_IF"
+  ip link set "$HOST_IF" up
+  ip -n "$NETNS" addr add "$SERVER_ADDR/24" dev "$PEER_IF"
+  ip -n "$NETNS" link set "$PEER_IF" up
+  ip -n "$NETNS" link set lo up
+  for _ in $(seq 50); do  # the link may need a moment to come up on both sides
+    if "$CONN_STORM" --connections 1 --netns "$NETNS" --server-address "$SERVER_ADDR" \
+      >/dev/null 2>&1; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "overhead.sh: $SERVER_ADDR does not answer over $HOST_IF" >&2
+  exit 1
 }
 
-# Runs the workload REPS times; appends "config elapsed cpu_user cpu_sys" lines to results.
+# CPU time of a process (all its threads), in seconds: the sum of each thread's run time in ns
+# from /proc/PID/task/*/schedstat. utime+stime in /proc/PID/stat come in clock ticks (10 ms),
+# too coarse for a few thousand connections. The tracers' threads live as long as the tracer,
+# so none of them takes its time away by exiting between two readings.
+cpu_seconds() {
+  cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ ns += $1 } END { printf "%.6f", ns / 1e9 }'
+}
+
+# Peak resident set (VmHWM) of a process, in kB.
+peak_rss_kb() {
+  awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"
+}
+
+server_addr_of() { if [[ $1 == lo ]]; then echo 127.0.0.1; else echo "$SERVER_ADDR"; fi; }
+interface_of() { if [[ $1 == lo ]]; then echo lo; else echo "$HOST_IF"; fi; }
+
+# One conn_storm run of a workload on a path; prints its key=value line.
+storm() {
+  local path=$1 workload=$2 args=()
+  [[ $path == veth ]] && args+=(--netns "$NETNS" --server-address "$SERVER_ADDR")
+  if [[ $workload == short ]]; then
+    args+=(--connections "$CONNS" --parallel "$PARALLEL" --bytes 100)
+  else
+    args+=(--connections "$BULK_CONNS" --parallel "$BULK_CONNS"
+      --bytes $((BULK_MIB * 1024 * 1024)) --answer-bytes 100)
+  fi
+  "$CONN_STORM" "${args[@]}"
+}
+
+# Runs a workload REPS times. Appends "round path config workload elapsed_s connections bytes
+# cpu_s" to results, and "connections port" to the ports the current tracer has to report.
 run_workload() {
-  local config=$1 line
+  local round=$1 path=$2 config=$3 workload=$4 line
   for _ in $(seq "$REPS"); do
-    if ! line=$("$CONN_STORM" --connections "$CONNS"); then
-      echo "overhead.sh: conn_storm failed under $config: $line" >&2
+    if ! line=$(storm "$path" "$workload"); then
+      echo "overhead.sh: conn_storm failed ($path, $workload, $config): $line" >&2
       exit 1
     fi
-    awk -v c="$config" '{
+    awk -v pre="$round $path $config $workload" -v ports="$WORK/ports" '{
         for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-        print c, v["elapsed_s"], v["cpu_user_s"], v["cpu_sys_s"]
+        print pre, v["elapsed_s"], v["connections"], v["bytes"], v["cpu_user_s"] + v["cpu_sys_s"]
+        print v["connections"], v["port"] >> ports
       }' <<<"$line" >>"$WORK/results"
   done
 }
 
-# Runs the workload under the already started tracer TRACER_PID and records its CPU time.
-measure_tracer() {
-  local config=$1 cpu0 cpu1
-  cpu0=$(cpu_seconds "$TRACER_PID")
-  run_workload "$config"
-  sleep 1  # procflow holds ends for a 250 ms linger: let each tracer finish what it was given
-  cpu1=$(cpu_seconds "$TRACER_PID")
-  awk -v c="$config" -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%s %.3f\n", c, b - a }' \
-    >>"$WORK/tracer_cpu"
+# Other tracers on the host: BPF programs on global hooks (every socket and process of the host
+# runs them) that are not the current tracer's. Another procflow or tcplife loaded meanwhile
+# (a test suite, another engineer) would trace the untraced runs too. Prints "count names".
+foreign_tracers() {
+  local ours=""
+  if [[ -n "$TRACER_PID" ]]; then ours=$(prog_ids_of "$TRACER_PID"); fi
+  bpftool prog show --json | python3 -c '
+import json, sys
+ours = {int(x) for x in sys.argv[1].split(",") if x}
+hooks = ("tracing", "kprobe", "tracepoint", "raw_tracepoint", "perf_event", "cgroup_sock",
+         "cgroup_sock_addr", "cgroup_skb", "lsm")
+names = [p.get("name", "?") for p in json.load(sys.stdin)
+         if p["type"] in hooks and p["id"] not in ours]
+distinct = sorted(set(names))
+print(len(names), ",".join(distinct[:16]) + (",..." if len(distinct) > 16 else "") or "-")' "$ours"
+}
+
+# Both workloads in one configuration; under a tracer (TRACER_PID set), records its CPU time for
+# each. A 1 s pause follows each workload: it lets a tracer finish what it was given (procflow
+# holds ends for a 250 ms linger; the pause is counted in the tracer's CPU, to its
+# disadvantage). It follows in every configuration alike, so that the work the kernel does
+# after a burst of short connections falls the same way on every configuration's bulk runs.
+run_config() {
+  local round=$1 path=$2 config=$3 workload cpu0="" cpu1
+  echo "$round $path $config $(foreign_tracers)" >>"$WORK/foreign"
+  # The 1-minute load average: how busy the (possibly shared) machine was, for the report.
+  awk '{ print $1 }' /proc/loadavg >>"$WORK/load"
+  # TCP sockets allocated host-wide (all namespaces; TIME_WAIT not counted). Other jobs' open
+  # sockets fill the tracers' flow maps (procflow's holds 65536, tcplife's 10240): the
+  # report names the runs where many were open.
+  echo "$round $path $config $(awk '$1 == "TCP:" { for (i = 2; i < NF; i++) if ($i == "alloc") print $(i + 1) }' /proc/net/sockstat)" >>"$WORK/tcp_alloc"
+  for workload in short bulk; do
+    if [[ -n "$TRACER_PID" ]]; then cpu0=$(cpu_seconds "$TRACER_PID"); fi
+    run_workload "$round" "$path" "$config" "$workload"
+    sleep 1
+    if [[ -n "$TRACER_PID" ]]; then
+      cpu1=$(cpu_seconds "$TRACER_PID")
+      echo "$round $path $config $workload $cpu0 $cpu1" \
+        | awk '{ printf "%s %s %s %s %.6f\n", $1, $2, $3, $4, $6 - $5 }' >>"$WORK/tracer_cpu"
+    fi
+  done
 }
 
 # BPF program ids held by a process: every prog or link fd it has open names one. This picks
-# out our procflow's programs even when another procflow (another user's) is loaded too.
+# out this tracer's programs even when another procflow or tcplife is loaded too.
 prog_ids_of() {
   grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -un \
     | paste -sd, - || true
 }
 
-# "id name run_cnt run_time_ns" for those of the given program ids whose name starts with pf_.
+# "id name run_cnt run_time_ns" for the given program ids.
 prog_stats() {
   bpftool prog show --json | python3 -c '
 import json, sys
 ids = {int(x) for x in sys.argv[1].split(",") if x}
 for p in json.load(sys.stdin):
-    if p["id"] in ids and p.get("name", "").startswith("pf_"):
-        print(p["id"], p["name"], p.get("run_cnt", 0), p.get("run_time_ns", 0))
+    if p["id"] in ids:
+        print(p["id"], p.get("name", "?"), p.get("run_cnt", 0), p.get("run_time_ns", 0))
 ' "$1"
 }
 
-# A tracer that cannot run is reported in the table with its reason, once.
-failed() { echo "$1 $2" >>"$WORK/failed"; }
-has_failed() { grep -q "^$1 " "$WORK/failed"; }
+# One more short run with per-program statistics on, outside the timed runs: the statistics add
+# two clock reads to every program run. One per tracer, path and round, as the ns per run of
+# a program moves with the other load on a shared machine as much as anything else does. Its
+# connections count towards completeness.
+bpf_stats_run() {
+  local round=$1 path=$2 config=$3 ids line
+  ids=$(prog_ids_of "$TRACER_PID")
+  sysctl -qw "$STATS_SYSCTL=1"
+  STATS_CHANGED=1
+  prog_stats "$ids" >"$WORK/progs.$path.$config.$round.before"
+  line=$(storm "$path" short)
+  sleep 0.5
+  prog_stats "$ids" >"$WORK/progs.$path.$config.$round.after"
+  restore_stats
+  awk -v ports="$WORK/ports" '{
+      for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+      print v["connections"], v["port"] >> ports
+    }' <<<"$line"
+}
+
+# A tracer that cannot run on a path is reported in the table with its reason, once.
+failed() { echo "$1 $2 $3" >>"$WORK/failed"; }
+has_failed() { grep -q "^$1 $2 " "$WORK/failed"; }
+
+# After a tracer stopped: how many of the sockets of this instance's runs it reported (2 per
+# connection, client and server), and its peak RSS.
+account_instance() {
+  local round=$1 path=$2 config=$3 out=$4 rss=$5
+  echo "$round $path $config $rss" >>"$WORK/rss"
+  echo "$round $path $config $(python3 "$REPORT" count "$config" "$out" \
+    "$(server_addr_of "$path")" "$WORK/ports")" >>"$WORK/complete"
+  rm -f "$out" "$WORK/ports"
+}
 
 run_procflow() {
-  local round=$1 err="$WORK/procflow.$1.err" started=0 ids reason
-  has_failed procflow && return 0
-  "$PROCFLOW" trace --format json --interfaces lo >/dev/null 2>"$err" &
+  local round=$1 path=$2 err="$WORK/procflow.$2.$1.err" out="$WORK/procflow.out" started=0 reason rss
+  has_failed "$path" procflow && return 0
+  : >"$WORK/ports"
+  : >"$err"  # before the tracer starts: the loop below reads it at once
+  # The output goes to a file, not /dev/null, so that completeness can be counted.
+  "$PROCFLOW" trace --format json --interfaces "$(interface_of "$path")" >"$out" 2>"$err" &
   TRACER_PID=$!
+  TRACER_STOP_SIGNAL=TERM
   for _ in $(seq 600); do  # loading and verifying the programs takes a few seconds
     if grep -q "tracing started" "$err"; then started=1; break; fi
     kill -0 "$TRACER_PID" 2>/dev/null || break
@@ -155,157 +332,79 @@ run_procflow() {
   if [[ $started -eq 0 ]]; then
     reason=$(grep -v '^\s*$' "$err" | tail -1 || true)
     stop_tracer
-    failed procflow "${reason:-did not report \"tracing started\" within 60 s}"
+    failed "$path" procflow "${reason:-did not report \"tracing started\" within 60 s}"
     return 0
   fi
-  measure_tracer procflow
-
-  if [[ $round -eq $ROUNDS ]]; then
-    # One more run with per-program statistics on, outside the timed runs: the statistics add
-    # two clock reads to every program run.
-    ids=$(prog_ids_of "$TRACER_PID")
-    sysctl -qw "$STATS_SYSCTL=1"
-    STATS_CHANGED=1
-    prog_stats "$ids" >"$WORK/progs.before"
-    "$CONN_STORM" --connections "$CONNS" >/dev/null
-    sleep 0.5
-    prog_stats "$ids" >"$WORK/progs.after"
-    restore_stats
-  fi
+  run_config "$round" "$path" procflow
+  bpf_stats_run "$round" "$path" procflow
+  rss=$(peak_rss_kb "$TRACER_PID")
   stop_tracer
+  account_instance "$round" "$path" procflow "$out" "$rss"
 }
 
 run_tcplife() {
-  local round=$1 err="$WORK/tcplife.$1.err" reason
-  has_failed tcplife && return 0
-  if [[ ! -x "$TCPLIFE" ]]; then
-    failed tcplife "$TCPLIFE not installed (apt-get install libbpf-tools)"
-    return 0
-  fi
-  "$TCPLIFE" >/dev/null 2>"$err" &
+  local round=$1 path=$2 err="$WORK/tcplife.$2.$1.err" out="$WORK/tcplife.out" reason rss
+  has_failed "$path" tcplife && return 0
+  : >"$WORK/ports"
+  "$TCPLIFE" >"$out" 2>"$err" &
   TRACER_PID=$!
+  TRACER_STOP_SIGNAL=INT
   sleep 2  # tcplife says nothing when ready; its attach takes well under this
   if ! kill -0 "$TRACER_PID" 2>/dev/null; then
     # e.g. no BTF, or a kernel without the hooks it needs.
     reason=$(grep -v '^\s*$' "$err" | tail -1 || true)
     stop_tracer
-    failed tcplife "${reason:-exited at start-up}"
+    failed "$path" tcplife "${reason:-exited at start-up}"
     return 0
   fi
-  measure_tracer tcplife
+  run_config "$round" "$path" tcplife
+  bpf_stats_run "$round" "$path" tcplife
+  rss=$(peak_rss_kb "$TRACER_PID")
   stop_tracer
+  account_instance "$round" "$path" tcplife "$out" "$rss"
 }
 
-: >"$WORK/results"
-: >"$WORK/tracer_cpu"
-: >"$WORK/failed"
+for f in results tracer_cpu rss complete failed foreign load tcp_alloc; do : >"$WORK/$f"; done
+if [[ " ${PATH_LIST[*]} " == *" veth "* ]]; then make_veth; fi
 
-echo "workload: $ROUNDS rounds x $REPS runs x $CONNS connections per configuration"
-echo "          (connect, send 100 B, read 100 B, close; 127.0.0.1)"
-others=$(bpftool prog show --json | python3 -c '
-import json, sys
-names = [p.get("name", "?") for p in json.load(sys.stdin)
-         if p["type"] in ("tracing", "kprobe", "tracepoint", "raw_tracepoint", "sched_cls")]
-print(len(names), " ".join(sorted(set(names)))[:160])')
-echo "BPF programs loaded by others at start (they run in every configuration): $others"
+echo "paths: ${PATH_LIST[*]}; $ROUNDS rounds x $REPS runs of each workload per configuration"
+echo "  short: $CONNS connections, $PARALLEL at a time (connect, 100 B each way, close)"
+echo "  bulk:  $BULK_CONNS connections at once, each sending $BULK_MIB MiB (answer 100 B)"
+echo "BPF programs of other tracers at start: $(foreign_tracers)"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs)"
 
-# Rounds interleave the configurations, rotating their order, so that background load which
-# changes during the script (this machine may be shared) falls on all of them alike.
+# Rounds interleave paths and configurations, rotating the order of the configurations, so
+# that background load which changes during the script (this machine may be shared) falls on
+# all of them alike.
 configs=(untraced procflow tcplife)
 for round in $(seq "$ROUNDS"); do
-  for k in 0 1 2; do
-    case ${configs[$(((round - 1 + k) % 3))]} in
-      untraced) run_workload untraced ;;
-      procflow) run_procflow "$round" ;;
-      tcplife) run_tcplife "$round" ;;
-    esac
+  for path in "${PATH_LIST[@]}"; do
+    for k in 0 1 2; do
+      case ${configs[$(((round - 1 + k) % 3))]} in
+        untraced) run_config "$round" "$path" untraced ;;
+        procflow) run_procflow "$round" "$path" ;;
+        tcplife) run_tcplife "$round" "$path" ;;
+      esac
+    done
   done
-  echo "round $round/$ROUNDS done"
+  echo "round $round/$ROUNDS done ($SECONDS s, load average $(cut -d' ' -f1-3 /proc/loadavg))"
 done
 echo
 
-# ---- report -----------------------------------------------------------------------------------
-python3 - "$WORK" "$CONNS" <<'EOF'
-import statistics, sys
-work, conns = sys.argv[1], int(sys.argv[2])
+python3 "$REPORT" report "$WORK" "$CONNS" "$PARALLEL" "$BULK_CONNS" "$BULK_MIB"
 
-runs = {}
-for line in open(f"{work}/results"):
-    c, elapsed, user, sys_ = line.split()
-    runs.setdefault(c, []).append((float(elapsed), float(user) + float(sys_)))
-tracer_cpu = {}
-for line in open(f"{work}/tracer_cpu"):
-    c, s = line.split()
-    tracer_cpu[c] = tracer_cpu.get(c, 0.0) + float(s)
-failures = dict(line.rstrip("\n").split(" ", 1) for line in open(f"{work}/failed"))
-
-def med(c, i):
-    return statistics.median(r[i] for r in runs[c])
-
-base, best_base, base_cpu = med("untraced", 0), min(e for e, _ in runs["untraced"]), \
-    med("untraced", 1)
-print(f"{'config':<9} {'elapsed_s':>9} {'best_s':>7} {'conn/s':>7} {'overhead':>15} "
-      f"{'workload_cpu_s':>14} {'tracer_cpu_s':>12} {'tracer_us/conn':>14} {'host_us/conn':>12}")
-per_conn = {}
-for c in ("untraced", "procflow", "tcplife"):
-    if c in failures:
-        print(f"{c:<9} not measured: {failures[c]}")
-        continue
-    el, best, cpu = med(c, 0), min(e for e, _ in runs[c]), med(c, 1)
-    if c == "untraced":
-        over, tcpu, per, host = "-", "-", "-", "-"
-    else:
-        over = f"{(el / base - 1) * 100:+.0f}% / {(best / best_base - 1) * 100:+.0f}%"
-        n = len(runs[c]) * conns
-        per_conn[c] = tracer_cpu[c] / n * 1e6
-        tcpu, per = f"{tracer_cpu[c]:.2f}", f"{per_conn[c]:.2f}"
-        host = f"{(cpu - base_cpu) / conns * 1e6 + per_conn[c]:.1f}"
-    print(f"{c:<9} {el:>9.4f} {best:>7.4f} {conns / el:>7.0f} {over:>15} {cpu:>14.3f} "
-          f"{tcpu:>12} {per:>14} {host:>12}")
-n = len(runs["untraced"])
-print(f"""
-elapsed_s, conn/s, workload_cpu_s: median over {n} runs of {conns} connections; best_s: fastest.
-overhead: elapsed time vs untraced, median / best.
-workload_cpu_s: the workload's own utime+stime per run. BPF programs run in the context of the
-  task that triggers them, so the tracers' in-kernel cost shows up here.
-tracer_cpu_s: the tracer process's own utime+stime, all runs (+1 s settle per round);
-  tracer_us/conn: the same per connection (each connection is 2 local sockets, 4 flow events).
-host_us/conn: CPU per connection added by tracing = workload CPU increase + tracer CPU.""")
-if "procflow" in per_conn and "tcplife" in per_conn:
-    print(f"procflow process CPU = {per_conn['procflow'] / per_conn['tcplife'] * 100:.0f}% "
-          "of tcplife's for the same connections.")
-
-def load(path):
-    out = {}
-    try:
-        for line in open(path):
-            pid, name, cnt, ns = line.split()
-            out[pid] = (name, int(cnt), int(ns))
-    except FileNotFoundError:
-        pass
-    return out
-
-before, after = load(f"{work}/progs.before"), load(f"{work}/progs.after")
-if after:
-    print(f"\nprocflow BPF programs, one extra run of {conns} connections "
-          "(kernel.bpf_stats_enabled=1):")
-    print(f"{'program':<24} {'run_cnt':>9} {'run_time_ns':>12} {'ns/run':>7}")
-    total_ns = 0
-    for pid, (name, cnt, ns) in sorted(after.items(), key=lambda kv: kv[1][0]):
-        _, cnt0, ns0 = before.get(pid, (name, 0, 0))
-        dc, dn = cnt - cnt0, ns - ns0
-        total_ns += dn
-        print(f"{name:<24} {dc:>9} {dn:>12} {f'{dn / dc:.0f}' if dc else '-':>7}")
-    print(f"{'total':<24} {'':>9} {total_ns:>12}   = {total_ns / conns:.0f} ns per connection")
-EOF
-
-# procflow's own account of what it saw and lost, from its exit report of each round.
-if compgen -G "$WORK/procflow.*.err" >/dev/null; then
-  echo
-  for f in "$WORK"/procflow.*.err; do
-    r=${f#"$WORK/procflow."}
-    echo "procflow round ${r%.err} at exit: $(grep -E 'records, .* lost' "$f" | tail -1 \
-      | sed 's/^.*\] //; s/^procflow: info: //' || true)"
-    grep -E 'lost: ' "$f" | sed 's/^.*\] /  /' || true
-  done
-fi
+# procflow's own account of what it saw and lost, from its exit report of each round; tcplife's
+# complaints (it says "lost N events" when its perf buffer overflows).
+echo
+for f in "$WORK"/procflow.*.err; do
+  [[ -e "$f" ]] || continue
+  r=${f#"$WORK/procflow."}
+  echo "procflow ${r%.err} at exit: $(grep -E 'records, .* lost' "$f" | tail -1 \
+    | sed 's/^.*\] //; s/^procflow: info: //' || true)"
+  grep -E 'lost: ' "$f" | sed 's/^.*\] /  /' || true
+done
+for f in "$WORK"/tcplife.*.err; do
+  [[ -s "$f" ]] || continue
+  r=${f#"$WORK/tcplife."}
+  echo "tcplife ${r%.err} stderr: $(grep -c . "$f") lines, e.g. $(head -1 "$f")"
+done
