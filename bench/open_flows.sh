@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# procflow's memory with many TCP flows open at once: idle, with N loopback connections held open
+# (bench/hold_connections), and after they are closed. Prints VmRSS/VmHWM of the tracer process,
+# the kernel memory of its BPF maps, bytes per open flow, and whether every flow was reported.
+#
+# usage: sudo bench/open_flows.sh [-c CONNECTIONS] [-t procflow|sized] [-m MAX_FLOWS]
+#   -c  loopback connections held open (default 50000). Each is two sockets, client and server,
+#       and procflow follows each socket as a flow: 2 x CONNECTIONS flows (default 100 000)
+#   -t  the tracer: `procflow` = build/procflow trace --format json --interfaces lo (its kernel
+#       flows map holds 65 536 sockets and the CLI cannot change that), `sized` =
+#       build/bench/trace_with_max_flows (the same tracer with the map sized by -m).
+#       Default: sized when 2 x CONNECTIONS does not fit procflow's map, else procflow
+#   -m  flows map entries for -t sized (default: 2 x CONNECTIONS + 25 %, at least 65 536)
+# Environment: BUILD_DIR (default <repo>/build), PROCFLOW, HOLD, SIZED override paths.
+#
+# All traffic is on 127.0.0.1 to server ports 24000-24007; TC is attached to `lo` only. The
+# events go to a file in a private temp dir (about 700 bytes each, 4 per connection), removed at
+# the end. Takes about a minute for 50 000 connections.
+set -euo pipefail
+
+CONNS=50000
+TRACER=""
+MAX_FLOWS=""
+while getopts "c:t:m:h" opt; do
+  case "$opt" in
+    c) CONNS=$OPTARG ;;
+    t) TRACER=$OPTARG ;;
+    m) MAX_FLOWS=$OPTARG ;;
+    *) sed -n '2,19p' "$0"; exit 2 ;;
+  esac
+done
+[[ "$CONNS" =~ ^[1-9][0-9]*$ ]] || { echo "open_flows.sh: -c takes a positive integer" >&2; exit 2; }
+[[ -z "$MAX_FLOWS" || "$MAX_FLOWS" =~ ^[1-9][0-9]*$ ]] ||
+  { echo "open_flows.sh: -m takes a positive integer" >&2; exit 2; }
+
+FLOWS=$((2 * CONNS))
+PROCFLOW_MAP_ENTRIES=65536  # SessionOptions::max_flows, the size of procflow's `flows` map
+if [[ -z "$TRACER" ]]; then
+  if ((FLOWS > PROCFLOW_MAP_ENTRIES)); then TRACER=sized; else TRACER=procflow; fi
+fi
+if [[ -z "$MAX_FLOWS" ]]; then
+  MAX_FLOWS=$((FLOWS + FLOWS / 4))
+  ((MAX_FLOWS >= PROCFLOW_MAP_ENTRIES)) || MAX_FLOWS=$PROCFLOW_MAP_ENTRIES
+fi
+FIRST_PORT=24000
+PORTS=8
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$ROOT/build}
+PROCFLOW=${PROCFLOW:-$BUILD_DIR/procflow}
+HOLD=${HOLD:-$BUILD_DIR/bench/hold_connections}
+SIZED=${SIZED:-$BUILD_DIR/bench/trace_with_max_flows}
+case "$TRACER" in
+  procflow) TRACER_CMD=("$PROCFLOW" trace --format json --interfaces lo) ;;
+  sized) TRACER_CMD=("$SIZED" --max-flows "$MAX_FLOWS" --interfaces lo) ;;
+  *) echo "open_flows.sh: -t is procflow or sized" >&2; exit 2 ;;
+esac
+
+if [[ $EUID -ne 0 ]]; then
+  echo "open_flows.sh: must run as root (loads BPF programs)" >&2
+  exit 1
+fi
+for bin in "${TRACER_CMD[0]}" "$HOLD"; do
+  if [[ ! -x "$bin" ]]; then
+    echo "open_flows.sh: $bin missing; build with:" >&2
+    echo "  cmake --build $BUILD_DIR --target procflow hold_connections trace_with_max_flows -j2" >&2
+    exit 1
+  fi
+done
+command -v bpftool >/dev/null || { echo "open_flows.sh: needs bpftool (apt install bpftool)" >&2; exit 1; }
+
+WORK=$(mktemp -d /tmp/procflow-open-flows.XXXXXX)
+TRACER_PID=""
+HOLD_PID=""
+NR_OPEN_SAVED=$(sysctl -n fs.nr_open)
+NR_OPEN_CHANGED=0
+
+# Stops a process we started, by pid: SIGTERM (procflow handles it like Ctrl-C: detaches its TC
+# filters, prints its exit report; background jobs of a script ignore SIGINT), SIGKILL after 20 s.
+stop_pid() {
+  local pid=$1
+  [[ -n "$pid" ]] || return 0
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 200); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  exec 3>&- 2>/dev/null || true
+  stop_pid "$HOLD_PID"
+  HOLD_PID=""
+  stop_pid "$TRACER_PID"
+  TRACER_PID=""
+  if [[ $NR_OPEN_CHANGED -eq 1 ]]; then
+    sysctl -qw "fs.nr_open=$NR_OPEN_SAVED" || true
+    NR_OPEN_CHANGED=0
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The holder raises its own RLIMIT_NOFILE (2 descriptors per connection); as root it may go
+# past the hard limit, but not past fs.nr_open.
+FDS_NEEDED=$((2 * CONNS + 1024))
+if ((FDS_NEEDED > NR_OPEN_SAVED)); then
+  sysctl -qw "fs.nr_open=$FDS_NEEDED"
+  NR_OPEN_CHANGED=1
+fi
+
+# "VmRSS VmHWM RssAnon RssFile RssShmem" in kB.
+memory_of() {
+  awk '/^(VmRSS|VmHWM|RssAnon|RssFile|RssShmem):/ {v[$1] = $2}
+       END {print v["VmRSS:"], v["VmHWM:"], v["RssAnon:"], v["RssFile:"], v["RssShmem:"]}' \
+    "/proc/$1/status"
+}
+
+# One line per BPF map the process holds a descriptor of: "id name type max_entries memlock".
+maps_of() {
+  local fdinfo id
+  for fdinfo in /proc/"$1"/fdinfo/*; do
+    id=$(awk '/^map_id:/ {print $2}' "$fdinfo" 2>/dev/null) || continue
+    [[ -n "$id" ]] || continue
+    echo "$id $(awk '/^max_entries:/ {m = $2} /^memlock:/ {l = $2} END {print m, l}' "$fdinfo")"
+  done | sort -un | while read -r id max memlock; do
+    # "12: hash  name flows  flags 0x0"
+    read -r type name < <(bpftool map show id "$id" 2>/dev/null |
+      awk 'NR == 1 {n = "?"; for (i = 1; i < NF; i++) if ($i == "name") n = $(i + 1); print $2, n}')
+    echo "$id ${name:-?} ${type:-?} $max $memlock"
+  done
+}
+
+kernel_map_bytes() { maps_of "$1" | awk '{s += $5} END {print s + 0}'; }
+
+PORT_RE="($(seq -s '|' "$FIRST_PORT" $((FIRST_PORT + PORTS - 1))))"
+# Events of the held connections only (both sockets of each have the server port as dest_port).
+count_events() {
+  grep -c -E "\"action\":\"$1\".*\"dest_port\":$PORT_RE[,}]" "$WORK/events.json" || true
+}
+
+# Waits until count_events $1 reaches $2 or stops growing for 10 s; prints the count.
+wait_for_events() {
+  local want=$1 target=$2 last=-1 same=0 n
+  while :; do
+    n=$(count_events "$want")
+    if ((n >= target)); then break; fi
+    if ((n == last)); then
+      same=$((same + 1))
+      ((same < 20)) || break
+    else
+      same=0
+    fi
+    last=$n
+    sleep 0.5
+  done
+  echo "$n"
+}
+
+kb() { awk -v k="$1" 'BEGIN {printf "%.1f MiB", k / 1024}'; }
+
+echo "tracer: ${TRACER_CMD[*]}"
+echo "workload: $CONNS loopback connections to 127.0.0.1:$FIRST_PORT-$((FIRST_PORT + PORTS - 1)), held open"
+echo "expected: $FLOWS procflow flows (2 per loopback connection: the client socket and the server socket)"
+
+"${TRACER_CMD[@]}" >"$WORK/events.json" 2>"$WORK/tracer.log" &
+TRACER_PID=$!
+for _ in $(seq 600); do
+  grep -q "tracing started" "$WORK/tracer.log" && break
+  kill -0 "$TRACER_PID" 2>/dev/null || { cat "$WORK/tracer.log" >&2; exit 1; }
+  sleep 0.1
+done
+grep -q "tracing started" "$WORK/tracer.log" || { echo "open_flows.sh: tracer did not start" >&2; exit 1; }
+sleep 3  # the start-up walk's snapshot events, the first ticks
+read -r IDLE_RSS IDLE_HWM IDLE_ANON IDLE_FILE IDLE_SHMEM < <(memory_of "$TRACER_PID")
+IDLE_MAPS=$(kernel_map_bytes "$TRACER_PID")
+
+mkfifo "$WORK/control"
+"$HOLD" --connections "$CONNS" --first-port "$FIRST_PORT" --ports "$PORTS" \
+  <"$WORK/control" >"$WORK/hold.out" 2>"$WORK/hold.err" &
+HOLD_PID=$!
+exec 3>"$WORK/control"  # held open: the holder closes its connections when a line arrives
+T0=$(date +%s.%N)
+until grep -q "^open" "$WORK/hold.out"; do
+  kill -0 "$HOLD_PID" 2>/dev/null || { cat "$WORK/hold.err" >&2; exit 1; }
+  sleep 0.2
+done
+T1=$(date +%s.%N)
+STARTS=$(wait_for_events start "$FLOWS")
+sleep 2
+read -r OPEN_RSS OPEN_HWM OPEN_ANON OPEN_FILE OPEN_SHMEM < <(memory_of "$TRACER_PID")
+OPEN_MAPS=$(kernel_map_bytes "$TRACER_PID")
+MAPS_TABLE=$(maps_of "$TRACER_PID")
+
+echo close >&3
+exec 3>&-
+until grep -q "^closed" "$WORK/hold.out"; do
+  kill -0 "$HOLD_PID" 2>/dev/null || break
+  sleep 0.2
+done
+wait "$HOLD_PID" 2>/dev/null || true
+HOLD_PID=""
+ENDS=$(wait_for_events end "$STARTS")
+sleep 3
+read -r CLOSED_RSS CLOSED_HWM CLOSED_ANON CLOSED_FILE CLOSED_SHMEM < <(memory_of "$TRACER_PID")
+
+stop_pid "$TRACER_PID"
+TRACER_PID=""
+
+echo
+awk -v a="$T0" -v b="$T1" 'BEGIN {printf "connections opened in %.1f s\n", b - a}'
+echo "flows reported: $STARTS start and $ENDS end events of $FLOWS expected"
+if ((STARTS == FLOWS && ENDS == FLOWS)); then echo "complete: yes"; else echo "complete: NO"; fi
+echo
+printf "%-22s %10s %10s %10s %10s %10s %12s\n" "tracer process (kB)" VmRSS VmHWM RssAnon RssFile RssShmem "BPF maps"
+printf "%-22s %10s %10s %10s %10s %10s %12s\n" idle "$IDLE_RSS" "$IDLE_HWM" "$IDLE_ANON" "$IDLE_FILE" "$IDLE_SHMEM" $((IDLE_MAPS / 1024))
+printf "%-22s %10s %10s %10s %10s %10s %12s\n" "$STARTS flows open" "$OPEN_RSS" "$OPEN_HWM" "$OPEN_ANON" "$OPEN_FILE" "$OPEN_SHMEM" $((OPEN_MAPS / 1024))
+printf "%-22s %10s %10s %10s %10s %10s %12s\n" "after close" "$CLOSED_RSS" "$CLOSED_HWM" "$CLOSED_ANON" "$CLOSED_FILE" "$CLOSED_SHMEM" "-"
+echo
+if ((STARTS > 0)); then
+  echo "VmRSS growth with the flows open: $(kb $((OPEN_RSS - IDLE_RSS))), $(((OPEN_RSS - IDLE_RSS) * 1024 / STARTS)) bytes per open flow"
+  echo "RssAnon growth: $(((OPEN_ANON - IDLE_ANON) * 1024 / STARTS)) bytes per open flow"
+fi
+echo "kernel memory of the tracer's BPF maps (memlock; preallocated, the same idle and loaded): $(kb $((OPEN_MAPS / 1024)))"
+echo
+printf "%-6s %-16s %-16s %12s %12s\n" id name type max_entries memlock_kB
+echo "$MAPS_TABLE" | awk '{printf "%-6s %-16s %-16s %12s %12d\n", $1, $2, $3, $4, $5 / 1024}'
+echo
+echo "tracer exit report:"
+grep -E "flows started|records,|lost" "$WORK/tracer.log" | sed 's/^/  /' || true
