@@ -7,10 +7,10 @@
 // no name resolution, lines batched by hand into a LineSink. The BM_Pipeline/... benchmarks are
 // `procflow trace --format json` as src/cli/trace_command.cpp runs it: the tables with a
 // NameResolver and the (empty) EventFilter, each event checked against the filter, serialized
-// into its own line and handed to the AsyncWriter, whose thread writes to /dev/null; their CPU
-// time is the process's (both threads), so events/s is per core of CPU spent. Not included: the
-// ring-buffer read itself and the BPF map look-ups at a flow's end (TC counters for TCP,
-// udp_flows for UDP), which are system calls.
+// into its own line and handed to the SinkQueue, whose thread writes it to /dev/null through a
+// LineSink; their CPU time is the process's (both threads), so events/s is per core of CPU spent.
+// Not included: the ring-buffer read itself and the BPF map look-ups at a flow's end (TC counters
+// for TCP, udp_flows for UDP), which are system calls.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -25,9 +25,9 @@
 #include "flow/event_filter.h"
 #include "flow/flow_table.h"
 #include "flow/udp_flow_table.h"
-#include "output/async_writer.h"
 #include "output/json_serializer.h"
 #include "output/line_sink.h"
+#include "output/sink_queue.h"
 #include "pipeline_inputs.h"
 #include "procflow_abi.h"
 
@@ -123,7 +123,7 @@ void run_pipeline(benchmark::State& state, Shape shape, bool names) {
   uint64_t dropped = 0;
   {
     EventFilter filter;  // no filter options given, as trace_command builds it then
-    AsyncWriter out(devnull);
+    SinkQueue out(LineSink::to_fd(devnull));  // trace_command's queue, with its default size
     std::string line;
     line.reserve(4096);
     auto emit = [&](const FlowEvent& ev) {  // trace_command's emit, for --format json

@@ -19,9 +19,10 @@
 #include <string>
 #include <string_view>
 
-#include "output/async_writer.h"
 #include "output/json_serializer.h"
+#include "output/line_sink.h"
 #include "output/lost_event.h"
+#include "output/sink_queue.h"
 #include "procflow_abi.h"
 #include "service/tracer.h"
 
@@ -79,7 +80,7 @@ int run(int argc, char** argv) {
     return 2;
   }
   options.output_fd = STDOUT_FILENO;
-  AsyncWriter out(STDOUT_FILENO);
+  SinkQueue out(LineSink::to_fd(STDOUT_FILENO));
   std::string line;
   auto emit = [&](const FlowEvent& e) {
     line.clear();
