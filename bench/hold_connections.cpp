@@ -3,9 +3,11 @@
 // (bench/open_flows.sh).
 //
 // One process holds both ends: the client socket and the accepted server socket of each
-// connection, 2 descriptors per connection. The connections are spread over several server ports
-// because a (source address, destination address, destination port) triple has only the
-// ephemeral range (~28 000 ports) to choose client ports from.
+// connection, 2 descriptors per connection, within its RLIMIT_NOFILE hard limit (open_flows.sh
+// starts several holders, each on its own server ports, when one cannot hold them all). The
+// connections are spread over several server ports because a (source address, destination address,
+// destination port) triple has only the ephemeral range (~28 000 ports) to choose client ports
+// from.
 //
 // Protocol on stdout/stdin, one line each, for the script that drives it:
 //   prints "open N"    once all N connections are established and accepted;
@@ -79,14 +81,22 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-// Two descriptors per connection plus the listeners: more than the usual 1024 soft limit.
+// Two descriptors per connection plus the listeners: more than the usual 1024 soft limit. Only up
+// to the hard limit, which needs no privilege (raising the hard limit needs CAP_SYS_RESOURCE,
+// which a container often lacks): open_flows.sh runs as many holders as the connections need.
 void raise_fd_limit(long needed) {
   rlimit lim{};
   if (getrlimit(RLIMIT_NOFILE, &lim) != 0) die("getrlimit");
   if (lim.rlim_cur >= static_cast<rlim_t>(needed)) return;
+  if (lim.rlim_max < static_cast<rlim_t>(needed)) {
+    std::fprintf(stderr,
+                 "hold_connections: %ld descriptors needed, RLIMIT_NOFILE's hard limit is %llu: "
+                 "use fewer connections per process\n",
+                 needed, static_cast<unsigned long long>(lim.rlim_max));
+    std::exit(1);
+  }
   lim.rlim_cur = static_cast<rlim_t>(needed);
-  if (lim.rlim_max < lim.rlim_cur) lim.rlim_max = lim.rlim_cur;  // root only, up to fs.nr_open
-  if (setrlimit(RLIMIT_NOFILE, &lim) != 0) die("setrlimit RLIMIT_NOFILE (raise fs.nr_open?)");
+  if (setrlimit(RLIMIT_NOFILE, &lim) != 0) die("setrlimit RLIMIT_NOFILE");
 }
 
 sockaddr_in loopback(long port) {

@@ -3,7 +3,7 @@
 # (bench/hold_connections), and after they are closed. Prints VmRSS/VmHWM of the tracer process,
 # the kernel memory of its BPF maps, bytes per open flow, and whether every flow was reported.
 #
-# usage: sudo bench/open_flows.sh [-c CONNECTIONS] [-t procflow|sized] [-m MAX_FLOWS]
+# usage: sudo bench/open_flows.sh [-c CONNECTIONS] [-t procflow|sized] [-m MAX_FLOWS] [-r KIB]
 #   -c  loopback connections held open (default 50000). Each is two sockets, client and server,
 #       and procflow follows each socket as a flow: 2 x CONNECTIONS flows (default 100 000)
 #   -t  the tracer: `procflow` = build/procflow trace --format json --interfaces lo (its kernel
@@ -11,27 +11,34 @@
 #       build/bench/trace_with_max_flows (the same tracer with the map sized by -m).
 #       Default: sized when 2 x CONNECTIONS does not fit procflow's map, else procflow
 #   -m  flows map entries for -t sized (default: 2 x CONNECTIONS + 25 %, at least 65 536)
+#   -r  ring buffer KiB, as procflow trace --ring-buffer-kib (default 8192, procflow's)
 # Environment: BUILD_DIR (default <repo>/build), PROCFLOW, HOLD, SIZED override paths.
 #
-# All traffic is on 127.0.0.1 to server ports 24000-24007; TC is attached to `lo` only. The
-# events go to a file in a private temp dir (about 700 bytes each, 4 per connection), removed at
-# the end. Takes about a minute for 50 000 connections.
+# All traffic is on 127.0.0.1 to server ports from 24000 up (8 per holder process); TC is attached
+# to `lo` only. A holder keeps both ends of its connections, 2 descriptors each, within the
+# RLIMIT_NOFILE hard limit (`ulimit -Hn`; raising it needs CAP_SYS_RESOURCE): as many holders
+# are started as the connections need. The events go to a file in a private temp dir (about
+# 700 bytes each, 4 per connection), removed at the end. Takes about a minute for 50 000
+# connections.
 set -euo pipefail
 
 CONNS=50000
 TRACER=""
 MAX_FLOWS=""
-while getopts "c:t:m:h" opt; do
+RING_KIB=8192
+while getopts "c:t:m:r:h" opt; do
   case "$opt" in
     c) CONNS=$OPTARG ;;
     t) TRACER=$OPTARG ;;
     m) MAX_FLOWS=$OPTARG ;;
-    *) sed -n '2,19p' "$0"; exit 2 ;;
+    r) RING_KIB=$OPTARG ;;
+    *) sed -n '2,22p' "$0"; exit 2 ;;
   esac
 done
 [[ "$CONNS" =~ ^[1-9][0-9]*$ ]] || { echo "open_flows.sh: -c takes a positive integer" >&2; exit 2; }
 [[ -z "$MAX_FLOWS" || "$MAX_FLOWS" =~ ^[1-9][0-9]*$ ]] ||
   { echo "open_flows.sh: -m takes a positive integer" >&2; exit 2; }
+[[ "$RING_KIB" =~ ^[1-9][0-9]*$ ]] || { echo "open_flows.sh: -r takes a positive integer" >&2; exit 2; }
 
 FLOWS=$((2 * CONNS))
 PROCFLOW_MAP_ENTRIES=65536  # SessionOptions::max_flows, the size of procflow's `flows` map
@@ -43,7 +50,14 @@ if [[ -z "$MAX_FLOWS" ]]; then
   ((MAX_FLOWS >= PROCFLOW_MAP_ENTRIES)) || MAX_FLOWS=$PROCFLOW_MAP_ENTRIES
 fi
 FIRST_PORT=24000
-PORTS=8
+PORTS=8  # server ports per holder: each (client address, server address, port) has ~28 000 client ports
+FD_HARD=$(ulimit -Hn)
+[[ "$FD_HARD" == unlimited ]] && FD_HARD=1048576
+PER_HOLDER=$(((FD_HARD - PORTS - 64) / 2))
+((PER_HOLDER > 0)) || { echo "open_flows.sh: RLIMIT_NOFILE hard limit $FD_HARD is too low" >&2; exit 1; }
+HOLDERS=$(((CONNS + PER_HOLDER - 1) / PER_HOLDER))
+LAST_PORT=$((FIRST_PORT + HOLDERS * PORTS - 1))
+((LAST_PORT < 32768)) || { echo "open_flows.sh: too many holders for the ports below 32768" >&2; exit 1; }
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$ROOT/build}
@@ -51,8 +65,8 @@ PROCFLOW=${PROCFLOW:-$BUILD_DIR/procflow}
 HOLD=${HOLD:-$BUILD_DIR/bench/hold_connections}
 SIZED=${SIZED:-$BUILD_DIR/bench/trace_with_max_flows}
 case "$TRACER" in
-  procflow) TRACER_CMD=("$PROCFLOW" trace --format json --interfaces lo) ;;
-  sized) TRACER_CMD=("$SIZED" --max-flows "$MAX_FLOWS" --interfaces lo) ;;
+  procflow) TRACER_CMD=("$PROCFLOW" trace --format json --interfaces lo --ring-buffer-kib "$RING_KIB") ;;
+  sized) TRACER_CMD=("$SIZED" --max-flows "$MAX_FLOWS" --interfaces lo --ring-buffer-kib "$RING_KIB") ;;
   *) echo "open_flows.sh: -t is procflow or sized" >&2; exit 2 ;;
 esac
 
@@ -71,9 +85,7 @@ command -v bpftool >/dev/null || { echo "open_flows.sh: needs bpftool (apt insta
 
 WORK=$(mktemp -d /tmp/procflow-open-flows.XXXXXX)
 TRACER_PID=""
-HOLD_PID=""
-NR_OPEN_SAVED=$(sysctl -n fs.nr_open)
-NR_OPEN_CHANGED=0
+HOLD_PIDS=()
 
 # Stops a process we started, by pid: SIGTERM (procflow handles it like Ctrl-C: detaches its TC
 # filters, prints its exit report; background jobs of a script ignore SIGINT), SIGKILL after 20 s.
@@ -93,26 +105,15 @@ stop_pid() {
 
 cleanup() {
   exec 3>&- 2>/dev/null || true
-  stop_pid "$HOLD_PID"
-  HOLD_PID=""
+  local pid
+  for pid in "${HOLD_PIDS[@]}"; do stop_pid "$pid"; done
+  HOLD_PIDS=()
   stop_pid "$TRACER_PID"
   TRACER_PID=""
-  if [[ $NR_OPEN_CHANGED -eq 1 ]]; then
-    sysctl -qw "fs.nr_open=$NR_OPEN_SAVED" || true
-    NR_OPEN_CHANGED=0
-  fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-# The holder raises its own RLIMIT_NOFILE (2 descriptors per connection); as root it may go
-# past the hard limit, but not past fs.nr_open.
-FDS_NEEDED=$((2 * CONNS + 1024))
-if ((FDS_NEEDED > NR_OPEN_SAVED)); then
-  sysctl -qw "fs.nr_open=$FDS_NEEDED"
-  NR_OPEN_CHANGED=1
-fi
 
 # "VmRSS VmHWM RssAnon RssFile RssShmem" in kB.
 memory_of() {
@@ -138,7 +139,7 @@ maps_of() {
 
 kernel_map_bytes() { maps_of "$1" | awk '{s += $5} END {print s + 0}'; }
 
-PORT_RE="($(seq -s '|' "$FIRST_PORT" $((FIRST_PORT + PORTS - 1))))"
+PORT_RE="($(seq -s '|' "$FIRST_PORT" "$LAST_PORT"))"
 # Events of the held connections only (both sockets of each have the server port as dest_port).
 count_events() {
   grep -c -E "\"action\":\"$1\".*\"dest_port\":$PORT_RE[,}]" "$WORK/events.json" || true
@@ -165,7 +166,7 @@ wait_for_events() {
 kb() { awk -v k="$1" 'BEGIN {printf "%.1f MiB", k / 1024}'; }
 
 echo "tracer: ${TRACER_CMD[*]}"
-echo "workload: $CONNS loopback connections to 127.0.0.1:$FIRST_PORT-$((FIRST_PORT + PORTS - 1)), held open"
+echo "workload: $CONNS loopback connections to 127.0.0.1:$FIRST_PORT-$LAST_PORT, held open by $HOLDERS process(es)"
 echo "expected: $FLOWS procflow flows (2 per loopback connection: the client socket and the server socket)"
 
 "${TRACER_CMD[@]}" >"$WORK/events.json" 2>"$WORK/tracer.log" &
@@ -180,16 +181,33 @@ sleep 3  # the start-up walk's snapshot events, the first ticks
 read -r IDLE_RSS IDLE_HWM IDLE_ANON IDLE_FILE IDLE_SHMEM < <(memory_of "$TRACER_PID")
 IDLE_MAPS=$(kernel_map_bytes "$TRACER_PID")
 
+# Every holder reads the one fifo: closing its write end (EOF) tells them all to close.
 mkfifo "$WORK/control"
-"$HOLD" --connections "$CONNS" --first-port "$FIRST_PORT" --ports "$PORTS" \
-  <"$WORK/control" >"$WORK/hold.out" 2>"$WORK/hold.err" &
-HOLD_PID=$!
-exec 3>"$WORK/control"  # held open: the holder closes its connections when a line arrives
 T0=$(date +%s.%N)
-until grep -q "^open" "$WORK/hold.out"; do
-  kill -0 "$HOLD_PID" 2>/dev/null || { cat "$WORK/hold.err" >&2; exit 1; }
-  sleep 0.2
+for ((h = 0; h < HOLDERS; h++)); do
+  n=$((CONNS - h * PER_HOLDER))
+  ((n <= PER_HOLDER)) || n=$PER_HOLDER
+  : >"$WORK/hold.$h.out"  # exists before the holder's shell gets past opening the fifo
+  "$HOLD" --connections "$n" --first-port $((FIRST_PORT + h * PORTS)) --ports "$PORTS" \
+    <"$WORK/control" >"$WORK/hold.$h.out" 2>"$WORK/hold.$h.err" &
+  HOLD_PIDS+=($!)
 done
+exec 3>"$WORK/control"  # held open until the measurement is taken
+# Waits until every holder printed $1 ("open", "closed"); fails if one died before it.
+wait_for_holders() {
+  local h
+  for ((h = 0; h < HOLDERS; h++)); do
+    until grep -q "^$1" "$WORK/hold.$h.out"; do
+      if ! kill -0 "${HOLD_PIDS[$h]}" 2>/dev/null; then
+        grep -q "^$1" "$WORK/hold.$h.out" && break
+        cat "$WORK/hold.$h.err" >&2
+        return 1
+      fi
+      sleep 0.2
+    done
+  done
+}
+wait_for_holders open || { echo "open_flows.sh: a holder failed" >&2; exit 1; }
 T1=$(date +%s.%N)
 STARTS=$(wait_for_events start "$FLOWS")
 sleep 2
@@ -197,14 +215,10 @@ read -r OPEN_RSS OPEN_HWM OPEN_ANON OPEN_FILE OPEN_SHMEM < <(memory_of "$TRACER_
 OPEN_MAPS=$(kernel_map_bytes "$TRACER_PID")
 MAPS_TABLE=$(maps_of "$TRACER_PID")
 
-echo close >&3
 exec 3>&-
-until grep -q "^closed" "$WORK/hold.out"; do
-  kill -0 "$HOLD_PID" 2>/dev/null || break
-  sleep 0.2
-done
-wait "$HOLD_PID" 2>/dev/null || true
-HOLD_PID=""
+wait_for_holders closed || true
+for pid in "${HOLD_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+HOLD_PIDS=()
 ENDS=$(wait_for_events end "$STARTS")
 sleep 3
 read -r CLOSED_RSS CLOSED_HWM CLOSED_ANON CLOSED_FILE CLOSED_SHMEM < <(memory_of "$TRACER_PID")

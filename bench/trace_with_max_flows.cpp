@@ -31,9 +31,10 @@ namespace {
 
 void usage(const char* argv0) {
   std::fprintf(stderr,
-               "usage: %s [--max-flows N] [--interfaces IF[,IF...]]\n"
+               "usage: %s [--max-flows N] [--ring-buffer-kib KIB] [--interfaces IF[,IF...]]\n"
                "  procflow trace --format json, with the kernel's flows map sized for N TCP\n"
-               "  sockets (procflow's default: 65536); until SIGINT or SIGTERM.\n",
+               "  sockets (procflow's default: 65536); until SIGINT or SIGTERM. The ring\n"
+               "  buffer as procflow trace --ring-buffer-kib sizes it (default 8192).\n",
                argv0);
 }
 
@@ -47,6 +48,13 @@ bool parse_options(int argc, char** argv, TracerOptions* options) {
       const unsigned long n = std::strtoul(value, &end, 10);
       if (*end != '\0' || n == 0 || n > (1ul << 24)) return false;
       options->session.max_flows = static_cast<uint32_t>(n);
+    } else if (a == "--ring-buffer-kib") {
+      char* end = nullptr;
+      const unsigned long kib = std::strtoul(value, &end, 10);
+      if (*end != '\0' || kib < 4 || kib > (1ul << 20)) return false;
+      uint32_t bytes = 4096;  // a power of two, as procflow trace rounds it
+      while (bytes < kib * 1024) bytes <<= 1;
+      options->session.ringbuf_bytes = bytes;
     } else if (a == "--interfaces") {
       std::string list = value;
       for (size_t start = 0; start <= list.size();) {
@@ -65,10 +73,13 @@ bool parse_options(int argc, char** argv, TracerOptions* options) {
 void report(const TracerStats& s) {
   spdlog::info("{} records, {} flows started, {} ended", s.records, s.flows_started, s.flows_ended);
   const LossCounts& l = s.losses;
+  for (size_t k = 0; k < l.records.size(); k++)
+    if (l.records[k])
+      spdlog::warn("lost: {} {} records: the ring buffer was full", l.records[k],
+                   record_kind_name(k));
   for (size_t r = 0; r < l.kernel.size(); r++)
-    if (l.kernel[r]) spdlog::warn("lost: {} {}", l.kernel[r], drop_reason_words(r));
-  if (l.records_lost())
-    spdlog::warn("lost: {} records: the ring buffer was full", l.records_lost());
+    if (r != PF_DROP_RINGBUF_RESERVE && l.kernel[r])
+      spdlog::warn("lost: {} {}", l.kernel[r], drop_reason_words(r));
   if (l.flows_end_lost) spdlog::warn("lost: {} flows' end records", l.flows_end_lost);
   if (l.events_not_written) spdlog::warn("lost: {} events not written", l.events_not_written);
 }
@@ -99,7 +110,8 @@ int run(int argc, char** argv) {
     append_lost_json(delta, since_us, now_us, line);
     out.offer(line);
   });
-  spdlog::info("tracing started (flows map: {} entries)", options.session.max_flows);
+  spdlog::info("tracing started (flows map: {} entries, ring buffer: {} KiB)",
+               options.session.max_flows, options.session.ringbuf_bytes / 1024);
   auto after_batch = [&] {
     out.flush();
     return !out.broken();
