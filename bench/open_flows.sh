@@ -12,7 +12,8 @@
 #       Default: sized when 2 x CONNECTIONS does not fit procflow's map, else procflow
 #   -m  flows map entries for -t sized (default: 2 x CONNECTIONS + 25 %, at least 65 536)
 #   -r  ring buffer KiB, as procflow trace --ring-buffer-kib (default 8192, procflow's)
-# Environment: BUILD_DIR (default <repo>/build), PROCFLOW, HOLD, SIZED override paths.
+# Environment: BUILD_DIR (default <repo>/build), PROCFLOW, HOLD, SIZED override paths;
+#   KEEP_EVENTS=1 keeps the events and logs (their directory is printed).
 #
 # All traffic is on 127.0.0.1 to server ports from 24000 up (8 per holder process); TC is attached
 # to `lo` only. A holder keeps both ends of its connections, 2 descriptors each, within the
@@ -110,7 +111,7 @@ cleanup() {
   HOLD_PIDS=()
   stop_pid "$TRACER_PID"
   TRACER_PID=""
-  rm -rf "$WORK"
+  if [[ -n "${KEEP_EVENTS:-}" ]]; then echo "events and logs kept in $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -225,10 +226,12 @@ read -r CLOSED_RSS CLOSED_HWM CLOSED_ANON CLOSED_FILE CLOSED_SHMEM < <(memory_of
 
 stop_pid "$TRACER_PID"
 TRACER_PID=""
+FINAL_ENDS=$(count_events end)
 
 echo
 awk -v a="$T0" -v b="$T1" 'BEGIN {printf "connections opened in %.1f s\n", b - a}'
-echo "flows reported: $STARTS start and $ENDS end events of $FLOWS expected"
+echo "flows reported: $STARTS start and $ENDS end events of $FLOWS expected" \
+  "($FINAL_ENDS end events once the tracer stopped)"
 if ((STARTS == FLOWS && ENDS == FLOWS)); then echo "complete: yes"; else echo "complete: NO"; fi
 echo
 printf "%-22s %10s %10s %10s %10s %10s %12s\n" "tracer process (kB)" VmRSS VmHWM RssAnon RssFile RssShmem "BPF maps"
