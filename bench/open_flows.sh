@@ -3,16 +3,16 @@
 # (bench/hold_connections), and after they are closed. Prints VmRSS/VmHWM of the tracer process,
 # the kernel memory of its BPF maps, bytes per open flow, and whether every flow was reported.
 #
-# usage: sudo bench/open_flows.sh [-c CONNECTIONS] [-t procflow|sized] [-m MAX_FLOWS] [-r KIB]
+# usage: sudo bench/open_flows.sh [-c CONNECTIONS] [-m MAX_FLOWS] [-r KIB]
 #   -c  loopback connections held open (default 50000). Each is two sockets, client and server,
 #       and procflow follows each socket as a flow: 2 x CONNECTIONS flows (default 100 000)
-#   -t  the tracer: `procflow` = build/procflow trace --format json --interfaces lo (its kernel
-#       flows map holds 65 536 sockets and the CLI cannot change that), `sized` =
-#       build/bench/trace_with_max_flows (the same tracer with the map sized by -m).
-#       Default: sized when 2 x CONNECTIONS does not fit procflow's map, else procflow
-#   -m  flows map entries for -t sized (default: 2 x CONNECTIONS + 25 %, at least 65 536)
-#   -r  ring buffer KiB, as procflow trace --ring-buffer-kib (default 8192, procflow's)
-# Environment: BUILD_DIR (default <repo>/build), PROCFLOW, HOLD, SIZED override paths;
+#   -m  max_flows, the kernel flows map's entries (default: 2 x CONNECTIONS + 25 %, at least
+#       procflow's default 65 536)
+#   -r  ring_buffer_kib (default 8192, procflow's default)
+# The tracer is `procflow run --config FILE` with a config written here: one JSON output to
+# stdout (redirected to a file), TC on `lo` only, max_flows and ring_buffer_kib as above
+# (`procflow trace` has no option for the map's size; the service config has).
+# Environment: BUILD_DIR (default <repo>/build), PROCFLOW, HOLD override paths;
 #   KEEP_EVENTS=1 keeps the events and logs (their directory is printed).
 #
 # All traffic is on 127.0.0.1 to server ports from 24000 up (8 per holder process); TC is attached
@@ -24,16 +24,14 @@
 set -euo pipefail
 
 CONNS=50000
-TRACER=""
 MAX_FLOWS=""
 RING_KIB=8192
-while getopts "c:t:m:r:h" opt; do
+while getopts "c:m:r:h" opt; do
   case "$opt" in
     c) CONNS=$OPTARG ;;
-    t) TRACER=$OPTARG ;;
     m) MAX_FLOWS=$OPTARG ;;
     r) RING_KIB=$OPTARG ;;
-    *) sed -n '2,22p' "$0"; exit 2 ;;
+    *) sed -n '2,23p' "$0"; exit 2 ;;
   esac
 done
 [[ "$CONNS" =~ ^[1-9][0-9]*$ ]] || { echo "open_flows.sh: -c takes a positive integer" >&2; exit 2; }
@@ -42,10 +40,7 @@ done
 [[ "$RING_KIB" =~ ^[1-9][0-9]*$ ]] || { echo "open_flows.sh: -r takes a positive integer" >&2; exit 2; }
 
 FLOWS=$((2 * CONNS))
-PROCFLOW_MAP_ENTRIES=65536  # SessionOptions::max_flows, the size of procflow's `flows` map
-if [[ -z "$TRACER" ]]; then
-  if ((FLOWS > PROCFLOW_MAP_ENTRIES)); then TRACER=sized; else TRACER=procflow; fi
-fi
+PROCFLOW_MAP_ENTRIES=65536  # the default max_flows, the size of procflow's `flows` map
 if [[ -z "$MAX_FLOWS" ]]; then
   MAX_FLOWS=$((FLOWS + FLOWS / 4))
   ((MAX_FLOWS >= PROCFLOW_MAP_ENTRIES)) || MAX_FLOWS=$PROCFLOW_MAP_ENTRIES
@@ -64,27 +59,30 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 PROCFLOW=${PROCFLOW:-$BUILD_DIR/procflow}
 HOLD=${HOLD:-$BUILD_DIR/bench/hold_connections}
-SIZED=${SIZED:-$BUILD_DIR/bench/trace_with_max_flows}
-case "$TRACER" in
-  procflow) TRACER_CMD=("$PROCFLOW" trace --format json --interfaces lo --ring-buffer-kib "$RING_KIB") ;;
-  sized) TRACER_CMD=("$SIZED" --max-flows "$MAX_FLOWS" --interfaces lo --ring-buffer-kib "$RING_KIB") ;;
-  *) echo "open_flows.sh: -t is procflow or sized" >&2; exit 2 ;;
-esac
 
 if [[ $EUID -ne 0 ]]; then
   echo "open_flows.sh: must run as root (loads BPF programs)" >&2
   exit 1
 fi
-for bin in "${TRACER_CMD[0]}" "$HOLD"; do
+for bin in "$PROCFLOW" "$HOLD"; do
   if [[ ! -x "$bin" ]]; then
     echo "open_flows.sh: $bin missing; build with:" >&2
-    echo "  cmake --build $BUILD_DIR --target procflow hold_connections trace_with_max_flows -j2" >&2
+    echo "  cmake --build $BUILD_DIR --target procflow hold_connections -j2" >&2
     exit 1
   fi
 done
 command -v bpftool >/dev/null || { echo "open_flows.sh: needs bpftool (apt install bpftool)" >&2; exit 1; }
 
 WORK=$(mktemp -d /tmp/procflow-open-flows.XXXXXX)
+cat >"$WORK/procflow.yaml" <<EOF
+outputs:
+  - uri: "-"
+    format: json
+interfaces: [lo]
+ring_buffer_kib: $RING_KIB
+max_flows: $MAX_FLOWS
+EOF
+TRACER_CMD=("$PROCFLOW" run --config "$WORK/procflow.yaml")
 TRACER_PID=""
 HOLD_PIDS=()
 
@@ -166,7 +164,7 @@ wait_for_events() {
 
 kb() { awk -v k="$1" 'BEGIN {printf "%.1f MiB", k / 1024}'; }
 
-echo "tracer: ${TRACER_CMD[*]}"
+echo "tracer: procflow run --config with max_flows: $MAX_FLOWS, ring_buffer_kib: $RING_KIB, interfaces: [lo]"
 echo "workload: $CONNS loopback connections to 127.0.0.1:$FIRST_PORT-$LAST_PORT, held open by $HOLDERS process(es)"
 echo "expected: $FLOWS procflow flows (2 per loopback connection: the client socket and the server socket)"
 
