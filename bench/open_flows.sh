@@ -230,7 +230,7 @@ echo
 awk -v a="$T0" -v b="$T1" 'BEGIN {printf "connections opened in %.1f s\n", b - a}'
 echo "flows reported: $STARTS start and $ENDS end events of $FLOWS expected" \
   "($FINAL_ENDS end events once the tracer stopped)"
-if ((STARTS == FLOWS && ENDS == FLOWS)); then echo "complete: yes"; else echo "complete: NO"; fi
+if ((STARTS == FLOWS && FINAL_ENDS == FLOWS)); then echo "complete: yes"; else echo "complete: NO"; fi
 echo
 printf "%-22s %10s %10s %10s %10s %10s %12s\n" "tracer process (kB)" VmRSS VmHWM RssAnon RssFile RssShmem "BPF maps"
 printf "%-22s %10s %10s %10s %10s %10s %12s\n" idle "$IDLE_RSS" "$IDLE_HWM" "$IDLE_ANON" "$IDLE_FILE" "$IDLE_SHMEM" $((IDLE_MAPS / 1024))
