@@ -213,10 +213,26 @@ bool BpfSession::read_iterator(bpf_link* link, std::vector<pf_tcp_existing>* out
 }
 
 std::vector<uint64_t> BpfSession::flow_keys() const {
-  std::vector<uint64_t> keys;
+  // In batches: with 100 000 sockets tracked, one system call per key is 100 000 calls every
+  // reconcile, long enough for a burst of new connections to fill the ring meanwhile.
+  constexpr uint32_t batch = 1024;
+  std::vector<uint64_t> keys, batch_keys(batch);
+  std::vector<char> values(size_t{batch} * bpf_map__value_size(skel_->maps.flows));
+  uint64_t out_batch = 0;
+  void* in_batch = nullptr;
+  while (true) {
+    uint32_t count = batch;
+    LIBBPF_OPTS(bpf_map_batch_opts, opts);
+    int err = bpf_map_lookup_batch(flows_fd(), in_batch, &out_batch, batch_keys.data(),
+                                   values.data(), &count, &opts);
+    if (err && errno != ENOENT) break;  // no batch operations (before 5.6): one key per call
+    keys.insert(keys.end(), batch_keys.begin(), batch_keys.begin() + count);
+    if (err) return keys;  // ENOENT: that was the last batch
+    in_batch = &out_batch;
+  }
+  keys.clear();
   uint64_t key = 0, next = 0;
   const void* prev = nullptr;
-  // One key per call; bounded by the map's size (65 536), read every few seconds.
   while (bpf_map_get_next_key(flows_fd(), prev, &next) == 0) {
     keys.push_back(next);
     key = next;

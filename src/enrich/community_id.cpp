@@ -1,14 +1,14 @@
-// Community ID v1 (corelight/community-id-spec) computed with OpenSSL's
-// SHA-1. It runs once per flow on the event path, so it does no heap work of
-// its own except for the returned string.
+// Community ID v1 (corelight/community-id-spec). It runs once per flow on the
+// event path, so it does no heap work of its own except for the returned
+// string: the hash input is at most 40 bytes, one SHA-1 block (enrich/sha1.h).
 #include "enrich/community_id.h"
-
-#include <openssl/evp.h>
 
 #include <array>
 #include <cstring>
 #include <string>
 #include <utility>
+
+#include "enrich/sha1.h"
 
 namespace procflow {
 namespace {
@@ -39,30 +39,23 @@ bool has_ports(uint8_t proto) {
          proto == kProtoIcmp || proto == kProtoIcmp6;
 }
 
-// One fetched SHA-1 and one digest context per thread, created on first use
-// and reused: fetching per call costs a name look-up and allocations. (The
-// OpenSSL 3.0 provider still allocates its small SHA-1 state on each init.)
-class Sha1 {
- public:
-  Sha1() : md_(EVP_MD_fetch(nullptr, "SHA1", nullptr)), ctx_(EVP_MD_CTX_new()) {}
-  ~Sha1() {
-    EVP_MD_CTX_free(ctx_);
-    EVP_MD_free(md_);
+// Standard base64 with padding (RFC 4648), as the spec asks: 20 bytes -> 28 characters.
+void append_base64(const uint8_t* data, size_t size, std::string& out) {
+  static constexpr char alphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  size_t i = 0;
+  for (; i + 3 <= size; i += 3) {
+    const uint32_t v = uint32_t{data[i]} << 16 | uint32_t{data[i + 1]} << 8 | data[i + 2];
+    for (int shift = 18; shift >= 0; shift -= 6) out.push_back(alphabet[(v >> shift) & 63]);
   }
-  Sha1(const Sha1&) = delete;
-  Sha1& operator=(const Sha1&) = delete;
-
-  bool digest(const uint8_t* data, size_t size, uint8_t out[20]) {
-    if (md_ == nullptr || ctx_ == nullptr) return false;
-    unsigned int out_size = 0;
-    return EVP_DigestInit_ex2(ctx_, md_, nullptr) == 1 && EVP_DigestUpdate(ctx_, data, size) == 1 &&
-           EVP_DigestFinal_ex(ctx_, out, &out_size) == 1 && out_size == 20;
-  }
-
- private:
-  EVP_MD* md_;
-  EVP_MD_CTX* ctx_;
-};
+  if (i == size) return;
+  const bool two = size - i == 2;
+  const uint32_t v = uint32_t{data[i]} << 16 | (two ? uint32_t{data[i + 1]} << 8 : 0);
+  out.push_back(alphabet[(v >> 18) & 63]);
+  out.push_back(alphabet[(v >> 12) & 63]);
+  out.push_back(two ? alphabet[(v >> 6) & 63] : '=');
+  out.push_back('=');
+}
 
 }  // namespace
 
@@ -117,17 +110,12 @@ std::string community_id(const IpAddress& src, const IpAddress& dst, uint16_t sr
     put16(dport);
   }
 
-  thread_local Sha1 sha1;
-  uint8_t digest[20];
-  if (!sha1.digest(buf.data(), n, digest)) return "";
-
-  // 20 bytes encode to 28 base64 characters, plus the NUL EVP_EncodeBlock writes.
-  unsigned char encoded[29];
-  int encoded_size = EVP_EncodeBlock(encoded, digest, sizeof digest);
+  static_assert(sizeof buf <= sha1_one_block_max);
+  const std::array<uint8_t, 20> digest = sha1_one_block(buf.data(), n);
   std::string out;
-  out.reserve(2 + static_cast<size_t>(encoded_size));
+  out.reserve(2 + 28);
   out.append("1:");
-  out.append(reinterpret_cast<const char*>(encoded), static_cast<size_t>(encoded_size));
+  append_base64(digest.data(), digest.size(), out);
   return out;
 }
 

@@ -13,7 +13,7 @@ namespace procflow {
 // a two-way flow. For ICMP (1) and ICMPv6 (58) pass the message type as
 // src_port and the code as dst_port. Ports are ignored for protocols other
 // than TCP, UDP, SCTP, ICMP and ICMPv6. IPv4-mapped IPv6 addresses hash as
-// IPv4. Returns "" when an address is unset or hashing fails.
+// IPv4. Returns "" when an address is unset or the families differ.
 std::string community_id(const IpAddress& src, const IpAddress& dst, uint16_t src_port,
                          uint16_t dst_port, uint8_t ip_proto, uint16_t seed = 0);
 

@@ -48,8 +48,18 @@ bool FlowTable::owner_settled(const Tracked& f) const {
          f.owner_source == PF_OWNER_SENDRECV;
 }
 
+FlowTable::Tracked& FlowTable::open_entry(uint64_t sock_id) {
+  if (auto it = open_.find(sock_id); it != open_.end()) return it->second;
+  if (auto node = nodes_.take()) {
+    node.key() = sock_id;
+    node.mapped() = Tracked{};  // strings keep their storage for the next flow's
+    return open_.insert(std::move(node)).position->second;
+  }
+  return open_[sock_id];
+}
+
 void FlowTable::on_tcp_start(const pf_tcp_start& rec) {
-  Tracked& f = open_[rec.sock_id];
+  Tracked& f = open_entry(rec.sock_id);
   unindex_endpoints(f);  // a socket address reused without its end seen
   f = Tracked{};
   f.sock_id = rec.sock_id;
@@ -96,7 +106,7 @@ void FlowTable::on_tcp_snapshot(const pf_tcp_snapshot& rec) {
 void FlowTable::on_tcp_reset(const pf_tcp_reset& rec) {
   // It follows its end within microseconds: search from the newest.
   for (auto it = ending_.rbegin(); it != ending_.rend(); ++it) {
-    if (it->flow.sock_id == rec.sock_id) {
+    if (it->node.key() == rec.sock_id) {
       it->reset_after_close = true;
       return;
     }
@@ -114,9 +124,8 @@ void FlowTable::on_tcp_end(const pf_tcp_end& rec) {
   unindex_endpoints(f);
   if (rec.tuple.sport != 0) f.tuple = rec.tuple;  // a failed connect learns its port here
   maybe_emit_start(f, rec.hdr.ktime_ns, true);
-  ending_.push_back(Ending{std::move(f), rec, rec.hdr.ktime_ns + options_.linger_ns});
   awaiting_start_.erase(rec.sock_id);
-  open_.erase(it);
+  ending_.push_back(Ending{open_.extract(it), rec, rec.hdr.ktime_ns + options_.linger_ns});
 }
 
 void FlowTable::maybe_emit_start(Tracked& f, uint64_t now_ns, bool force) {
@@ -135,17 +144,17 @@ void FlowTable::tick(uint64_t now_ns) {
     auto f = open_.find(id);
     if (f != open_.end() && now_ns > f->second.start_ns) maybe_emit_start(f->second, now_ns, false);
   }
-  while (!ending_.empty() && ending_.front().due_ns <= now_ns) {
-    emit_end(ending_.front());
-    ending_.pop_front();
-  }
+  while (!ending_.empty() && ending_.front().due_ns <= now_ns) emit_oldest_end();
+}
+
+void FlowTable::emit_oldest_end() {
+  emit_end(ending_.front());
+  nodes_.put(std::move(ending_.front().node));
+  ending_.pop_front();
 }
 
 void FlowTable::finish(uint64_t now_ns) {
-  while (!ending_.empty()) {
-    emit_end(ending_.front());
-    ending_.pop_front();
-  }
+  while (!ending_.empty()) emit_oldest_end();
   for (auto& [id, f] : open_) emit_stop(f, now_ns);
   open_.clear();
   endpoints_.clear();
@@ -212,7 +221,7 @@ void FlowTable::emit_start(Tracked& f, const pf_tcp_existing* existing) {
 
 void FlowTable::on_existing(const pf_tcp_existing& rec, const std::optional<pf_task>& owner) {
   if (rec.listening || !rec.tracked) return;  // a listener, or a flow seen starting already
-  Tracked& f = open_[rec.sock_id];
+  Tracked& f = open_entry(rec.sock_id);
   unindex_endpoints(f);
   f = Tracked{};
   f.sock_id = rec.sock_id;
@@ -236,7 +245,7 @@ void FlowTable::on_existing(const pf_tcp_existing& rec, const std::optional<pf_t
 
 void FlowTable::emit_end(Ending& e) {
   stats_.ends++;
-  Tracked& f = e.flow;
+  Tracked& f = e.node.mapped();
   const pf_tcp_end& end = e.end;
   if (!fill_common(event_, f)) return;
   event_.action = FlowAction::end;

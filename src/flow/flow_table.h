@@ -30,6 +30,7 @@
 #include "flow/event_enricher.h"
 #include "flow/flow_context.h"
 #include "flow/flow_period.h"
+#include "flow/node_pool.h"
 #include "procflow/flow_event.h"
 #include "procflow_abi.h"
 
@@ -110,8 +111,11 @@ class FlowTable {
     bool indexed = false;  // in endpoints_ (once both ports are known)
     bool missing = false;  // not in the kernel's map at the last reconcile()
   };
+  using OpenFlows = std::unordered_map<uint64_t, Tracked>;
+  // An ended flow waits for its linger in the node open_ held it in: no copy of the flow, and
+  // the node goes back to open_ (through nodes_) for a later flow instead of to the allocator.
   struct Ending {
-    Tracked flow;
+    OpenFlows::node_type node;
     pf_tcp_end end;
     uint64_t due_ns;
     bool reset_after_close = false;
@@ -125,6 +129,10 @@ class FlowTable {
   void maybe_emit_start(Tracked& f, uint64_t now_ns, bool force);
   void emit_start(Tracked& f, const pf_tcp_existing* existing = nullptr);
   void emit_end(Ending& e);
+  // Emits the oldest ending flow and keeps its node for reuse.
+  void emit_oldest_end();
+  // The entry for sock_id, default-constructed (in a recycled node if one is kept) if new.
+  Tracked& open_entry(uint64_t sock_id);
   void emit_stop(Tracked& f, uint64_t now_ns);
   // Counts and flags: the socket's own, replaced or completed by what TC saw
   // of this connection (the generation its SYN opened).
@@ -138,7 +146,8 @@ class FlowTable {
   Emit emit_;
   FlowTableOptions options_;
   FlowTableStats stats_;
-  std::unordered_map<uint64_t, Tracked> open_;
+  OpenFlows open_;
+  NodePool<OpenFlows> nodes_;                    // of flows whose end went out
   std::unordered_set<uint64_t> awaiting_start_;  // open flows whose start is not out yet
   EndpointIndex endpoints_;  // open flows with both ports: which namespace a DNS answer was for
   std::deque<Ending> ending_;

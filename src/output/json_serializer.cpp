@@ -1,149 +1,104 @@
 // The JSON-lines serializer (see json_serializer.h). Hot path: one call per emitted event, so it
-// formats numbers, addresses and timestamps into stack buffers and reuses a thread-local writer.
+// writes the line into a thread-local buffer sized for the worst case up front, with the field
+// names as literals and numbers, addresses and timestamps formatted in place: no per-field
+// bounds checks, no allocation once the buffer has grown to the longest line.
 #include "output/json_serializer.h"
 
 #include <arpa/inet.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <limits>
 #include <string_view>
 
+#include "output/json_string.h"
 #include "output/json_text.h"
 
 namespace procflow {
 namespace {
 
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+// Bytes of a line besides its strings' contents: ~60 keys, numbers of at most 20 digits, three
+// timestamps, two addresses, enum names and the tcp_flags text. About 1.5 KiB; twice that is
+// a bound that needs no maintenance when a field is added.
+constexpr size_t kFixedBound = 4096;
 
-// Everything one thread needs to serialize events without allocating. The writer keeps its
-// nesting stack between events (Reset() clears it without freeing), the buffer its capacity.
-struct SerializerState {
-  rapidjson::StringBuffer buffer;
-  JsonWriter writer{buffer};
-  std::string repaired;  // scratch for strings that need U+FFFD replacement
+// One JSON object written left to right into a buffer that has room for it. Fields come after
+// "object", which every line starts with, so each one is preceded by a comma.
+class LineWriter {
+ public:
+  explicit LineWriter(char* p) : begin_(p), p_(p) {}
+
+  size_t size() const { return static_cast<size_t>(p_ - begin_); }
+
+  void raw(std::string_view text) {
+    std::memcpy(p_, text.data(), text.size());
+    p_ += text.size();
+  }
+  template <size_t N>
+  void key(const char (&name)[N]) {
+    *p_++ = ',';
+    *p_++ = '"';
+    std::memcpy(p_, name, N - 1);
+    p_ += N - 1;
+    *p_++ = '"';
+    *p_++ = ':';
+  }
+  void string(std::string_view v) {
+    // RapidJSON, which wrote these lines first, takes 32-bit lengths, and repair could triple
+    // a string: longer ones were cut here, so they still are. Nothing procflow emits comes near.
+    static constexpr size_t max_input = std::numeric_limits<uint32_t>::max() / 3;
+    if (v.size() > max_input) v = v.substr(0, max_input);
+    p_ = write_json_string(p_, v);
+  }
+  void number(uint64_t v) { p_ = std::to_chars(p_, p_ + 20, v).ptr; }
+  void boolean(bool v) { raw(v ? "true" : "false"); }
+  char* cursor() { return p_; }
+  void advance(size_t n) { p_ += n; }
+
+ private:
+  char* begin_;
+  char* p_;
 };
 
-SerializerState& state() {
-  thread_local SerializerState s;
-  return s;
-}
-
-// Length of the well-formed UTF-8 sequence at s[0..n), or 0 when the bytes there are not one
-// (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
-size_t utf8_sequence_length(const unsigned char* s, size_t n) {
-  const unsigned char c = s[0];
-  if (c < 0x80) return 1;
-  size_t len;
-  uint32_t cp, min;
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2, cp = c & 0x1F, min = 0x80;
-  } else if ((c & 0xF0) == 0xE0) {
-    len = 3, cp = c & 0x0F, min = 0x800;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4, cp = c & 0x07, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (n < len) return 0;
-  for (size_t i = 1; i < len; ++i) {
-    if ((s[i] & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (s[i] & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
-}
-
-bool is_valid_utf8(std::string_view v) {
-  const auto* s = reinterpret_cast<const unsigned char*>(v.data());
-  size_t i = 0;
-  while (i < v.size()) {
-    if (s[i] < 0x80) {
-      ++i;
-      continue;
-    }
-    const size_t len = utf8_sequence_length(s + i, v.size() - i);
-    if (len == 0) return false;
-    i += len;
-  }
-  return true;
-}
-
-// Copies `v` into `out`, each byte that does not start a well-formed sequence replaced by U+FFFD.
-void repair_utf8(std::string_view v, std::string& out) {
-  static constexpr std::string_view replacement = "\xEF\xBF\xBD";
-  out.clear();
-  const auto* s = reinterpret_cast<const unsigned char*>(v.data());
-  size_t i = 0;
-  while (i < v.size()) {
-    const size_t len = utf8_sequence_length(s + i, v.size() - i);
-    if (len == 0) {
-      out += replacement;
-      ++i;
-    } else {
-      out.append(v.data() + i, len);
-      i += len;
-    }
-  }
-}
-
 template <size_t N>
-void key(JsonWriter& w, const char (&name)[N]) {
-  w.Key(name, N - 1);
-}
-
-void write_string(JsonWriter& w, std::string_view v) {
-  // RapidJSON lengths are 32-bit and repair can triple a string. Nothing procflow emits comes
-  // near this cap; it only guarantees no wrap-around. A cut sequence is repaired like any other.
-  static constexpr size_t max_input = std::numeric_limits<rapidjson::SizeType>::max() / 3;
-  if (v.size() > max_input) v = v.substr(0, max_input);
-  if (is_valid_utf8(v)) {
-    w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
-    return;
-  }
-  std::string& fixed = state().repaired;
-  repair_utf8(v, fixed);
-  w.String(fixed.data(), static_cast<rapidjson::SizeType>(fixed.size()));
-}
-
-template <size_t N>
-void string_field(JsonWriter& w, const char (&name)[N], std::string_view v) {
+void string_field(LineWriter& w, const char (&name)[N], std::string_view v) {
   if (v.empty()) return;
-  key(w, name);
-  write_string(w, v);
+  w.key(name);
+  w.string(v);
 }
 
 template <size_t N>
-void u64_field(JsonWriter& w, const char (&name)[N], const std::optional<uint64_t>& v) {
+void u64_field(LineWriter& w, const char (&name)[N], const std::optional<uint64_t>& v) {
   if (!v) return;
-  key(w, name);
-  w.Uint64(*v);
+  w.key(name);
+  w.number(*v);
+}
+
+template <size_t N>
+void u32_field(LineWriter& w, const char (&name)[N], const std::optional<uint32_t>& v) {
+  if (!v) return;
+  w.key(name);
+  w.number(*v);
 }
 
 // A mark that is written only when set: absent means it was not seen.
 template <size_t N>
-void flag_field(JsonWriter& w, const char (&name)[N], bool set) {
+void flag_field(LineWriter& w, const char (&name)[N], bool set) {
   if (!set) return;
-  key(w, name);
-  w.Bool(true);
+  w.key(name);
+  w.boolean(true);
 }
 
 template <size_t N>
-void u32_field(JsonWriter& w, const char (&name)[N], const std::optional<uint32_t>& v) {
-  if (!v) return;
-  key(w, name);
-  w.Uint(*v);
-}
-
-template <size_t N>
-void time_field(JsonWriter& w, const char (&name)[N], uint64_t unix_us) {
-  char buf[rfc3339_us_length];
-  write_rfc3339_us(unix_us, buf);
-  key(w, name);
-  w.String(buf, rfc3339_us_length);
+void time_field(LineWriter& w, const char (&name)[N], uint64_t unix_us) {
+  w.key(name);
+  char* p = w.cursor();
+  *p = '"';
+  write_rfc3339_us(unix_us, p + 1);
+  p[1 + rfc3339_us_length] = '"';
+  w.advance(rfc3339_us_length + 2);
 }
 
 // Writes the address's text into buf (at least INET6_ADDRSTRLEN bytes); returns its length.
@@ -165,12 +120,12 @@ size_t format_ip(const IpAddress& ip, char* buf) {
 }
 
 template <size_t N>
-void ip_field(JsonWriter& w, const char (&name)[N], const IpAddress& ip) {
+void ip_field(LineWriter& w, const char (&name)[N], const IpAddress& ip) {
   char buf[INET6_ADDRSTRLEN];
   const size_t len = format_ip(ip, buf);
   if (len == 0) return;
-  key(w, name);
-  w.String(buf, static_cast<rapidjson::SizeType>(len));
+  w.key(name);
+  w.string(std::string_view(buf, len));
 }
 
 // Transports whose header carries ports; for the others (ICMP...) a port would be a guess.
@@ -203,10 +158,50 @@ void put_digits(char* p, uint64_t value, int width) {
   }
 }
 
+// Every string the line may carry: what sizes its buffer.
+size_t strings_size(const FlowEvent& e) {
+  size_t n = 0;
+  for (const std::string* s : {&e.src_fqdn,
+                               &e.src_hostname,
+                               &e.dest_fqdn,
+                               &e.dest_hostname,
+                               &e.user,
+                               &e.exe,
+                               &e.image_path,
+                               &e.hostname,
+                               &e.fqdn,
+                               &e.application_protocol,
+                               &e.proto_info,
+                               &e.content,
+                               &e.community_id,
+                               &e.container_id,
+                               &e.interface,
+                               &e.src_canonical,
+                               &e.dest_canonical,
+                               &e.src_fqdn_conflict,
+                               &e.dest_fqdn_conflict,
+                               &e.comm})
+    n += s->size();
+  return n;
+}
+
+// The line is built here, then appended to the caller's string in one copy. Grows to the
+// longest line seen and stays there.
+std::string& line_buffer(size_t bound) {
+  thread_local std::string buffer;
+  if (buffer.size() < bound) buffer.resize(bound);
+  return buffer;
+}
+
 }  // namespace
 
+// The pieces the OCSF and ECS writers share (json_text.h): the same repair,
+// escapes, address text and flags table as the CAR lines.
 void write_json_string(JsonTextWriter& w, std::string_view v) {
-  write_string(w, v);
+  thread_local std::string text;
+  text.resize(json_string_bound(v.size()));
+  char* end = write_json_string(text.data(), v);
+  w.RawValue(text.data(), static_cast<size_t>(end - text.data()), rapidjson::kStringType);
 }
 
 size_t format_ip_text(const IpAddress& ip, char* buf) {
@@ -227,21 +222,32 @@ void write_rfc3339_us(uint64_t unix_us, char* buf) {
   if (unix_us > max_us) unix_us = max_us;
   const uint64_t seconds = unix_us / 1'000'000;
   const uint64_t micros = unix_us % 1'000'000;
-  const uint64_t day_seconds = seconds % 86400;
-  const std::chrono::year_month_day date{
-      std::chrono::sys_days{std::chrono::days{static_cast<int>(seconds / 86400)}}};
-
-  put_digits(buf, static_cast<uint64_t>(static_cast<int>(date.year())), 4);
-  buf[4] = '-';
-  put_digits(buf + 5, static_cast<unsigned>(date.month()), 2);
-  buf[7] = '-';
-  put_digits(buf + 8, static_cast<unsigned>(date.day()), 2);
-  buf[10] = 'T';
-  put_digits(buf + 11, day_seconds / 3600, 2);
-  buf[13] = ':';
-  put_digits(buf + 14, day_seconds / 60 % 60, 2);
-  buf[16] = ':';
-  put_digits(buf + 17, day_seconds % 60, 2);
+  // An event's timestamps, and successive events, mostly fall in the same second: the calendar
+  // part is worked out once per second and thread, only the microseconds every time.
+  struct Second {
+    uint64_t seconds = ~uint64_t{0};
+    char text[19];  // "1970-01-01T00:00:00"
+  };
+  thread_local Second last;
+  if (last.seconds != seconds) {
+    const uint64_t day_seconds = seconds % 86400;
+    const std::chrono::year_month_day date{
+        std::chrono::sys_days{std::chrono::days{static_cast<int>(seconds / 86400)}}};
+    char* t = last.text;
+    put_digits(t, static_cast<uint64_t>(static_cast<int>(date.year())), 4);
+    t[4] = '-';
+    put_digits(t + 5, static_cast<unsigned>(date.month()), 2);
+    t[7] = '-';
+    put_digits(t + 8, static_cast<unsigned>(date.day()), 2);
+    t[10] = 'T';
+    put_digits(t + 11, day_seconds / 3600, 2);
+    t[13] = ':';
+    put_digits(t + 14, day_seconds / 60 % 60, 2);
+    t[16] = ':';
+    put_digits(t + 17, day_seconds % 60, 2);
+    last.seconds = seconds;
+  }
+  std::memcpy(buf, last.text, sizeof last.text);
   buf[19] = '.';
   put_digits(buf + 20, micros, 6);
   buf[26] = 'Z';
@@ -254,13 +260,12 @@ std::string format_rfc3339_us(uint64_t unix_us) {
 }
 
 void append_json_line(const FlowEvent& e, std::string& out) {
-  SerializerState& st = state();
-  st.buffer.Clear();
-  JsonWriter& w = st.writer;
-  w.Reset(st.buffer);
+  // Every string at its worst case (all escapes), plus the fixed part.
+  const size_t bound = kFixedBound + json_string_bound(strings_size(e));
+  std::string& buffer = line_buffer(bound);
+  LineWriter w(buffer.data());
 
-  w.StartObject();
-  string_field(w, "object", "flow");
+  w.raw(R"({"object":"flow")");
   string_field(w, "action", to_string(e.action));
   time_field(w, "timestamp", e.timestamp_us);
 
@@ -271,13 +276,13 @@ void append_json_line(const FlowEvent& e, std::string& out) {
   // address): each is written on its own.
   if (e.src_ip.is_set()) ip_field(w, "src_ip", e.src_ip);
   if (ports && e.src_port != 0) {
-    key(w, "src_port");
-    w.Uint(e.src_port);
+    w.key("src_port");
+    w.number(e.src_port);
   }
   if (e.dest_ip.is_set()) ip_field(w, "dest_ip", e.dest_ip);
   if (ports && e.dest_port != 0) {
-    key(w, "dest_port");
-    w.Uint(e.dest_port);
+    w.key("dest_port");
+    w.number(e.dest_port);
   }
   string_field(w, "transport_protocol", transport_name(e.transport));
   string_field(w, "src_fqdn", e.src_fqdn);
@@ -301,7 +306,7 @@ void append_json_line(const FlowEvent& e, std::string& out) {
   u64_field(w, "in_bytes", e.in_bytes);
   u64_field(w, "out_bytes", e.out_bytes);
   u64_field(w, "packet_count", e.packet_count);
-  if (e.tcp_flags != 0) string_field(w, "tcp_flags", tcp_flags_text(e.tcp_flags));
+  if (e.tcp_flags != 0) string_field(w, "tcp_flags", flags_text_table(e.tcp_flags));
   if (e.start_time_us) time_field(w, "start_time", *e.start_time_us);
   if (e.end_time_us) time_field(w, "end_time", *e.end_time_us);
   string_field(w, "network_direction", to_string(e.network_direction));
@@ -314,16 +319,16 @@ void append_json_line(const FlowEvent& e, std::string& out) {
   // Extras allowed by the contract.
   string_field(w, "community_id", e.community_id);
   if (e.initiated) {
-    key(w, "initiated");
-    w.Bool(*e.initiated);
+    w.key("initiated");
+    w.boolean(*e.initiated);
   }
   if (e.snapshot) {
-    key(w, "snapshot");
-    w.Bool(*e.snapshot);
+    w.key("snapshot");
+    w.boolean(*e.snapshot);
   }
   if (e.continued) {
-    key(w, "continued");
-    w.Bool(*e.continued);
+    w.key("continued");
+    w.boolean(*e.continued);
   }
   string_field(w, "end_reason", to_string(e.end_reason));
   u64_field(w, "netns", e.netns);
@@ -340,10 +345,9 @@ void append_json_line(const FlowEvent& e, std::string& out) {
   flag_field(w, "image_deleted", e.image_deleted);
   flag_field(w, "image_memfd", e.image_memfd);
   flag_field(w, "image_truncated", e.image_truncated);
-  w.EndObject();
+  w.raw("}\n");
 
-  out.append(st.buffer.GetString(), st.buffer.GetSize());
-  out.push_back('\n');
+  out.append(buffer.data(), w.size());
 }
 
 }  // namespace procflow

@@ -16,14 +16,14 @@ namespace procflow {
 // src_port/dest_port are written with their address, and only for transports that have ports
 // (TCP, UDP, SCTP, DCCP, UDP-Lite): an ICMP "port" would be a guess.
 //
-// Strings are escaped by RapidJSON (quotes, backslash, control characters including NUL become
-// JSON escapes). Bytes that are not well-formed UTF-8 (stray continuation bytes, overlong forms,
-// surrogates, code points above U+10FFFF, truncated sequences) are each replaced by U+FFFD, so
-// the output is always valid UTF-8 JSON whatever the kernel or the wire handed us; the lossless
-// original is not recoverable from the JSON, by design.
+// Strings are escaped as RapidJSON's Writer escapes them (quotes, backslash, control characters
+// including NUL become JSON escapes; output/json_string.h). Bytes that are not well-formed UTF-8
+// (stray continuation bytes, overlong forms, surrogates, code points above U+10FFFF, truncated
+// sequences) are each replaced by U+FFFD, so the output is always valid UTF-8 JSON whatever the
+// kernel or the wire handed us; the lossless original is not recoverable from the JSON, by design.
 //
-// Uses a thread-local buffer and writer: no heap allocation per event once warmed up, apart from
-// `out` growing.
+// Uses a thread-local buffer: no heap allocation per event once warmed up, apart from `out`
+// growing.
 void append_json_line(const FlowEvent& e, std::string& out);
 
 // Length of an RFC 3339 UTC timestamp with microseconds: "1970-01-01T00:00:00.000000Z".

@@ -138,9 +138,9 @@ struct Tracer::Impl : RecordHandler {
       ring->consume(options.records_per_turn * 16);
       table->report_period(now);
     } else if (!period_warning_given) {
-      spdlog::warn("report_interval: TCP flows are reported only at their end here ({})",
-                   snapshot_error.empty() ? "no snapshot program in this attach plan"
-                                          : snapshot_error);
+      spdlog::warn(
+          "report_interval: TCP flows are reported only at their end here ({})",
+          snapshot_error.empty() ? "no snapshot program in this attach plan" : snapshot_error);
       period_warning_given = true;
     }
     if (udp_table) udp_table->report_period(now);

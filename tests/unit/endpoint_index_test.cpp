@@ -63,6 +63,39 @@ TEST(EndpointIndexTest, RemoveTakesOutOneEntry) {
   EXPECT_EQ(index.size(), 0u);
 }
 
+TEST(EndpointIndexTest, SizeCountsKeysAndEntriesCountsSockets) {
+  EndpointIndex index;
+  index.add(socket("10.0.0.2", 40000), kA);
+  index.add(socket("10.0.9.9", 40000), kB);  // same key, another namespace
+  index.add(socket("10.0.0.2", 40001), kA);
+  EXPECT_EQ(index.size(), 2u);
+  EXPECT_EQ(index.entries(), 3u);
+  index.remove(socket("10.0.0.2", 40000), kA);
+  EXPECT_EQ(index.size(), 2u);
+  EXPECT_EQ(index.entries(), 2u);
+  index.remove(socket("10.0.9.9", 40000), kB);
+  EXPECT_EQ(index.size(), 1u);
+  index.remove(socket("10.0.0.2", 40000), kA);  // already gone: nothing changes
+  EXPECT_EQ(index.entries(), 1u);
+}
+
+TEST(EndpointIndexTest, AnEntryAddedAgainAfterRemovalIsFound) {
+  EndpointIndex index;  // the removed entry's node is reused for the next add
+  index.add(socket("10.0.0.2", 40000), kA);
+  index.remove(socket("10.0.0.2", 40000), kA);
+  index.add(socket("10.0.9.9", 40002), kB);
+  EXPECT_FALSE(index.find(ip("10.0.0.53"), 53, 40000, ip("10.0.0.2")).netns);
+  EXPECT_EQ(index.find(ip("10.0.0.53"), 53, 40002, ip("10.0.9.9")).netns, kB);
+}
+
+TEST(EndpointIndexTest, AMappedPeerIsItsIpv4AddressAndIpv6IsAnotherKey) {
+  EndpointIndex index;
+  index.add(socket("10.0.0.2", 40000), kA);
+  EXPECT_EQ(index.find(ip("::ffff:10.0.0.53"), 53, 40000, ip("::ffff:10.0.0.2")).netns, kA);
+  // An IPv6 peer whose first four bytes are 10.0.0.53 is not the IPv4 peer.
+  EXPECT_FALSE(index.find(ip("a00:35::"), 53, 40000, IpAddress{}).netns);
+}
+
 TEST(EndpointIndexTest, EndpointsComeFromTheOrientedTuple) {
   auto out = socket_endpoints(ip("10.0.0.2"), 40000, ip("10.0.0.53"), 53, /*initiated=*/true);
   EXPECT_EQ(out.peer, ip("10.0.0.53"));
