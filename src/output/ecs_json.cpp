@@ -8,9 +8,12 @@
 #include "output/flow_orientation.h"
 #include "output/json_serializer.h"
 #include "output/json_text.h"
+#include "output/json_text_fields.h"
 
 namespace procflow {
 namespace {
+
+using namespace json_fields;
 
 struct EcsState {
   rapidjson::StringBuffer buffer;
@@ -21,61 +24,6 @@ struct EcsState {
 EcsState& state() {
   thread_local EcsState s;
   return s;
-}
-
-template <size_t N>
-void key(JsonTextWriter& w, const char (&name)[N]) {
-  w.Key(name, N - 1);
-}
-
-template <size_t N>
-void string_field(JsonTextWriter& w, const char (&name)[N], std::string_view v) {
-  if (v.empty()) return;
-  key(w, name);
-  write_json_string(w, v);
-}
-
-template <size_t N>
-void u64_field(JsonTextWriter& w, const char (&name)[N], const std::optional<uint64_t>& v) {
-  if (!v) return;
-  key(w, name);
-  w.Uint64(*v);
-}
-
-template <size_t N>
-void u32_field(JsonTextWriter& w, const char (&name)[N], const std::optional<uint32_t>& v) {
-  if (!v) return;
-  key(w, name);
-  w.Uint(*v);
-}
-
-template <size_t N>
-void bool_field(JsonTextWriter& w, const char (&name)[N], const std::optional<bool>& v) {
-  if (!v) return;
-  key(w, name);
-  w.Bool(*v);
-}
-
-template <size_t N>
-void flag_field(JsonTextWriter& w, const char (&name)[N], bool set) {
-  if (set) bool_field(w, name, true);
-}
-
-template <size_t N>
-void time_field(JsonTextWriter& w, const char (&name)[N], uint64_t unix_us) {
-  char buf[rfc3339_us_length];
-  write_rfc3339_us(unix_us, buf);
-  key(w, name);
-  w.String(buf, rfc3339_us_length);
-}
-
-template <size_t N>
-void ip_field(JsonTextWriter& w, const char (&name)[N], const IpAddress& ip) {
-  char buf[INET6_ADDRSTRLEN];
-  const size_t len = format_ip_text(ip, buf);
-  if (len == 0) return;
-  key(w, name);
-  w.String(buf, static_cast<rapidjson::SizeType>(len));
 }
 
 std::string_view lowercase(std::string_view v) {
@@ -245,21 +193,7 @@ void write_procflow(JsonTextWriter& w, const FlowEvent& e) {
   if (e.tcp_flags != 0) string_field(w, "tcp_flags", tcp_flags_text(e.tcp_flags));
   string_field(w, "src_hostname", e.src_hostname);
   string_field(w, "dest_hostname", e.dest_hostname);
-  u64_field(w, "netns", e.netns);
-  u64_field(w, "cgroup_id", e.cgroup_id);
-  string_field(w, "interface", e.interface);
-  string_field(w, "comm", e.comm);
-  flag_field(w, "image_deleted", e.image_deleted);
-  flag_field(w, "image_memfd", e.image_memfd);
-  flag_field(w, "image_truncated", e.image_truncated);
-  string_field(w, "src_canonical", e.src_canonical);
-  string_field(w, "dest_canonical", e.dest_canonical);
-  string_field(w, "src_fqdn_source", to_string(e.src_fqdn_source));
-  string_field(w, "dest_fqdn_source", to_string(e.dest_fqdn_source));
-  string_field(w, "src_fqdn_conflict", e.src_fqdn_conflict);
-  string_field(w, "dest_fqdn_conflict", e.dest_fqdn_conflict);
-  string_field(w, "proto_info", e.proto_info);
-  string_field(w, "content", e.content);
+  write_procflow_extras(w, e);
   w.EndObject();
 }
 

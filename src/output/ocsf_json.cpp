@@ -7,9 +7,12 @@
 
 #include "output/flow_orientation.h"
 #include "output/json_text.h"
+#include "output/json_text_fields.h"
 
 namespace procflow {
 namespace {
+
+using namespace json_fields;
 
 struct OcsfState {
   rapidjson::StringBuffer buffer;
@@ -60,53 +63,6 @@ ActivityMapping activity(const FlowEvent& e) {
       return {traffic, "Traffic", "Network Activity: Traffic", 0};
   }
   return {other, "Other", "Network Activity: Other", 0};
-}
-
-template <size_t N>
-void key(JsonTextWriter& w, const char (&name)[N]) {
-  w.Key(name, N - 1);
-}
-
-template <size_t N>
-void string_field(JsonTextWriter& w, const char (&name)[N], std::string_view v) {
-  if (v.empty()) return;
-  key(w, name);
-  write_json_string(w, v);
-}
-
-template <size_t N>
-void int_field(JsonTextWriter& w, const char (&name)[N], int64_t v) {
-  key(w, name);
-  w.Int64(v);
-}
-
-template <size_t N>
-void u64_field(JsonTextWriter& w, const char (&name)[N], const std::optional<uint64_t>& v) {
-  if (!v) return;
-  key(w, name);
-  w.Uint64(*v);
-}
-
-template <size_t N>
-void bool_field(JsonTextWriter& w, const char (&name)[N], const std::optional<bool>& v) {
-  if (!v) return;
-  key(w, name);
-  w.Bool(*v);
-}
-
-// A mark written only when set, as in the CAR writer.
-template <size_t N>
-void flag_field(JsonTextWriter& w, const char (&name)[N], bool set) {
-  if (set) bool_field(w, name, true);
-}
-
-template <size_t N>
-void ip_field(JsonTextWriter& w, const char (&name)[N], const IpAddress& ip) {
-  char buf[INET6_ADDRSTRLEN];
-  const size_t len = format_ip_text(ip, buf);
-  if (len == 0) return;
-  key(w, name);
-  w.String(buf, static_cast<rapidjson::SizeType>(len));
 }
 
 uint64_t ms(uint64_t us) {
@@ -282,21 +238,8 @@ void write_unmapped(JsonTextWriter& w, const FlowEvent& e, bool src_port_unplace
   string_field(w, "end_reason", to_string(e.end_reason));
   u64_field(w, "in_bytes", e.in_bytes);
   u64_field(w, "out_bytes", e.out_bytes);
-  u64_field(w, "netns", e.netns);
-  u64_field(w, "cgroup_id", e.cgroup_id);
   string_field(w, "container_id", e.container_id);
-  string_field(w, "interface", e.interface);
-  string_field(w, "comm", e.comm);
-  flag_field(w, "image_memfd", e.image_memfd);
-  flag_field(w, "image_truncated", e.image_truncated);
-  string_field(w, "src_canonical", e.src_canonical);
-  string_field(w, "dest_canonical", e.dest_canonical);
-  string_field(w, "src_fqdn_source", to_string(e.src_fqdn_source));
-  string_field(w, "dest_fqdn_source", to_string(e.dest_fqdn_source));
-  string_field(w, "src_fqdn_conflict", e.src_fqdn_conflict);
-  string_field(w, "dest_fqdn_conflict", e.dest_fqdn_conflict);
-  string_field(w, "proto_info", e.proto_info);
-  string_field(w, "content", e.content);
+  write_procflow_extras(w, e);
   w.EndObject();
 }
 
