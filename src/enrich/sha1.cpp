@@ -121,7 +121,7 @@ bool cpu_has_sha_ni() {
 // The padded message: data, a 1 bit, zeros, and the length in bits (big-endian) at the end.
 void pad(const uint8_t* data, size_t size, uint8_t block[64]) {
   std::memset(block, 0, 64);
-  std::memcpy(block, data, size);
+  if (size) std::memcpy(block, data, size);  // an empty message may come as a null pointer
   block[size] = 0x80;
   const uint64_t bits = uint64_t{size} * 8;
   for (int i = 0; i < 8; ++i) block[63 - i] = static_cast<uint8_t>(bits >> (8 * i));

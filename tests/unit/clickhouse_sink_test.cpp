@@ -123,6 +123,8 @@ TEST(ClickHouseSinkTest, TheQueueSendsABatchWhenItIsOldEnough) {
   for (int i = 0; i < 200 && server.bodies().empty(); ++i) std::this_thread::sleep_for(10ms);
   ASSERT_EQ(server.bodies().size(), 1u);
   EXPECT_EQ(server.bodies()[0], kStatement + flow_line(7));
+  // The server has the batch a moment before the sink's thread hears back.
+  for (int i = 0; i < 200 && queue.stats().events_held != 0; ++i) std::this_thread::sleep_for(10ms);
   EXPECT_EQ(queue.stats().events_held, 0u);
 }
 
