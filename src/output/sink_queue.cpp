@@ -100,6 +100,8 @@ SinkQueue::SinkQueue(std::unique_ptr<Sink> sink, size_t capacity_bytes, WhenFull
     // A writer needs no privilege: whatever the process still holds, this
     // thread gives up (capabilities are per thread).
     drop_all_capabilities_of_this_thread();
+    // Named, so `top -H` (and the least-privilege test) can tell it apart.
+    pthread_setname_np(pthread_self(), "pf-output");
     s->run();
   }).detach();
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
