@@ -30,11 +30,11 @@ enum pf_record_kind {
 	PF_REC_TCP_OWNER = 5, /* the process acting on a socket changed */
 	PF_REC_TCP_ESTABLISHED = 6, /* an outbound attempt completed its handshake */
 	PF_REC_TCP_END = 7,
-	PF_REC_TCP_SNAPSHOT = 8, /* counters of a still-open socket, on request */
-	PF_REC_UDP_START = 9,	 /* first datagram between a local socket and one peer */
-	PF_REC_UDP_RELEASE = 10, /* a UDP socket was released: all its flows end */
-	PF_REC_DNS = 11,	 /* a DNS query or response seen on the wire (TC) */
-	PF_REC_TCP_RESET = 12,	 /* a closed socket sent an RST (after its TCP_END) */
+	PF_REC_TCP_SNAPSHOT = 8,  /* counters of a still-open socket, on request */
+	PF_REC_UDP_START = 9,	  /* first datagram between a local socket and one peer */
+	PF_REC_UDP_RELEASE = 10,  /* a UDP socket was released: all its flows end */
+	PF_REC_DNS = 11,	  /* a DNS query or response seen on the wire (TC) */
+	PF_REC_TCP_RESET = 12,	  /* a closed socket sent an RST (after its TCP_END) */
 	PF_REC_TCP_EXISTING = 13, /* a TCP socket that existed before procflow started */
 };
 
@@ -244,9 +244,9 @@ struct pf_tcp_existing {
 	struct pf_header hdr;
 	__u64 sock_id;
 	__u64 netns;
-	__u64 inode; /* the socket's inode: /proc/<pid>/fd/N -> socket:[inode] */
+	__u64 inode;	       /* the socket's inode: /proc/<pid>/fd/N -> socket:[inode] */
 	struct pf_tuple tuple; /* local -> remote, as the socket has it */
-	__u64 app_bytes_in;   /* so far, as in pf_tcp_end */
+	__u64 app_bytes_in;    /* so far, as in pf_tcp_end */
 	__u64 app_bytes_out;
 	__u64 packets; /* the socket's own count so far */
 	__u32 uid;     /* the socket's owner uid */

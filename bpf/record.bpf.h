@@ -30,7 +30,8 @@ static __always_inline void *reserve_record(u32 size, u16 kind)
 	struct pf_header *hdr = bpf_ringbuf_reserve(&events, size, 0);
 	if (!hdr) {
 		count_drop(PF_DROP_RINGBUF_RESERVE);
-		count_drop(PF_DROP_RING_BY_KIND + (kind & (PF_DROP_SLOTS - PF_DROP_RING_BY_KIND - 1)));
+		count_drop(PF_DROP_RING_BY_KIND +
+			   (kind & (PF_DROP_SLOTS - PF_DROP_RING_BY_KIND - 1)));
 		return NULL;
 	}
 	hdr->kind = kind;

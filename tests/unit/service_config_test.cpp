@@ -124,9 +124,10 @@ TEST(ServiceConfigTest, MistakesNameTheFileTheLineAndWhatIsExpected) {
   EXPECT_EQ(errors_of("udp_idle_timeout: .nan\n"),
             std::vector<std::string>{"test.yaml:1:19: udp_idle_timeout: expected seconds "
                                      "between 0.1 and 86400, got '.nan'"});
-  EXPECT_EQ(errors_of("outputs:\n  - uri: \"-\"\n    schema: xml\n"),
-            std::vector<std::string>{
-                "test.yaml:3:13: outputs[0].schema: unknown schema 'xml': expected car, ocsf or ecs"});
+  EXPECT_EQ(
+      errors_of("outputs:\n  - uri: \"-\"\n    schema: xml\n"),
+      std::vector<std::string>{
+          "test.yaml:3:13: outputs[0].schema: unknown schema 'xml': expected car, ocsf or ecs"});
   EXPECT_EQ(errors_of("outputs:\n  - format: json\n"),
             std::vector<std::string>{"test.yaml:2:5: outputs[0]: an output needs a uri, e.g. "
                                      "uri: file:/var/log/procflow/flows.json"});
