@@ -19,44 +19,6 @@ rapidjson::Document ecs(const FlowEvent& e, std::string* line_out = nullptr) {
   return parse_line(line);
 }
 
-std::string str(const rapidjson::Value& v) {
-  return std::string(v.GetString(), v.GetStringLength());
-}
-
-const rapidjson::Value* at(const rapidjson::Value& doc, const std::string& path) {
-  const rapidjson::Value* v = &doc;
-  size_t begin = 0;
-  while (true) {
-    const size_t dot = path.find('.', begin);
-    const std::string part = path.substr(begin, dot == std::string::npos ? dot : dot - begin);
-    if (!v->IsObject() || !v->HasMember(part.c_str())) return nullptr;
-    v = &(*v)[part.c_str()];
-    if (dot == std::string::npos) return v;
-    begin = dot + 1;
-  }
-}
-
-int64_t integer(const rapidjson::Value& doc, const std::string& path) {
-  const rapidjson::Value* v = at(doc, path);
-  EXPECT_TRUE(v && v->IsInt64()) << path;
-  return v && v->IsInt64() ? v->GetInt64() : -1;
-}
-
-std::string text(const rapidjson::Value& doc, const std::string& path) {
-  const rapidjson::Value* v = at(doc, path);
-  EXPECT_TRUE(v && v->IsString()) << path;
-  return v && v->IsString() ? str(*v) : std::string();
-}
-
-std::vector<std::string> strings(const rapidjson::Value& doc, const std::string& path) {
-  std::vector<std::string> out;
-  const rapidjson::Value* v = at(doc, path);
-  EXPECT_TRUE(v && v->IsArray()) << path;
-  if (v && v->IsArray())
-    for (const auto& item : v->GetArray()) out.push_back(str(item));
-  return out;
-}
-
 TEST(EcsJson, EveryTestEventIsValidEcs) {
   const auto events = schema_test_events();
   ASSERT_GE(events.size(), 15u);

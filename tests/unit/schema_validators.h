@@ -4,7 +4,9 @@
 
 #include <rapidjson/document.h>
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "ecs_validator.h"
 #include "ocsf_validator.h"
@@ -20,5 +22,14 @@ rapidjson::Document parse_line(const std::string& line);
 
 // "a; b; c" for a failure message.
 std::string joined(const std::vector<std::string>& errors);
+
+// Reading an emitted document in the tests: the value at a dotted path
+// ("event.category"), or nullptr; typed reads record a failure when the value
+// is missing or of another type.
+std::string str(const rapidjson::Value& v);
+const rapidjson::Value* at(const rapidjson::Value& doc, const std::string& path);
+int64_t integer(const rapidjson::Value& doc, const std::string& path);
+std::string text(const rapidjson::Value& doc, const std::string& path);
+std::vector<std::string> strings(const rapidjson::Value& doc, const std::string& path);
 
 }  // namespace procflow::test
