@@ -184,12 +184,6 @@ void write_host(JsonTextWriter& w, const FlowEvent& e) {
 void write_procflow(JsonTextWriter& w, const FlowEvent& e) {
   key(w, "procflow");
   w.StartObject();
-  string_field(w, "network_direction", to_string(e.network_direction));
-  bool_field(w, "initiated", e.initiated);
-  bool_field(w, "snapshot", e.snapshot);
-  bool_field(w, "continued", e.continued);
-  u64_field(w, "in_bytes", e.in_bytes);
-  u64_field(w, "out_bytes", e.out_bytes);
   if (e.tcp_flags != 0) string_field(w, "tcp_flags", tcp_flags_text(e.tcp_flags));
   string_field(w, "src_hostname", e.src_hostname);
   string_field(w, "dest_hostname", e.dest_hostname);

@@ -75,10 +75,18 @@ void ip_field(JsonTextWriter& w, const char (&name)[N], const IpAddress& ip) {
   w.String(buf, static_cast<rapidjson::SizeType>(len));
 }
 
-// The CAR extras neither OCSF nor ECS has an attribute for: namespace,
-// cgroup, interface, comm, image marks, name sources and conflicts,
-// canonical names, layer-7 text. Into the object the caller opened.
+// The CAR fields neither OCSF nor ECS has an attribute for: direction and
+// initiator, snapshot and period marks, the local socket's own byte counts
+// (the schemas' are oriented source -> destination), namespace, cgroup,
+// interface, comm, image marks, name sources and conflicts, canonical names,
+// layer-7 text. Into the object the caller opened.
 inline void write_procflow_extras(JsonTextWriter& w, const FlowEvent& e) {
+  string_field(w, "network_direction", to_string(e.network_direction));
+  bool_field(w, "initiated", e.initiated);
+  bool_field(w, "snapshot", e.snapshot);
+  bool_field(w, "continued", e.continued);
+  u64_field(w, "in_bytes", e.in_bytes);
+  u64_field(w, "out_bytes", e.out_bytes);
   u64_field(w, "netns", e.netns);
   u64_field(w, "cgroup_id", e.cgroup_id);
   string_field(w, "interface", e.interface);

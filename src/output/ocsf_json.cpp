@@ -231,13 +231,7 @@ void write_unmapped(JsonTextWriter& w, const FlowEvent& e, bool src_port_unplace
   w.StartObject();
   if (src_port_unplaced) int_field(w, "src_port", e.src_port);
   if (dest_port_unplaced) int_field(w, "dest_port", e.dest_port);
-  string_field(w, "network_direction", to_string(e.network_direction));
-  bool_field(w, "initiated", e.initiated);
-  bool_field(w, "snapshot", e.snapshot);
-  bool_field(w, "continued", e.continued);
   string_field(w, "end_reason", to_string(e.end_reason));
-  u64_field(w, "in_bytes", e.in_bytes);
-  u64_field(w, "out_bytes", e.out_bytes);
   string_field(w, "container_id", e.container_id);
   write_procflow_extras(w, e);
   w.EndObject();
