@@ -19,6 +19,8 @@ packages=(
   dpkg-dev lintian systemd
   # the sink suites' real servers
   rsyslog clickhouse-server
+  # the metrics suite: a real Prometheus scrapes procflow; promtool lints the exposition
+  prometheus
 )
 
 missing=()

@@ -9,6 +9,7 @@
 #include "cli/filter_options.h"
 #include "cli/hook_list.h"
 #include "cli/live_tracing.h"
+#include "metrics/metrics_server.h"
 #include "cli/non_empty_option.h"
 #include "cli/option_ranges.h"
 #include "cli/output_options.h"
@@ -36,6 +37,7 @@ struct TraceArgs {
   bool reverse_dns = false;
   std::string reverse_dns_server;
   double reverse_dns_rate = 20;
+  std::string metrics_address;
 };
 
 int run_trace(const TraceArgs& args) {
@@ -56,8 +58,13 @@ int run_trace(const TraceArgs& args) {
     spdlog::error("--reverse-dns-server: '{}' is not an IP address", args.reverse_dns_server);
     return 2;
   }
+  if (!args.metrics_address.empty() && !parse_metrics_address(args.metrics_address, &error)) {
+    spdlog::error("--metrics-address: {}", error);
+    return 2;
+  }
   ServiceConfig config;
   config.filter = std::move(filter);
+  config.metrics_address = args.metrics_address;
   config.interfaces = args.interfaces;
   config.internal_networks = args.internal_networks;
   config.udp_idle_timeout_s = args.udp_idle_timeout;
@@ -129,6 +136,10 @@ std::function<int()> add_trace_command(CLI::App& app) {
                   "query it answers (default 10)")
       ->type_name("SEC")
       ->transform(in_range(ranges::kDnsAnswerWindow));
+  cmd->add_option("--metrics-address", args->metrics_address,
+                  "serve Prometheus metrics, /healthz and /readyz on HOST:PORT (default: off)")
+      ->type_name("HOST:PORT")
+      ->check(non_empty("HOST:PORT, e.g. 127.0.0.1:9469"));
   cmd->add_flag("--reverse-dns", args->reverse_dns,
                 "name addresses no DNS answer, /etc/hosts or local address names with PTR "
                 "look-ups (asynchronous, cached, rate-limited; off by default)");
