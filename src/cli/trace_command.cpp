@@ -9,11 +9,11 @@
 #include "cli/filter_options.h"
 #include "cli/hook_list.h"
 #include "cli/live_tracing.h"
-#include "metrics/metrics_server.h"
 #include "cli/non_empty_option.h"
 #include "cli/option_ranges.h"
 #include "cli/output_options.h"
 #include "flow/event_filter.h"
+#include "metrics/metrics_server.h"
 
 namespace procflow {
 namespace {

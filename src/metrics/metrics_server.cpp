@@ -70,7 +70,8 @@ std::unique_ptr<MetricsServer> MetricsServer::start(const std::string& address,
                     "text/plain");
   });
   if (!s.bind_to_port(where->host, where->port)) {
-    *error = "metrics address " + address + ": cannot listen there (in use, or not an address of "
+    *error = "metrics address " + address +
+             ": cannot listen there (in use, or not an address of "
              "this host)";
     return nullptr;
   }

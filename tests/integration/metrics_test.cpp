@@ -68,9 +68,9 @@ TEST_F(MetricsTest, PrometheusSeesEventsRiseToExactlyWhatWasPrinted) {
   BpfStatsOn bpf_stats;
   const std::string address = "127.0.0.1:" + std::to_string(kMetricsPort);
   // Only this test's flows reach the output, so its counters are exact.
-  ASSERT_NO_FATAL_FAILURE(start_procflow({"--metrics-address", address, "--port",
-                                          std::to_string(kFirstPort), "--port",
-                                          std::to_string(kSecondPort)}));
+  ASSERT_NO_FATAL_FAILURE(
+      start_procflow({"--metrics-address", address, "--port", std::to_string(kFirstPort), "--port",
+                      std::to_string(kSecondPort)}));
   httplib::Client procflow_http("127.0.0.1", kMetricsPort);
   auto ready = procflow_http.Get("/readyz");
   ASSERT_TRUE(ready);
@@ -94,7 +94,8 @@ TEST_F(MetricsTest, PrometheusSeesEventsRiseToExactlyWhatWasPrinted) {
   ASSERT_NO_FATAL_FAILURE(traced_exchange(kSecondPort, 2, &second));
   ASSERT_EQ(second.flow_events, 8u);
   EXPECT_EQ(wait_for_value(prometheus, events, 20), "ok") << "the counter rose with the flows";
-  EXPECT_EQ(wait_for_value(prometheus, "procflow_flows_ended_total{protocol=\"tcp\"}", 10), "ok");
+  EXPECT_EQ(wait_for_value(prometheus, "procflow_events_total{sink=\"-\",action=\"end\"}", 10),
+            "ok");
   EXPECT_EQ(wait_for_value(prometheus, "sum(procflow_events_dropped_total)", 0), "ok");
 
   // Straight from the endpoint: the TC programs ran, and their time counts.

@@ -42,8 +42,7 @@ bool PrometheusServer::start(std::chrono::milliseconds timeout) {
   return false;
 }
 
-std::optional<double> PrometheusServer::value(const std::string& promql,
-                                              std::string* error) const {
+std::optional<double> PrometheusServer::value(const std::string& promql, std::string* error) const {
   httplib::Client client("127.0.0.1", web_port_);
   const auto res = client.Get("/api/v1/query", httplib::Params{{"query", promql}}, {});
   if (!res || res->status != 200) {

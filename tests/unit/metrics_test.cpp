@@ -61,8 +61,8 @@ TEST(OutputMetricsBookTest, CountersCarryOverAReloadAndLabelsHoldNoSecrets) {
             "clickhouse+http://db:8123/");
   OutputMetricsBook book;
   book.retire({route("file:/var/log/a.json", 10, 9, 1, 3), route("-", 5, 5, 0, 0)});
-  const auto now = book.current({route("file:/var/log/a.json", 2, 1, 0, 0),
-                                 route("file:/var/log/a.json", 1, 1, 0, 0)});
+  const auto now = book.current(
+      {route("file:/var/log/a.json", 2, 1, 0, 0), route("file:/var/log/a.json", 1, 1, 0, 0)});
   ASSERT_EQ(now.size(), 3u);
   EXPECT_EQ(now[0].sink, "file:/var/log/a.json");
   EXPECT_EQ(now[0].events_by_action[0], 12u) << "the retired output's starts carry over";
@@ -124,8 +124,7 @@ TEST(ServiceMetricsTest, TheExpositionSaysWhatWasMeasured) {
   EXPECT_TRUE(contains_line(text,
                             "procflow_events_dropped_total{sink=\"file:/var/log/procflow/"
                             "flows.json\",reason=\"sink_error\"} 1"));
-  EXPECT_TRUE(
-      contains_line(text, "procflow_kernel_drops_total{reason=\"ring_buffer_full\"} 17"));
+  EXPECT_TRUE(contains_line(text, "procflow_kernel_drops_total{reason=\"ring_buffer_full\"} 17"));
   EXPECT_TRUE(contains_line(text, "procflow_ring_records_lost_total{kind=\"tcp_end\"} 5"));
   EXPECT_TRUE(contains_line(text, "procflow_ring_records_lost_total{kind=\"dns\"} 12"));
   EXPECT_TRUE(
@@ -156,8 +155,9 @@ TEST(ServiceMetricsTest, PromtoolAcceptsTheExposition) {
   const std::string path = testing::TempDir() + "procflow_metrics.txt";
   std::ofstream(path) << render_metrics(sample_metrics());
   // promtool reads the exposition from stdin: a shell gives it the file.
-  const BinaryRun r = run_binary({"/bin/sh", "-c", "exec /usr/bin/promtool check metrics < " + path},
-                                 std::chrono::seconds(30));
+  const BinaryRun r =
+      run_binary({"/bin/sh", "-c", "exec /usr/bin/promtool check metrics < " + path},
+                 std::chrono::seconds(30));
   EXPECT_TRUE(r.exited && r.exit_status == 0) << r.describe();
   EXPECT_EQ(r.out + r.err, "") << "promtool's lint found problems";
 }
