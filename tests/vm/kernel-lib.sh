@@ -94,6 +94,8 @@ host_keyring() {
 apt_dir() { printf '%s/apt/%s\n' "$CACHE" "$1"; }
 
 # apt_run CONF TOOL ARGS...: apt-get/apt-cache with that private configuration.
+# Contents files (which apt-file, if installed, asks for) are never needed:
+# tens of MB, and one more file a mirror in mid-sync can fail on.
 apt_run() {
   local d tool=$2
   d=$(apt_dir "$1")
@@ -102,7 +104,9 @@ apt_run() {
     -o Dir::State="$d/state" -o Dir::State::Lists="$d/lists" \
     -o Dir::State::status="$d/state/status" -o Dir::Cache="$d/cache" \
     -o Dir::Etc::Preferences="$d/preferences" -o Dir::Etc::PreferencesParts="$d/preferences.d" \
-    -o Acquire::Languages=none -o APT::Architectures=amd64 -o APT::Sandbox::User=root "$@"
+    -o Acquire::Languages=none -o APT::Architectures=amd64 -o APT::Sandbox::User=root \
+    -o Acquire::IndexTargets::deb::Contents-deb::DefaultEnabled=false \
+    -o Acquire::IndexTargets::deb::Contents-deb-legacy::DefaultEnabled=false "$@"
 }
 
 # setup_apt CONF FILE TEXT: writes sources.list.d/FILE of the configuration
