@@ -19,6 +19,8 @@ packages=(
   dpkg-dev lintian systemd
   # the sink suites' real servers
   rsyslog clickhouse-server
+  # the qemu guests (tests/vm): the kernel matrix, the .deb under systemd
+  qemu-system-x86 busybox-static cpio zstd debootstrap kmod
 )
 
 missing=()

@@ -34,7 +34,7 @@ DEB=""
 ROOTFS_PACKAGES=(systemd systemd-sysv kmod iproute2 bpftool python3)
 # Bump when the preparation of the root file system (trim_rootfs) changes:
 # it is part of the cache key, with the suite, the mirror and the packages.
-ROOTFS_RECIPE=1
+ROOTFS_RECIPE=2
 
 usage() {
   cat <<EOF
@@ -232,7 +232,14 @@ done_line=$(grep -m1 '^@@DONE rc=' "$CONSOLE" || true)
 failed=$(grep -oE '^@@CHECK [^ ]+ FAIL' "$CONSOLE" | awk '{ print $2 }' | paste -sd, - || true)
 passed=$(grep -cE '^@@CHECK [^ ]+ PASS' "$CONSOLE" || true)
 plan=$(sed -n 's/^@@PLAN .*tracing started (\([^;]*\);.*/\1/p' "$CONSOLE" | head -n 1)
-timing="boot+check ${BOOT_SECONDS}s, whole $(elapsed "$T_START")s"
+# The guest's uptime when the check started and ended: systemd's boot and the check.
+up_start=$(grep -m1 -o '^@@START .*uptime=[0-9.]*' "$CONSOLE" | sed 's/.*uptime=//' || true)
+up_done=$(grep -m1 -o '^@@DONE .*uptime=[0-9.]*' "$CONSOLE" | sed 's/.*uptime=//' || true)
+timing=""
+[ -n "$up_start" ] && timing+="boot ${up_start}s, "
+[ -n "$up_start" ] && [ -n "$up_done" ] &&
+  timing+="check $(awk -v a="$up_start" -v b="$up_done" 'BEGIN { printf "%.1f", b - a }')s, "
+timing+="qemu ${BOOT_SECONDS}s, whole $(elapsed "$T_START")s"
 if [ -n "$done_line" ] && [[ "$done_line" == "@@DONE rc=0 "* ]] && [ -z "$failed" ]; then
   echo "service-vm: PASS $RELEASE checks=$passed plan=${plan:-unknown} ($timing)"
   exit 0
@@ -240,7 +247,7 @@ fi
 [ -n "$done_line" ] || failed+="${failed:+,}no-verdict"
 echo "service-vm: FAIL $RELEASE failed=$failed ($timing; console: $CONSOLE)"
 {
-  grep -E '^@@(CHECK [^ ]+ FAIL|JOURNAL|FLOWS|INFO)' "$CONSOLE" | head -n 150 || true
+  grep -E '^@@(CHECK [^ ]+ FAIL|JOURNAL|FLOWS)' "$CONSOLE" | head -n 150 || true
   [ -n "$done_line" ] || tail -n 40 "$CONSOLE"
 } >&2
 exit 1

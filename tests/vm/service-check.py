@@ -7,7 +7,7 @@ systemctl and checks what it did against what this script itself did on
 loopback: which processes exchanged how many bytes on which ports.
 
 Prints one "@@CHECK <name> PASS|FAIL <detail>" line per check and, last,
-"@@DONE rc=N failed=a,b,..." (rc 0: every check passed); the unit then powers
+"@@DONE rc=N uptime=S failed=a,b,..." (rc 0: every check passed); the unit then powers
 the guest off. On a failure the service's journal and the event file follow,
 prefixed "@@JOURNAL" and "@@FLOWS". The host reads all of it from the console.
 """
@@ -27,9 +27,10 @@ FLOWS = "/var/log/procflow/flows.json"
 # PORT_LATER_EXCLUDED the other way round.
 PORT_KEPT, PORT_FIRST_EXCLUDED, PORT_LATER_EXCLUDED = 7002, 7999, 7001
 CLIENT_SENDS, SERVER_SENDS = 1000, 3000
-# procflow names a process by the basename of /proc/PID/exe: python3 is a
-# symbolic link to the versioned interpreter.
-EXE = os.path.basename(os.path.realpath(sys.executable))
+# procflow names a process by /proc/PID/exe: python3 is a symbolic link to
+# the versioned interpreter.
+IMAGE_PATH = os.path.realpath(sys.executable)
+EXE = os.path.basename(IMAGE_PATH)
 EVENT_WAIT = 30  # seconds; a TCP end comes >= 250 ms after the close
 
 failed = []
@@ -168,16 +169,19 @@ def exchange_problems(client, evs, end_reason, ends=True):
     they really were: one start and one end each, exact pid, exe and bytes."""
     problems = []
     mine = client.events(evs)
-    sides = (("client", client.pid, CLIENT_SENDS, SERVER_SENDS),
-             ("server", os.getpid(), SERVER_SENDS, CLIENT_SENDS))
-    for role, pid, out_bytes, in_bytes in sides:
+    # The client is this process's child; the server's accepted socket
+    # belongs to this process, a child of systemd.
+    sides = (("client", client.pid, os.getpid(), CLIENT_SENDS, SERVER_SENDS),
+             ("server", os.getpid(), os.getppid(), SERVER_SENDS, CLIENT_SENDS))
+    for role, pid, ppid, out_bytes, in_bytes in sides:
         for action in ("start", "end") if ends else ("start",):
             got = [e for e in mine if e.get("pid") == pid and e.get("action") == action]
             if len(got) != 1:
                 problems.append(f"{role}: {len(got)} {action} events with pid {pid}, want 1")
                 continue
             e = got[0]
-            want = {"exe": EXE, "transport_protocol": "TCP"}
+            want = {"ppid": ppid, "exe": EXE, "image_path": IMAGE_PATH, "uid": 0,
+                    "user": "root", "transport_protocol": "TCP"}
             if action == "end":
                 want.update(out_bytes=out_bytes, in_bytes=in_bytes, end_reason=end_reason)
             for key, value in want.items():
@@ -200,8 +204,13 @@ def tc_state():
     return filters, tc_lines
 
 
+def uptime():
+    with open("/proc/uptime") as f:
+        return f.read().split()[0]
+
+
 def main():
-    print(f"@@START kernel={os.uname().release}", flush=True)
+    print(f"@@START kernel={os.uname().release} uptime={uptime()}", flush=True)
     debs = sorted(glob.glob("/root/procflow_*.deb"))
     if not check("deb-present", len(debs) == 1, " ".join(debs)):
         return
@@ -242,8 +251,8 @@ def main():
     evs = wait_for(lambda evs: count(evs, kept, "end") >= 2)
     problems = exchange_problems(kept, evs, "close")
     check("flow-in-file", not problems, "; ".join(problems) or
-          f"port {kept.port}: client pid {kept.pid}, server pid {os.getpid()}, exe {EXE}, "
-          f"{CLIENT_SENDS}/{SERVER_SENDS} bytes, end_reason close")
+          f"port {kept.port}: client pid {kept.pid}, server pid {os.getpid()}, "
+          f"image_path {IMAGE_PATH}, {CLIENT_SENDS}/{SERVER_SENDS} bytes, end_reason close")
     n = len(excluded.events(evs))
     check("filter-excludes", n == 0, f"port {excluded.port}: {n} events")
 
@@ -295,9 +304,13 @@ def main():
 
     filters, tc_lines = tc_state()
     left = [f"{d}: {text}" for d, text in filters.items() if text] + tc_lines
-    check("tc-clean", not left, "; ".join(left) or "no TC filter, no tc/tcx program on lo")
-    qdisc = run("tc", "qdisc", "show", "dev", "lo").stdout.strip()
-    print(f"@@INFO qdisc on lo after stop: {qdisc}", flush=True)
+    # Nothing else in the guest makes a clsact qdisc: one left would be
+    # procflow's (it removes the qdiscs it created).
+    qdiscs = run("tc", "qdisc", "show", "dev", "lo").stdout.strip()
+    if "clsact" in qdiscs:
+        left.append(f"qdisc: {qdiscs}")
+    check("tc-clean", not left,
+          "; ".join(left) or "no TC filter, no clsact qdisc, no tc/tcx program on lo")
 
 
 def dump_for_failures():
@@ -315,4 +328,5 @@ if __name__ == "__main__":
         check("check-script", False, f"{type(e).__name__}: {e}")
     if failed:
         dump_for_failures()
-    print(f"@@DONE rc={1 if failed else 0} failed={','.join(failed)}", flush=True)
+    print(f"@@DONE rc={1 if failed else 0} uptime={uptime()} failed={','.join(failed)}",
+          flush=True)
