@@ -23,8 +23,9 @@ PROG=run-service-vm
 
 BUILD=${PROCFLOW_BUILD_DIR:-$REPO/build}
 OUT=${PROCFLOW_VM_OUT:-$BUILD/vm-service}
-# A normal run takes 1-2 minutes in the guest; the margin covers a busy host.
-BOOT_TIMEOUT=${PROCFLOW_VM_TIMEOUT:-600}
+# A boot takes 25-50 s, about 2 minutes on a very busy host; a hung guest is
+# booted once more, so this bounds the worst case at twice the value.
+BOOT_TIMEOUT=${PROCFLOW_VM_TIMEOUT:-300}
 KERNEL=linux-image-cloud-amd64
 DEB=""
 # What the check needs besides the package's own dependencies: systemd as
@@ -48,7 +49,7 @@ service there; exits non-zero if a check fails.
 
 environment: PROCFLOW_VM_CACHE (downloads and root file systems, default
 /var/cache/procflow-vm), PROCFLOW_BUILD_DIR (default build/), PROCFLOW_VM_OUT
-(default build/vm-service), PROCFLOW_VM_TIMEOUT (seconds, default 600),
+(default build/vm-service), PROCFLOW_VM_TIMEOUT (seconds, default 300),
 PROCFLOW_VM_BOOT_LOCK (a lock file held while qemu runs).
 EOF
 }
