@@ -158,8 +158,18 @@ build_rootfs() {
     rm -rf "$tmp"
     touch "$dir/.complete"
     log "root file system built in $(elapsed "$t0") s ($(du -h "$dir/rootfs.cpio" | cut -f1))"
+    prune_rootfs
   fi
+  touch "$dir/.complete" # its last use, for prune_rootfs
   printf '%s\n' "$dir/rootfs.cpio"
+}
+
+# prune_rootfs: each key's root file system is ~140 MB; drop those not used
+# for a week, and what an interrupted build left behind.
+prune_rootfs() {
+  find "$CACHE/rootfs" -mindepth 2 -maxdepth 2 -name .complete -mtime +7 -printf '%h\0' |
+    xargs -0 -r rm -rf
+  find "$CACHE/rootfs" -mindepth 1 -maxdepth 1 -name '.build.*' -mtime +1 -exec rm -rf {} +
 }
 
 # ---- what is added for this run -------------------------------------------------
