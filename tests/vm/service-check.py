@@ -14,6 +14,7 @@ prefixed "@@JOURNAL" and "@@FLOWS". The host reads all of it from the console.
 import glob
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -194,14 +195,20 @@ def exchange_problems(client, evs, end_reason, ends=True):
 
 
 def tc_state():
-    """procflow's packet programs on lo: TC filters (clsact) and, where
-    bpftool knows them, tcx links."""
+    """What is attached to lo: TC filters (clsact) and, where this bpftool
+    knows them, tc and tcx programs (Debian 12's bpftool 7.1 lists no tcx)."""
     filters = {d: run("tc", "filter", "show", "dev", "lo", d).stdout.strip()
                for d in ("ingress", "egress")}
     net = run("bpftool", "net", "show", "dev", "lo").stdout
     tc_lines = [line.strip() for line in net.splitlines()
                 if line.strip().startswith(("lo(", "lo "))]
     return filters, tc_lines
+
+
+def procflow_programs():
+    """The BPF programs loaded on the machine that are procflow's (pf_*)."""
+    out = run("bpftool", "prog", "show").stdout
+    return sorted(set(re.findall(r"\bname (pf_\w+)", out)))
 
 
 def uptime():
@@ -242,7 +249,8 @@ def main():
           f"StatusText={props.get('StatusText')!r}")
     main_pid = props.get("MainPID")
     started = [line for line in journal().splitlines() if "tracing started" in line]
-    print(f"@@PLAN {started[-1] if started else 'unknown'}", flush=True)
+    plan = started[-1] if started else "unknown"
+    print(f"@@PLAN {plan}", flush=True)
 
     # A flow on a port the first config excludes, then one on a kept port:
     # once the second's ends are written, the first would have been too.
@@ -285,8 +293,15 @@ def main():
     evs = wait_for(lambda evs: count(evs, held, "start") >= 2)
     problems = exchange_problems(held, evs, None, ends=False)
     check("open-flow-started", not problems, "; ".join(problems) or f"port {held.port}")
+    # Whether the check below can fail: procflow's packet programs are
+    # loaded and, where the tools show it, attached to lo.
     filters, tc_lines = tc_state()
-    check("tc-attached", bool(tc_lines), f"bpftool net: {' | '.join(tc_lines)}")
+    programs = procflow_programs()
+    on_lo = " ".join(list(filters.values()) + tc_lines)
+    tcx = "packets=tcx" in plan
+    check("tc-attached", {"pf_tc_ingress", "pf_tc_egress"} <= set(programs)
+          and (tcx or "pf_tc_ingress" in on_lo and "pf_tc_egress" in on_lo),
+          f"{len(programs)} pf_* programs loaded; on lo: {' | '.join(tc_lines) or 'tcx'}")
 
     t0 = time.monotonic()
     r = run("systemctl", "stop", "procflow")
@@ -311,6 +326,12 @@ def main():
         left.append(f"qdisc: {qdiscs}")
     check("tc-clean", not left,
           "; ".join(left) or "no TC filter, no clsact qdisc, no tc/tcx program on lo")
+    # A program stays loaded while anything holds it: a filter, a link, a pin.
+    # The kernel frees a released one after an RCU grace period: allow a moment.
+    deadline = time.monotonic() + 10
+    while (programs := procflow_programs()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    check("bpf-clean", not programs, " ".join(programs) or "no pf_* program loaded")
 
 
 def dump_for_failures():
