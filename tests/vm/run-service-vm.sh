@@ -234,7 +234,11 @@ for attempt in 1 2; do
   qemu_boot "$BOOT_TIMEOUT" "$KDIR/vmlinuz" "$OUT/initrd.cpio" "$APPEND" "$CONSOLE" || rc=$?
   grep -q '^@@DONE rc=' "$CONSOLE" && break
   # No verdict: a timeout or an early panic under emulation; one more boot.
-  log "no @@DONE marker (qemu status $rc, attempt $attempt): $(grep -m1 -E 'Kernel panic|BUG:' "$CONSOLE" || true)"
+  if [ "$rc" = 124 ]; then
+    log "no @@DONE marker within $BOOT_TIMEOUT s (attempt $attempt)"
+  else
+    log "no @@DONE marker, qemu exit $rc (attempt $attempt): $(grep -m1 -E 'Kernel panic|BUG:' "$CONSOLE" || true)"
+  fi
   cp "$CONSOLE" "$OUT/console.attempt$attempt.log"
 done
 BOOT_SECONDS=$(elapsed "$T_BOOT")
