@@ -255,6 +255,8 @@ timing=""
 [ -n "$up_start" ] && [ -n "$up_done" ] &&
   timing+="check $(awk -v a="$up_start" -v b="$up_done" 'BEGIN { printf "%.1f", b - a }')s, "
 timing+="qemu ${BOOT_SECONDS}s, whole $(elapsed "$T_START")s"
+# What the guest noted without failing (known procflow issues), on stderr.
+grep '^@@NOTE' "$CONSOLE" | sort -u >&2 || true
 if [ -n "$done_line" ] && [[ "$done_line" == "@@DONE rc=0 "* ]] && [ -z "$failed" ]; then
   echo "service-vm: PASS $RELEASE checks=$passed plan=${plan:-unknown} ($timing)"
   exit 0

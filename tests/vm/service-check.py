@@ -34,6 +34,17 @@ IMAGE_PATH = os.path.realpath(sys.executable)
 EXE = os.path.basename(IMAGE_PATH)
 EVENT_WAIT = 30  # seconds; a TCP end comes >= 250 ms after the close
 
+
+def own_cgroup_id():
+    """This unit's cgroup v2 id: the inode of its cgroup directory. The
+    clients, its children, are in the same cgroup."""
+    with open("/proc/self/cgroup") as f:
+        path = next(line for line in f if line.startswith("0::")).strip()[3:]
+    return os.stat(f"/sys/fs/cgroup{path}").st_ino
+
+
+CGROUP_ID = own_cgroup_id()
+
 failed = []
 
 
@@ -167,7 +178,7 @@ def count(evs, client, action):
 
 def exchange_problems(client, evs, end_reason, ends=True):
     """What differs from the client's flow and the server's (this process) as
-    they really were: one start and one end each, exact pid, exe and bytes."""
+    they really were: one start and one end each, exact process fields and bytes."""
     problems = []
     mine = client.events(evs)
     # The client is this process's child; the server's accepted socket
@@ -188,6 +199,16 @@ def exchange_problems(client, evs, end_reason, ends=True):
             for key, value in want.items():
                 if e.get(key) != value:
                     problems.append(f"{role} {action}: {key}={e.get(key)!r}, want {value!r}")
+            # The connecting side's cgroup is checked exactly. The accepted
+            # side's is only noted: on 6.1 procflow reports 0 for some accepted
+            # flows (an open procflow bug, tests/vm/README.md).
+            if e.get("cgroup_id") != CGROUP_ID:
+                if role == "client":
+                    problems.append(f"client {action}: cgroup_id={e.get('cgroup_id')!r}, "
+                                    f"want {CGROUP_ID}")
+                else:
+                    print(f"@@NOTE server {action} port {client.port}: cgroup_id="
+                          f"{e.get('cgroup_id')!r}, the server's cgroup is {CGROUP_ID}", flush=True)
     others = [e for e in mine if e.get("pid") not in (client.pid, os.getpid())]
     if others:
         problems.append(f"{len(others)} events of other pids")
