@@ -60,7 +60,8 @@ environment: PROCFLOW_VM_CACHE (downloads, default /var/cache/procflow-vm),
 PROCFLOW_BUILD_DIR (default build/), PROCFLOW_VM_OUT (logs, default build/vm),
 PROCFLOW_VM_EXTRA_SUITES (default "bullseye trixie-backports"),
 PROCFLOW_VM_TIMEOUT (seconds per boot), PROCFLOW_VM_APT_MAX_AGE (seconds
-before the package lists are refreshed, default 86400).
+before the package lists are refreshed, default 86400), PROCFLOW_VM_BOOT_LOCK
+(a lock file held while qemu runs).
 EOF
 }
 
