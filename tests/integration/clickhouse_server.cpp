@@ -8,6 +8,8 @@
 #include <sstream>
 #include <thread>
 
+#include "http_ready.h"
+
 namespace procflow_it {
 namespace {
 
@@ -54,16 +56,7 @@ ClickHouseServer::~ClickHouseServer() {
 bool ClickHouseServer::start(std::chrono::milliseconds timeout) {
   process_ = std::make_unique<SpawnedProcess>(
       std::vector<std::string>{"/usr/sbin/clickhouse-server", "--config-file=" + config_path_});
-  httplib::Client client("127.0.0.1", http_port_);
-  client.set_connection_timeout(std::chrono::seconds(1));
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (process_->wait(0ms)) return false;  // exited
-    const auto res = client.Get("/ping");
-    if (res && res->status == 200) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return false;
+  return wait_until_http_ok(*process_, http_port_, "/ping", timeout);
 }
 
 void ClickHouseServer::stop(std::chrono::milliseconds timeout) {

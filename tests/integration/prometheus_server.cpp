@@ -7,6 +7,8 @@
 #include <fstream>
 #include <thread>
 
+#include "http_ready.h"
+
 namespace procflow_it {
 
 PrometheusServer::PrometheusServer(int web_port, const std::string& target)
@@ -30,16 +32,7 @@ bool PrometheusServer::start(std::chrono::milliseconds timeout) {
       "/usr/bin/prometheus", "--config.file=" + config_path_,
       "--storage.tsdb.path=" + (dir_.path() / "data").string(),
       "--web.listen-address=127.0.0.1:" + std::to_string(web_port_), "--log.level=warn"});
-  httplib::Client client("127.0.0.1", web_port_);
-  client.set_connection_timeout(std::chrono::seconds(1));
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (process_->wait(0ms)) return false;  // exited
-    const auto res = client.Get("/-/ready");
-    if (res && res->status == 200) return true;
-    std::this_thread::sleep_for(200ms);
-  }
-  return false;
+  return wait_until_http_ok(*process_, web_port_, "/-/ready", timeout);
 }
 
 std::optional<double> PrometheusServer::value(const std::string& promql, std::string* error) const {
