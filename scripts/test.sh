@@ -4,6 +4,9 @@
 #      namespaces, real servers) under CTest;
 #   1b. the .deb (lintian, contents, packaged config) and the systemd unit
 #       (systemd-analyze verify);
+#   1c. the Kubernetes manifests (rendered, validated against the API's
+#       OpenAPI definitions) and the container image, run with podman the way
+#       the DaemonSet runs it;
 #   2. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer;
 #   2b. the unit and integration suites again under ThreadSanitizer (procflow's
 #       output writer thread, the namespace walk's threads): the integration
@@ -22,6 +25,10 @@ ctest --test-dir build --output-on-failure --timeout 600
 
 echo "== the Debian package and the systemd unit"
 bash tests/packaging/check.sh build
+
+echo "== the Kubernetes manifests and the container image (podman, as the DaemonSet runs it)"
+bash tests/kubernetes/check.sh build
+bash tests/container/run.sh build
 
 echo "== unit tests under ASan/UBSan"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPROCFLOW_SANITIZE=ON >/dev/null
