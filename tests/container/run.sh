@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # procflow's node image, run the way its DaemonSet runs it, with podman (runc):
-# privileged, in the host's pid, network and cgroup namespaces, with the
-# DaemonSet's mounts and the ConfigMap's config (told to attach TC to lo only).
+# the host namespaces, privileges, environment and mounts of the rendered
+# DaemonSet (podman_args.py), once as the privileged variant and once as the
+# least-privilege one, with the ConfigMap's config told to attach TC to lo only.
 # Two more containers from a peer image built here exchange traffic over lo:
-# a TCP connection and a UDP exchange between a client container and server
+# a TCP connection and a UDP exchange between client containers and server
 # containers. The tracer's stdout must carry their flows with the host's pids
 # (podman's pidfiles, /proc NSpid), exe, image_path, user and exact byte counts
 # (the peers' own reports). Then a held connection is open when the tracer
@@ -13,8 +14,9 @@
 #   tests/container/run.sh [BUILD_DIR]     (default: build; root)
 # Needs procflow and the integration helpers built in BUILD_DIR, podman, runc,
 # bpftool and tc (scripts/setup.sh installs them), and the Debian kubectl of
-# tests/kubernetes/fetch-debian-tools.sh to render the ConfigMap. Anything
-# missing is a failure, never a skip. Takes about 40 s.
+# tests/kubernetes/fetch-debian-tools.sh to render the manifests. Anything
+# missing is a failure, never a skip. Takes about a minute.
+# PROCFLOW_CONTAINER_TEST_KEEP=1 keeps the events, logs and reports.
 #
 # Everything podman keeps (images, containers, locks) lives in a private
 # directory removed at the end; the whole test runs in a mount namespace of
@@ -42,8 +44,7 @@ fi
 
 started=$SECONDS
 state=$(mktemp -d /tmp/procflow-container-test.XXXXXX)
-truth=$state/truth
-mkdir -p "$truth" "$state/config" "$state/pods" "$state/run-procflow" "$state/tmp"
+mkdir -p "$state/config" "$state/pods" "$state/run-procflow" "$state/tmp"
 # A bpffs of this test's own (this mount namespace only), as the hostPath.
 mount -t bpf bpf /sys/fs/bpf
 
@@ -98,85 +99,102 @@ bash "$here/build-peer-image.sh" "$build_dir" "$peers"
 say "images built in $((SECONDS - t0)) s; procflow image $size_kib KiB"
 
 # --- the DaemonSet's config, from the rendered ConfigMap --------------------
-"$kubectl" kustomize "$repo/deploy/kubernetes" >"$state/rendered.yaml"
-python3 "$here/adapt_config.py" "$state/rendered.yaml" >"$state/config/procflow.yaml"
+"$kubectl" kustomize "$repo/deploy/kubernetes" >"$state/privileged.yaml"
+"$kubectl" kustomize "$repo/deploy/kubernetes/least-privilege" >"$state/least-privilege.yaml"
+python3 "$here/adapt_config.py" "$state/privileged.yaml" >"$state/config/procflow.yaml"
 podman run --rm --network=none -v "$state/config:/etc/procflow:ro" "$image" --check-config 2>&1 |
   sed 's/^/  /' || fail "the adapted ConfigMap config is refused"
 
-# --- what is on the host before ---------------------------------------------
-bpf_ids_before=$(python3 "$here/bpf_programs.py" max-id)
-tc_before=$(tc qdisc show dev lo; tc filter show dev lo ingress; tc filter show dev lo egress)
-
-# --- the tracer, as the DaemonSet runs it -------------------------------------
 node_name=pf-test-node
-podman run --name pf-tracer --privileged --pid=host --network=host --cgroupns=host \
-  -e PROCFLOW_NODE_NAME="$node_name" \
-  -v "$state/config:/etc/procflow:ro" \
-  -v /sys/kernel/btf:/sys/kernel/btf:ro \
-  -v /sys/fs/bpf:/sys/fs/bpf \
-  -v /sys/kernel/tracing:/sys/kernel/tracing \
-  -v /sys/fs/cgroup:/sys/fs/cgroup:ro \
-  -v /proc:/host/proc:ro \
-  -v "$state/pods:/var/log/pods:ro" \
-  -v "$state/run-procflow:/run/procflow" \
-  "$image" >"$state/events.json" 2>"$state/tracer.log" &
-tracer_client=$!
-wait_for "$state/tracer.log" 60 "tracing started"
-say "tracer attached $((SECONDS - started)) s after the start; $(grep -o 'tracing started.*' "$state/tracer.log")"
-
-# --- the peers ---------------------------------------------------------------
 free_port() { python3 -c "import socket; s=socket.socket(socket.AF_INET, socket.$1); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"; }
-tcp_port=$(free_port SOCK_STREAM)
-udp_port=$(free_port SOCK_DGRAM)
-echo "{\"tcp_port\": $tcp_port, \"udp_port\": $udp_port, \"node_name\": \"$node_name\"}" >"$truth/ports.json"
-peer() {  # NAME PROGRAM ARGS...: a peer container on the host network, its host pid in NAME.pid
-  local name=$1; shift
-  podman run --name "$name" --network=host --pidfile "$truth/$name.pid" "$peers" "/usr/local/bin/$1" "${@:2}"
+
+# One run of the tracer as the DaemonSet VARIANT (privileged, least-privilege)
+# runs it, the peers' exchange, the stop, and the checks.
+run_variant() {
+  local variant=$1 variant_started=$SECONDS
+  local truth=$state/$variant
+  mkdir -p "$truth"
+  say "--- $variant"
+
+  # What is on the host before.
+  local bpf_ids_before tc_before
+  bpf_ids_before=$(python3 "$here/bpf_programs.py" max-id)
+  tc_before=$(tc qdisc show dev lo; tc filter show dev lo ingress; tc filter show dev lo egress)
+
+  # The tracer: host namespaces, privileges, environment and mounts from the
+  # rendered DaemonSet; the real /var/log/pods and /run/procflow swapped for
+  # the test's own directories.
+  local pod_options
+  mapfile -t pod_options < <(python3 "$here/podman_args.py" "$state/$variant.yaml" \
+    --node-name "$node_name" --config-dir "$state/config" \
+    --host-path "/var/log/pods=$state/pods" --host-path "/run/procflow=$state/run-procflow")
+  podman run --name pf-tracer "${pod_options[@]}" "$image" >"$truth/events.json" 2>"$truth/tracer.log" &
+  local tracer_client=$!
+  wait_for "$truth/tracer.log" 60 "tracing started"
+  say "tracer attached in $((SECONDS - variant_started)) s: $(grep -o 'tracing started.*' "$truth/tracer.log")"
+  say "$(grep -o 'capabilities kept after start-up.*' "$truth/tracer.log")"
+
+  # The peers.
+  local tcp_port udp_port
+  tcp_port=$(free_port SOCK_STREAM)
+  udp_port=$(free_port SOCK_DGRAM)
+  echo "{\"tcp_port\": $tcp_port, \"udp_port\": $udp_port, \"node_name\": \"$node_name\"}" >"$truth/ports.json"
+  peer() {  # NAME PROGRAM ARGS...: a peer container on the host network, its host pid in NAME.pid
+    local name=$1; shift
+    podman run --name "$name" --network=host --pidfile "$truth/$name.pid" "$peers" "/usr/local/bin/$1" "${@:2}"
+  }
+
+  # The TCP server: two workers (children of the container's first process).
+  peer tcp-server prefork_server 127.0.0.1 "$tcp_port" 2 3000 >"$truth/tcp-server.log" 2>&1 &
+  wait_for "$truth/tcp-server.log" 20 '"listening":true'
+  local server_pid workers child host_pid ns_pid
+  server_pid=$(cat "$truth/tcp-server.pid")
+  # In-container pid -> host pid of each worker, from the host's /proc (NSpid).
+  read -r -a workers <"/proc/$server_pid/task/$server_pid/children" || true  # no newline: read says EOF
+  ((${#workers[@]} == 2)) || fail "the TCP server has ${#workers[@]} workers, not 2"
+  for child in "${workers[@]}"; do
+    read -r host_pid ns_pid < <(awk '/^NSpid:/ {print $2, $3}' "/proc/$child/status")
+    echo "{\"host_pid\": $host_pid, \"ns_pid\": $ns_pid, \"exe\": \"$(readlink "/proc/$child/exe")\"}"
+  done >"$truth/tcp-workers.json"
+
+  # One TCP connection: 5000 bytes up, 3000 down.
+  peer tcp-client tcp_client 127.0.0.1 "$tcp_port" 5000 >"$truth/tcp-client.json" ||
+    fail "tcp_client: $(cat "$truth/tcp-client.json")"
+  wait_for "$truth/tcp-server.log" 10 '"received":5000'
+
+  # The UDP exchange: three datagrams, each answered with twice its size.
+  peer udp-server udp_peer server 127.0.0.1 "$udp_port" 3 2 >"$truth/udp-server.log" 2>&1 &
+  wait_for "$truth/udp-server.log" 20 '"listening":true'
+  peer udp-client udp_peer client 127.0.0.1 "$udp_port" --sizes 100,200,300 >"$truth/udp-client.json" ||
+    fail "udp_peer client: $(cat "$truth/udp-client.json")"
+  wait_for "$truth/udp-server.log" 10 '"datagrams_received":3'
+
+  # A connection held open while the tracer stops.
+  peer held-client tcp_client 127.0.0.1 "$tcp_port" 700 --hold-ms 60000 >"$truth/held-client.json" 2>&1 &
+  wait_for "$truth/held-client.json" 20 '"holding":true'
+  # TCP ends are written 250 ms after the close; give the exchange's ends time.
+  sleep 1.5
+
+  # Stop the tracer as the kubelet does (SIGTERM, then the grace period).
+  local t0=$SECONDS
+  podman stop --time 30 pf-tracer >/dev/null
+  wait "$tracer_client" || fail "the tracer container exited with $?: $(tail -n 20 "$truth/tracer.log")"
+  say "tracer stopped in $((SECONDS - t0)) s (exit 0)"
+  podman rm --force --all --time 0 >/dev/null
+
+  # Nothing of procflow's left on the host.
+  local tc_after leftover
+  tc_after=$(tc qdisc show dev lo; tc filter show dev lo ingress; tc filter show dev lo egress)
+  [[ $tc_after == "$tc_before" ]] || fail "TC state of lo changed: before: [$tc_before] after: [$tc_after]"
+  leftover=$(python3 "$here/bpf_programs.py" since "$bpf_ids_before")
+  [[ -z $leftover ]] || fail "procflow's BPF programs still loaded after the stop: $leftover"
+  say "no TC filter, qdisc or BPF program of procflow's left"
+
+  python3 "$here/check_events.py" "$truth/events.json" "$truth" ||
+    fail "$variant: events (tracer log: $(tail -n 5 "$truth/tracer.log"))"
+  say "$variant passed in $((SECONDS - variant_started)) s"
 }
 
-# The TCP server: two workers (children of the container's first process).
-peer tcp-server prefork_server 127.0.0.1 "$tcp_port" 2 3000 >"$truth/tcp-server.log" 2>&1 &
-wait_for "$truth/tcp-server.log" 20 '"listening":true'
-server_pid=$(cat "$truth/tcp-server.pid")
-# In-container pid -> host pid of each worker, from the host's /proc (NSpid).
-read -r -a workers <"/proc/$server_pid/task/$server_pid/children" || true  # no newline: read says EOF
-((${#workers[@]} == 2)) || fail "the TCP server has ${#workers[@]} workers, not 2"
-for child in "${workers[@]}"; do
-  read -r host_pid ns_pid < <(awk '/^NSpid:/ {print $2, $3}' "/proc/$child/status")
-  echo "{\"host_pid\": $host_pid, \"ns_pid\": $ns_pid, \"exe\": \"$(readlink "/proc/$child/exe")\"}"
-done >"$truth/tcp-workers.json"
-
-# One TCP connection: 5000 bytes up, 3000 down.
-peer tcp-client tcp_client 127.0.0.1 "$tcp_port" 5000 >"$truth/tcp-client.json" || fail "tcp_client: $(cat "$truth/tcp-client.json")"
-wait_for "$truth/tcp-server.log" 10 '"received":5000'
-
-# The UDP exchange: three datagrams, each answered with twice its size.
-peer udp-server udp_peer server 127.0.0.1 "$udp_port" 3 2 >"$truth/udp-server.log" 2>&1 &
-wait_for "$truth/udp-server.log" 20 '"listening":true'
-peer udp-client udp_peer client 127.0.0.1 "$udp_port" --sizes 100,200,300 >"$truth/udp-client.json" || fail "udp_peer client: $(cat "$truth/udp-client.json")"
-wait_for "$truth/udp-server.log" 10 '"datagrams_received":3'
-
-# A connection held open while the tracer stops.
-peer held-client tcp_client 127.0.0.1 "$tcp_port" 700 --hold-ms 60000 >"$truth/held-client.json" 2>&1 &
-wait_for "$truth/held-client.json" 20 '"holding":true'
-# TCP ends are written 250 ms after the close; give the exchange's ends time.
-sleep 1.5
-
-# --- stop the tracer as the kubelet does (SIGTERM) ----------------------------
-t0=$SECONDS
-podman stop --time 30 pf-tracer >/dev/null
-wait "$tracer_client" || fail "the tracer container exited with $?: $(tail -n 20 "$state/tracer.log")"
-say "tracer stopped in $((SECONDS - t0)) s (exit 0)"
-podman rm --force --time 0 held-client tcp-server >/dev/null
-
-# --- nothing of procflow's left on the host --------------------------------------
-tc_after=$(tc qdisc show dev lo; tc filter show dev lo ingress; tc filter show dev lo egress)
-[[ $tc_after == "$tc_before" ]] || fail "TC state of lo changed: before: [$tc_before] after: [$tc_after]"
-leftover=$(python3 "$here/bpf_programs.py" since "$bpf_ids_before")
-[[ -z $leftover ]] || fail "procflow's BPF programs still loaded after the stop: $leftover"
-say "no TC filter, qdisc or BPF program of procflow's left"
-
-# --- the events --------------------------------------------------------------
-python3 "$here/check_events.py" "$state/events.json" "$truth" ||
-  fail "events (tracer log: $(tail -n 5 "$state/tracer.log"))"
+run_variant privileged
+run_variant least-privilege
 say "passed in $((SECONDS - started)) s"
