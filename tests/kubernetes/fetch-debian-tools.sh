@@ -12,7 +12,8 @@
 # Idempotent: does nothing when DIR already has both. Needs apt (root).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-dir=${1:-$repo/build/debian-tools}
+mkdir -p "${1:-$repo/build/debian-tools}"
+dir=$(cd "${1:-$repo/build/debian-tools}" && pwd)
 packages=(kubernetes-client golang-k8s-kube-openapi-dev)
 kubectl=$dir/usr/bin/kubectl
 schema=$dir/usr/share/gocode/src/k8s.io/kube-openapi/pkg/schemaconv/testdata/swagger.json
