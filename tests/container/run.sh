@@ -133,6 +133,9 @@ run_variant() {
   wait_for "$truth/tracer.log" 60 "tracing started"
   say "tracer attached in $((SECONDS - variant_started)) s: $(grep -o 'tracing started.*' "$truth/tracer.log")"
   say "$(grep -o 'capabilities kept after start-up.*' "$truth/tracer.log")"
+  # For the DaemonSet's requests and limits: what the container's cgroup holds
+  # (the BPF maps included). Reported, not checked.
+  say "tracer container memory: $(podman stats --no-stream --format '{{.MemUsage}}' pf-tracer 2>&1 || true)"
 
   # The peers.
   local tcp_port udp_port
