@@ -60,6 +60,9 @@ done
 printf 'root:x:0:0:root:/root:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' \
   >"$rootfs/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
+# Name look-ups (a syslog output's host) as on Debian: /etc/hosts first. Without
+# this file glibc asks DNS first. files and dns are built into Debian 12's libc.
+printf 'passwd: files\ngroup: files\nhosts: files dns\n' >"$rootfs/etc/nsswitch.conf"
 cp "$here/procflow.yaml" "$rootfs/etc/procflow/procflow.yaml"
 
 podman build --quiet --tag "$tag" --file "$here/Containerfile" "$context" >/dev/null
