@@ -20,6 +20,7 @@ if [[ ! -x $kubectl || ! -f $PROCFLOW_K8S_OPENAPI ]]; then
   echo "k8s check: $tools lacks kubectl or the OpenAPI definitions: run scripts/setup.sh" >&2
   exit 1
 fi
+export PYTHONDONTWRITEBYTECODE=1  # no __pycache__ in the source tree
 work=$(mktemp -d /tmp/procflow-k8s-check.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 validate() { python3 "$here/validate_manifests.py" --schema "$PROCFLOW_K8S_OPENAPI" "$@"; }
