@@ -23,6 +23,8 @@ packages=(
   prometheus
   # the qemu guests (tests/vm): the kernel matrix, the .deb under systemd
   qemu-system-x86 busybox-static cpio zstd debootstrap kmod
+  # the container image test (podman with runc) and the manifest checks (python3-yaml)
+  podman runc python3-yaml
 )
 
 missing=()
@@ -39,6 +41,10 @@ if ((${#missing[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# Debian's kubectl and the Kubernetes API's OpenAPI definitions for the manifest
+# checks, unpacked into build/debian-tools (not installed: see the script).
+bash tests/kubernetes/fetch-debian-tools.sh build/debian-tools
 
 build_type=${PROCFLOW_BUILD_TYPE:-RelWithDebInfo}
 cmake -S . -B build -DCMAKE_BUILD_TYPE="$build_type" >/dev/null

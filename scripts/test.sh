@@ -6,6 +6,9 @@
 #       (systemd-analyze verify);
 #   1c. that .deb installed with dpkg -i and driven with systemctl in a qemu
 #       guest running systemd (debootstrap root file system, cached);
+#   1d. the Kubernetes manifests (rendered, validated against the API's
+#       OpenAPI definitions) and the container image, run with podman the way
+#       the DaemonSet runs it;
 #   2. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer;
 #   2b. the unit and integration suites again under ThreadSanitizer (procflow's
 #       output writer thread, the namespace walk's threads): the integration
@@ -27,6 +30,10 @@ bash tests/packaging/check.sh build
 
 echo "== the .deb under real systemd (qemu guest)"
 bash tests/vm/run-service-vm.sh
+
+echo "== the Kubernetes manifests and the container image (podman, as the DaemonSet runs it)"
+bash tests/kubernetes/check.sh build
+bash tests/container/run.sh build
 
 echo "== unit tests under ASan/UBSan"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPROCFLOW_SANITIZE=ON >/dev/null
