@@ -105,8 +105,8 @@ bool RotatingFile::drop_tail(uint64_t bytes) {
 }
 
 bool RotatingFile::still_at_path() const {
-  struct stat ours {
-  }, named{};
+  struct stat ours {};
+  struct stat named {};
   if (::fstat(fd_, &ours) != 0 || ::stat(path_.c_str(), &named) != 0) return false;
   return ours.st_dev == named.st_dev && ours.st_ino == named.st_ino;
 }
