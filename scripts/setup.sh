@@ -15,6 +15,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev
   # real peers and tools the tests drive
   iproute2 util-linux python3 curl openssl tshark tcpdump ethtool dnsmasq nginx libbpf-tools
+  # the fsync policy test watches procflow's fsync calls
+  strace
   # packaging checks: cpack needs dpkg-shlibdeps; the .deb and the unit are checked
   dpkg-dev lintian systemd
   # the sink suites' real servers

@@ -3,13 +3,15 @@
 #include <unistd.h>
 
 #include "cli/non_empty_option.h"
+#include "output/file_sink_options.h"
 #include "output/sink_uri.h"
 
 namespace procflow {
 
 void add_output_options(CLI::App* cmd, OutputArgs* args) {
   cmd->add_option("--output", args->outputs,
-                  "where events go, repeatable: - (stdout, the default), file:PATH, syslog:, "
+                  "where events go, repeatable: - (stdout, the default), "
+                  "file:PATH[?max_size_kib=N&keep=N&fsync=never|rotate|batch], syslog:, "
                   "syslog+udp://HOST:PORT, syslog+tcp://HOST:PORT or "
                   "clickhouse+http://HOST:PORT/?table=T (docs/operations.md#output-uris)")
       ->type_name("URI")
@@ -35,6 +37,12 @@ bool build_output_routes(const OutputArgs& args, size_t queue_bytes,
     if (!format) return false;
     OutputRoute route;
     route.uri = uri;
+    // file:PATH?max_size_kib=…: the options land where the config's rotate/fsync keys do.
+    bool had_options = false;
+    if (!take_file_uri_options(&route.uri, &route.file, &had_options, error)) {
+      *error = "--output " + uri + ": " + *error;
+      return false;
+    }
     route.format = *format;
     route.queue_bytes = queue_bytes;
     routes->push_back(std::move(route));

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cli/option_ranges.h"
+#include "config/file_output_fields.h"
 #include "config/yaml_fields.h"
 #include "metrics/metrics_server.h"
 
@@ -80,12 +81,14 @@ void read_filter(YamlFields& y, const YAML::Node& node, const std::string& path,
 
 void read_output(YamlFields& y, const YAML::Node& node, const std::string& path,
                  OutputRoute* route) {
-  if (!y.map(node, path, {"uri", "schema", "format", "queue_kib", "filter"})) return;
+  if (!y.map(node, path, {"uri", "schema", "format", "queue_kib", "filter", "rotate", "fsync"}))
+    return;
   if (!node["uri"]) {
     y.error(node, path, "an output needs a uri, e.g. uri: file:/var/log/procflow/flows.json");
     return;
   }
   if (auto uri = y.text(node["uri"], child_path(path, "uri"))) route->uri = *uri;
+  read_file_output(y, node, path, route);  // rotate, fsync, and the uri's own ?options
   std::string schema, layout;
   if (node["schema"]) schema = y.text(node["schema"], child_path(path, "schema")).value_or("car");
   if (node["format"]) layout = y.text(node["format"], child_path(path, "format")).value_or("");

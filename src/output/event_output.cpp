@@ -20,7 +20,7 @@ std::unique_ptr<EventOutput> EventOutput::open(const std::vector<OutputRoute>& r
   auto output = std::unique_ptr<EventOutput>(new EventOutput());
   for (const OutputRoute& r : routes) {
     std::string why;
-    auto sink = open_sink(r.uri, &why);
+    auto sink = open_sink(r.uri, r.file, &why);
     if (!sink) {
       *error = "output " + r.uri + ": " + why;
       return nullptr;

@@ -14,6 +14,7 @@
 
 #include "flow/event_filter.h"
 #include "output/event_format.h"
+#include "output/file_sink_options.h"
 #include "output/sink_queue.h"
 #include "procflow/flow_event.h"
 #include "service/loss_counts.h"
@@ -23,6 +24,9 @@ namespace procflow {
 // What one route is, as the command line or the config describes it.
 struct OutputRoute {
   std::string uri = "-";  // see sink_uri.h
+  // A file: output's rotation and fsync: the command line's URI options
+  // (take_file_uri_options) or the config's rotate/fsync keys.
+  FileSinkOptions file;
   EventFormat format;
   EventFilter filter;  // this route's own, on top of the global filters; empty passes all
   size_t queue_bytes = SinkQueue::default_capacity;

@@ -41,6 +41,13 @@ class Sink {
   virtual uint64_t events_held() const { return 0; }
   // SIGHUP: a file sink opens its path again (after logrotate moved it).
   virtual void reopen() {}
+  // A file sink that rotates by size: files rotated away so far, and attempts
+  // that failed (the file then grew on, nothing lost). 0 for other sinks.
+  virtual uint64_t rotations() const { return 0; }
+  virtual uint64_t rotation_errors() const { return 0; }
+  // A file sink under an fsync policy: fsync/fdatasync calls that failed
+  // (what they covered may not be on the disk). 0 for other sinks.
+  virtual uint64_t sync_errors() const { return 0; }
 };
 
 }  // namespace procflow

@@ -62,6 +62,8 @@ struct SinkQueue::Shared {
       const auto next_deadline = sink->next_deadline();
       const uint64_t held = sink->events_held();
       const uint64_t dropped_by_sink = sink->events_dropped();
+      const uint64_t rotations = sink->rotations(), rotation_errors = sink->rotation_errors(),
+                     sync_errors = sink->sync_errors();
       lock.lock();
       writing = false;
       deadline = next_deadline;
@@ -76,6 +78,9 @@ struct SinkQueue::Shared {
         stats.bytes_written = sink->bytes_written();
       }
       stats.events_held = held;
+      stats.rotations = rotations;
+      stats.rotation_errors = rotation_errors;
+      stats.sync_errors = sync_errors;
       // The sink's own losses are losses of this output too: counted in
       // events_dropped (what the loss report reads), and apart.
       stats.events_dropped += dropped_by_sink - stats.events_dropped_by_sink;

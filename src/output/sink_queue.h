@@ -34,6 +34,10 @@ struct SinkQueueStats {
   uint64_t events_dropped_queue_full = 0;  // of events_dropped: the queue had no room
   uint64_t events_held = 0;                // in the sink, not yet delivered (Sink::events_held)
   uint64_t bytes_written = 0;
+  // A rotating file sink's Sink::rotations, rotation_errors and sync_errors.
+  uint64_t rotations = 0;
+  uint64_t rotation_errors = 0;
+  uint64_t sync_errors = 0;
   int error = 0;  // errno that broke the sink (EPIPE: the reader is gone); 0 if none
 };
 

@@ -130,15 +130,24 @@ bool is_stdout_uri(std::string_view uri) {
 }
 
 std::unique_ptr<Sink> open_sink(std::string_view uri, std::string* error) {
+  return open_sink(uri, FileSinkOptions{}, error);
+}
+
+std::unique_ptr<Sink> open_sink(std::string_view uri, const FileSinkOptions& file,
+                                std::string* error) {
   if (is_stdout_uri(uri)) return LineSink::to_fd(STDOUT_FILENO);
   constexpr std::string_view file_scheme = "file:";
   if (uri.starts_with(file_scheme)) {
-    const std::string path(uri.substr(file_scheme.size()));
+    std::string file_uri(uri);
+    FileSinkOptions options = file;
+    bool had_options = false;
+    if (!take_file_uri_options(&file_uri, &options, &had_options, error)) return nullptr;
+    const std::string path = file_uri.substr(file_scheme.size());
     if (path.empty()) {
       *error = "file: needs a path, e.g. file:/var/log/procflow/flows.json";
       return nullptr;
     }
-    return LineSink::to_file(path, error);
+    return LineSink::to_file(path, options, error);
   }
   if (uri.starts_with("syslog:") || uri.starts_with("syslog+udp://") ||
       uri.starts_with("syslog+tcp://"))

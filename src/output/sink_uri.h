@@ -2,6 +2,10 @@
 // (`--output URI`, repeatable) and in the service config:
 //   -  or  stdout           standard output
 //   file:PATH               JSON/text lines appended to PATH (reopened on SIGHUP)
+//     file options: ?max_size_kib=N (1..1073741824): rotate at N KiB, between whole lines
+//                   &keep=N (1..1000, 5): rotated files kept, PATH.1 newest
+//                   &fsync=never|rotate|batch (never): see FsyncPolicy
+//                   (the part before '?' is the path, as written)
 //   syslog:[SOCKET]         RFC 5424, one message per event, to the local syslog socket
 //                           (/dev/log unless SOCKET is given; datagram, else stream)
 //   syslog+udp://HOST:PORT  the same over UDP, one datagram per message
@@ -23,6 +27,7 @@
 #include <string>
 #include <string_view>
 
+#include "output/file_sink_options.h"
 #include "output/sink.h"
 
 namespace procflow {
@@ -30,6 +35,11 @@ namespace procflow {
 // The sink URI names, or nullptr with `error` saying what is wrong and what
 // is accepted.
 std::unique_ptr<Sink> open_sink(std::string_view uri, std::string* error);
+// The same, with the rotation and fsync of a file output given apart
+// (OutputRoute::file, from the config's keys); options in the URI itself are
+// read over them. Other sinks ignore `file`.
+std::unique_ptr<Sink> open_sink(std::string_view uri, const FileSinkOptions& file,
+                                std::string* error);
 
 // True for the URI of standard output (a tracer whose stdout reader went
 // away stops; a broken file or server does not stop it).

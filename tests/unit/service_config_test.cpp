@@ -116,7 +116,7 @@ TEST(ServiceConfigTest, MistakesNameTheFileTheLineAndWhatIsExpected) {
   EXPECT_EQ(errors_of("outputs:\n  - uri: \"-\"\n    shema: car\n"),
             std::vector<std::string>{
                 "test.yaml:3:5: outputs[0].shema: unknown key; expected one of: uri, schema, "
-                "format, queue_kib, filter"});
+                "format, queue_kib, filter, rotate, fsync"});
   EXPECT_EQ(errors_of("max_flows: lots\n"),
             std::vector<std::string>{"test.yaml:1:12: max_flows: expected a number of flows "
                                      "between 1024 and 4194304, got 'lots'"});
