@@ -74,9 +74,15 @@ void report_losses(const TracerStats& s) {
 void report_outputs(const EventOutput& out, bool delivered) {
   bool any_dropped = false;
   for (const OutputRouteStats& r : out.stats()) {
+    // Named without its ?options: a ClickHouse password stays out of the log.
+    const std::string name = "output " + sink_label(r.uri);
+    if (r.queue.rotation_errors)
+      spdlog::warn("{}: {} rotations failed (writing went on in the same file)", name,
+                   r.queue.rotation_errors);
+    if (r.queue.sync_errors) spdlog::warn("{}: {} fsync calls failed", name, r.queue.sync_errors);
     if (!r.queue.events_dropped) continue;
     any_dropped = true;
-    const std::string who = is_stdout_uri(r.uri) ? "the reader of stdout" : "output " + r.uri;
+    const std::string who = is_stdout_uri(r.uri) ? "the reader of stdout" : name;
     if (r.queue.error == EPIPE)
       spdlog::warn("lost: {} events not written: {} went away", r.queue.events_dropped, who);
     else if (r.queue.error)

@@ -32,6 +32,9 @@ OutputMetrics of_route(const std::string& label, const OutputRouteStats& o) {
   m.dropped_queue_full = o.queue.events_dropped_queue_full;
   m.dropped_sink_error = o.queue.events_dropped - o.queue.events_dropped_queue_full;
   m.bytes_written = o.queue.bytes_written;
+  m.file_rotations = o.queue.rotations;
+  m.file_rotation_errors = o.queue.rotation_errors;
+  m.sync_errors = o.queue.sync_errors;
   m.events_held = o.queue.events_held;
   m.failed = o.queue.error != 0;
   return m;
@@ -44,6 +47,9 @@ void add_counters(OutputMetrics& into, const OutputMetrics& from) {
   into.dropped_queue_full += from.dropped_queue_full;
   into.dropped_sink_error += from.dropped_sink_error;
   into.bytes_written += from.bytes_written;
+  into.file_rotations += from.file_rotations;
+  into.file_rotation_errors += from.file_rotation_errors;
+  into.sync_errors += from.sync_errors;
 }
 
 void render_outputs(PrometheusText& p, const std::vector<OutputMetrics>& outputs) {
@@ -65,6 +71,15 @@ void render_outputs(PrometheusText& p, const std::vector<OutputMetrics>& outputs
   p.family("procflow_sink_bytes_written_total", Type::counter,
            "Bytes an output's sink wrote (for ClickHouse: rows sent).");
   for (const auto& o : outputs) p.sample({{"sink", o.sink}}, o.bytes_written);
+  p.family("procflow_sink_file_rotations_total", Type::counter,
+           "Times a file output's file was renamed away at its size limit.");
+  for (const auto& o : outputs) p.sample({{"sink", o.sink}}, o.file_rotations);
+  p.family("procflow_sink_file_rotation_errors_total", Type::counter,
+           "Rotations that failed (a rename or open): writing went on in the same file.");
+  for (const auto& o : outputs) p.sample({{"sink", o.sink}}, o.file_rotation_errors);
+  p.family("procflow_sink_sync_errors_total", Type::counter,
+           "fsync or fdatasync calls of a file output that failed.");
+  for (const auto& o : outputs) p.sample({{"sink", o.sink}}, o.sync_errors);
   p.family("procflow_sink_events_held", Type::gauge,
            "Events a sink holds and has not delivered yet (a batch, or a retry while its server "
            "is away).");

@@ -27,8 +27,11 @@ struct OutputMetrics {
   uint64_t dropped_queue_full = 0;
   uint64_t dropped_sink_error = 0;  // the sink failed or gave events up itself
   uint64_t bytes_written = 0;
-  uint64_t events_held = 0;  // gauge: in the sink, not yet delivered
-  bool failed = false;       // gauge: the sink is broken (its events are dropped)
+  uint64_t file_rotations = 0;        // a rotating file output's renames
+  uint64_t file_rotation_errors = 0;  // renames or opens that failed (writing went on)
+  uint64_t sync_errors = 0;           // fsync/fdatasync calls that failed
+  uint64_t events_held = 0;           // gauge: in the sink, not yet delivered
+  bool failed = false;                // gauge: the sink is broken (its events are dropped)
 };
 
 // Keeps the counters of outputs retired by a reload.

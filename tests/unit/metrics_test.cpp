@@ -53,6 +53,8 @@ OutputRouteStats route(const std::string& uri, uint64_t starts, uint64_t ends, u
   r.queue.events_dropped = dropped;
   r.queue.events_dropped_queue_full = full;
   r.queue.bytes_written = 1000;
+  r.queue.rotations = 4;
+  r.queue.rotation_errors = 1;
   return r;
 }
 
@@ -137,6 +139,12 @@ TEST(ServiceMetricsTest, TheExpositionSaysWhatWasMeasured) {
   EXPECT_TRUE(
       contains_line(text, "procflow_bpf_program_run_seconds_total{program=\"pf_tc_egress\"} 1"));
   EXPECT_TRUE(contains_line(text, "procflow_bpf_program_runs_total{program=\"pf_tc_egress\"} 900"));
+  EXPECT_TRUE(contains_line(text,
+                            "procflow_sink_file_rotations_total{sink=\"file:/var/log/procflow/"
+                            "flows.json\"} 4"));
+  EXPECT_TRUE(contains_line(text,
+                            "procflow_sink_file_rotation_errors_total{sink=\"file:/var/log/"
+                            "procflow/flows.json\"} 1"));
   EXPECT_EQ(text.find("fsync=batch"), std::string::npos) << "options stay out of labels";
 }
 
