@@ -315,7 +315,7 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
   // Before anything reads /proc: with a host /proc of another pid namespace
   // every pid would name the wrong process.
   if (options.host_proc != "/proc") {
-    if (auto why = host_pid_namespace_problem(options.host_proc); !why.empty()) {
+    if (auto why = host_pid_namespace_problem(options.host_proc, getpid()); !why.empty()) {
       *error = why;
       return nullptr;
     }

@@ -9,10 +9,9 @@
 
 namespace procflow {
 
-// "" when host_proc's pid namespace (that of its pid 1) is this process's
-// own, else one sentence saying to run with hostPID. `own_proc` is this
-// process's own /proc (tests give others).
-std::string host_pid_namespace_problem(const std::string& host_proc,
-                                       const std::string& own_proc = "/proc");
+// "" when host_proc is a /proc of this process's own pid namespace (it
+// names this process by the pid getpid() gives, `own_pid`), else one
+// sentence saying to run with hostPID.
+std::string host_pid_namespace_problem(const std::string& host_proc, int own_pid);
 
 }  // namespace procflow

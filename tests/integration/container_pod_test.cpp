@@ -10,7 +10,8 @@
 // Every event of each client's flow must carry exactly the container id,
 // runtime, pod uid, pod name, namespace and container name the test made, and
 // the control none of them. Also: a client in a new pid namespace (`unshare
-// --pid --fork`) gets its pid in that namespace as container_pid.
+// --pid --fork`) gets its pid in that namespace as container_pid, read
+// through --host-proc.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -221,7 +222,12 @@ TEST_F(ContainerPodTest, KubeletDockerAndPlainCgroupsNameTheirContainersAndPods)
 }
 
 TEST_F(ContainerPodTest, APidNamespaceGivesTheInnerPid) {
-  ASSERT_NO_FATAL_FAILURE(start_procflow({"--pod-log-dir", pod_log_dir()}));
+  // Through --host-proc (another path to this /proc): every read of other
+  // processes' entries, NSpid included, goes there.
+  const auto host_proc = dir_->path() / "host-proc";
+  std::filesystem::create_directory_symlink("/proc", host_proc);
+  ASSERT_NO_FATAL_FAILURE(
+      start_procflow({"--pod-log-dir", pod_log_dir(), "--host-proc", host_proc.string()}));
   ASSERT_NE(start_server(topo().host_ip4(), kServerPort, 1, 0), nullptr);
   const auto fifo = dir_->path() / "pidns.fifo";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
