@@ -44,14 +44,13 @@ CgroupDirectory::~CgroupDirectory() {
 
 std::optional<std::string> CgroupDirectory::path_by_handle(uint64_t id, bool* gone) {
   *gone = false;
-  struct {
-    file_handle handle;
-    uint64_t id;
-  } h = {};
-  h.handle.handle_bytes = sizeof(uint64_t);
-  h.handle.handle_type = kFileIdKernfs;
-  std::memcpy(h.handle.f_handle, &id, sizeof id);
-  const int fd = ::open_by_handle_at(mount_fd_, &h.handle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  // file_handle ends in a flexible array: the id goes in the bytes after it.
+  alignas(file_handle) unsigned char buf[sizeof(file_handle) + sizeof(uint64_t)] = {};
+  auto* handle = reinterpret_cast<file_handle*>(buf);
+  handle->handle_bytes = sizeof(uint64_t);
+  handle->handle_type = kFileIdKernfs;
+  std::memcpy(buf + sizeof(file_handle), &id, sizeof id);
+  const int fd = ::open_by_handle_at(mount_fd_, handle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ESTALE || errno == ENOENT) {
       *gone = true;
