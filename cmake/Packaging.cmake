@@ -28,6 +28,10 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# The unit's ExecReload runs /bin/kill, which procps ships; a minimal Debian
+# system does not have it (tests/vm/run-service-vm.sh found that). The
+# libraries dpkg-shlibdeps finds are added to this list.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "procps")
 set(CPACK_STRIP_FILES ON)
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "process-aware network flow tracer (eBPF)")
 set(CPACK_PACKAGE_DESCRIPTION

@@ -19,6 +19,10 @@ packages=(
   dpkg-dev lintian systemd
   # the sink suites' real servers
   rsyslog clickhouse-server
+  # the metrics suite: a real Prometheus scrapes procflow; promtool lints the exposition
+  prometheus
+  # the qemu guests (tests/vm): the kernel matrix, the .deb under systemd
+  qemu-system-x86 busybox-static cpio zstd debootstrap kmod
 )
 
 missing=()

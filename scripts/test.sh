@@ -4,6 +4,8 @@
 #      namespaces, real servers) under CTest;
 #   1b. the .deb (lintian, contents, packaged config) and the systemd unit
 #       (systemd-analyze verify);
+#   1c. that .deb installed with dpkg -i and driven with systemctl in a qemu
+#       guest running systemd (debootstrap root file system, cached);
 #   2. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer;
 #   2b. the unit and integration suites again under ThreadSanitizer (procflow's
 #       output writer thread, the namespace walk's threads): the integration
@@ -22,6 +24,9 @@ ctest --test-dir build --output-on-failure --timeout 600
 
 echo "== the Debian package and the systemd unit"
 bash tests/packaging/check.sh build
+
+echo "== the .deb under real systemd (qemu guest)"
+bash tests/vm/run-service-vm.sh
 
 echo "== unit tests under ASan/UBSan"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPROCFLOW_SANITIZE=ON >/dev/null

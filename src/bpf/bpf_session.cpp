@@ -267,4 +267,8 @@ bool BpfSession::request_snapshot(std::string* error) {
   return true;
 }
 
+std::vector<ProgramRunStats> BpfSession::program_stats() const {
+  return read_program_stats(skel_->obj);
+}
+
 }  // namespace procflow

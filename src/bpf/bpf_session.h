@@ -13,6 +13,7 @@
 
 #include "bpf/attach_plan.h"
 #include "bpf/libbpf_raii.h"
+#include "bpf/program_stats.h"
 #include "procflow_abi.h"
 
 struct procflow_bpf;
@@ -68,6 +69,8 @@ class BpfSession {
   std::vector<uint64_t> read_drops() const;
   // Runs pf_snapshot: one PF_REC_TCP_SNAPSHOT per open flow into the ring.
   bool request_snapshot(std::string* error);
+  // Run count and time of every loaded program (zero unless bpf_stats is on).
+  std::vector<ProgramRunStats> program_stats() const;
 
  private:
   BpfSession() = default;

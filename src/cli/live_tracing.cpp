@@ -5,6 +5,8 @@
 
 #include <cstring>
 
+#include "metrics/metrics_server.h"
+#include "metrics/service_metrics.h"
 #include "output/event_output.h"
 #include "output/sink_uri.h"
 #include "procflow_abi.h"
@@ -132,6 +134,24 @@ int run_live_tracing(const ServiceConfig& config, const LiveMode& mode) {
   }
   uint64_t dropped_by_replaced_outputs = 0;
   ServiceNotifier notifier;
+  // Metrics: bound before anything is attached, so /readyz says "not yet"
+  // while the programs load, and a taken port fails the start at once.
+  ServiceMetrics metrics;
+  metrics.start_time_s =
+      static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count()) /
+      1000;
+  OutputMetricsBook output_book;
+  std::unique_ptr<MetricsServer> metrics_server;
+  if (!running.metrics_address.empty()) {
+    metrics_server = MetricsServer::start(running.metrics_address, render_metrics(metrics), &error);
+    if (!metrics_server) {
+      spdlog::error("{}", error);
+      return 1;
+    }
+    spdlog::info("metrics on http://{}/metrics", running.metrics_address);
+  }
 
   TracerOptions options = tracer_options(running, mode);
   if (mode.interactive && out->writes_stdout()) options.output_fd = STDOUT_FILENO;
@@ -148,12 +168,16 @@ int run_live_tracing(const ServiceConfig& config, const LiveMode& mode) {
         ServiceNotifier& n;
         ~Ready() { n.ready("tracing"); }
       } ready_again{notifier};
-      if (!loaded) return;  // the reason is logged; the running config stays
+      if (!loaded) {  // the reason is logged; the running config stays
+        metrics.reloads_refused++;
+        return;
+      }
       std::string open_error;
       auto replacement =
           EventOutput::open(routes_of(*loaded), SinkQueue::WhenFull::drop, &open_error);
       if (!replacement) {
         spdlog::error("reload refused: {}; the running config stays", open_error);
+        metrics.reloads_refused++;
         return;
       }
       for (const std::string& s : settings_needing_restart(running, *loaded))
@@ -163,7 +187,9 @@ int run_live_tracing(const ServiceConfig& config, const LiveMode& mode) {
         spdlog::warn("reload: an output of the old config did not take all its events in time");
       report_outputs(*out, true);
       dropped_by_replaced_outputs += out->events_dropped();
+      output_book.retire(out->stats());
       out = std::move(replacement);
+      metrics.reloads++;
       filter = loaded->filter;
       spdlog::set_level(spdlog::level::from_str(loaded->log_level));
       // What a restart would change stays as it runs, so the next reload
@@ -198,13 +224,25 @@ int run_live_tracing(const ServiceConfig& config, const LiveMode& mode) {
   for (const auto& i : tracer->attached_interfaces()) where += i + " ";
   spdlog::info("tracing started ({}; {})", tracer->plan().summary(), where);
   notifier.ready("tracing");
+  metrics.plan = &tracer->plan();
+  metrics.ready = true;
+  auto publish_metrics = [&] {
+    if (!metrics_server) return;
+    metrics.tracer = tracer->metrics();
+    metrics.outputs = output_book.current(out->stats());
+    metrics_server->publish(render_metrics(metrics));
+    metrics_server->set_ready(metrics.ready);
+  };
+  publish_metrics();
 
   auto last_status = std::chrono::steady_clock::now();
   auto after_batch = [&]() {
     out->flush();
     notifier.tick();
+    if (metrics_server) metrics_server->heartbeat();
     if (const auto now = std::chrono::steady_clock::now(); now - last_status >= 1s) {
       notifier.status(status_line(tracer->stats(), options.output_dropped()));
+      publish_metrics();
       last_status = now;
     }
     // e.g. `procflow trace | head`: stop quietly. A service goes on.
@@ -212,6 +250,8 @@ int run_live_tracing(const ServiceConfig& config, const LiveMode& mode) {
   };
   const bool ran = tracer->run(after_batch, &error);
   notifier.stopping();
+  metrics.ready = false;  // stopping: a load balancer or kubelet stops counting on it
+  publish_metrics();
   if (!ran) {
     spdlog::error("{}", error);
     return 1;

@@ -13,6 +13,7 @@
 #include "cli/option_ranges.h"
 #include "cli/output_options.h"
 #include "flow/event_filter.h"
+#include "metrics/metrics_server.h"
 
 namespace procflow {
 namespace {
@@ -38,6 +39,7 @@ struct TraceArgs {
   double reverse_dns_rate = 20;
   std::string host_proc = "/proc";
   std::string pod_log_dir = "/var/log/pods";
+  std::string metrics_address;
 };
 
 int run_trace(const TraceArgs& args) {
@@ -58,8 +60,13 @@ int run_trace(const TraceArgs& args) {
     spdlog::error("--reverse-dns-server: '{}' is not an IP address", args.reverse_dns_server);
     return 2;
   }
+  if (!args.metrics_address.empty() && !parse_metrics_address(args.metrics_address, &error)) {
+    spdlog::error("--metrics-address: {}", error);
+    return 2;
+  }
   ServiceConfig config;
   config.filter = std::move(filter);
+  config.metrics_address = args.metrics_address;
   config.interfaces = args.interfaces;
   config.internal_networks = args.internal_networks;
   config.udp_idle_timeout_s = args.udp_idle_timeout;
@@ -133,6 +140,10 @@ std::function<int()> add_trace_command(CLI::App& app) {
                   "query it answers (default 10)")
       ->type_name("SEC")
       ->transform(in_range(ranges::kDnsAnswerWindow));
+  cmd->add_option("--metrics-address", args->metrics_address,
+                  "serve Prometheus metrics, /healthz and /readyz on HOST:PORT (default: off)")
+      ->type_name("HOST:PORT")
+      ->check(non_empty("HOST:PORT, e.g. 127.0.0.1:9469"));
   cmd->add_flag("--reverse-dns", args->reverse_dns,
                 "name addresses no DNS answer, /etc/hosts or local address names with PTR "
                 "look-ups (asynchronous, cached, rate-limited; off by default)");

@@ -7,6 +7,7 @@
 
 #include "cli/option_ranges.h"
 #include "config/yaml_fields.h"
+#include "metrics/metrics_server.h"
 
 namespace procflow {
 namespace {
@@ -147,6 +148,18 @@ void read_log(YamlFields& y, const YAML::Node& node, ServiceConfig* c) {
   }
 }
 
+void read_metrics(YamlFields& y, const YAML::Node& node, ServiceConfig* c) {
+  if (!y.map(node, "metrics", {"address"})) return;
+  if (!node["address"]) return;
+  auto address = y.text(node["address"], "metrics.address");
+  if (!address) return;
+  std::string error;
+  if (parse_metrics_address(*address, &error))
+    c->metrics_address = *address;
+  else
+    y.error(node["address"], "metrics.address", error);
+}
+
 // An absolute directory: the tracer reads below it.
 void read_directory(YamlFields& y, const YAML::Node& node, const std::string& path,
                     std::string* out) {
@@ -167,8 +180,8 @@ void read_kubernetes(YamlFields& y, const YAML::Node& node, ServiceConfig* c) {
 void read_top(YamlFields& y, const YAML::Node& root, ServiceConfig* c) {
   if (!y.map(root, "",
              {"outputs", "filter", "enrichment", "internal_networks", "interfaces", "disable_hooks",
-              "udp_idle_timeout", "report_interval", "ring_buffer_kib", "max_flows", "log",
-              "host_proc", "kubernetes"}))
+              "udp_idle_timeout", "report_interval", "ring_buffer_kib", "max_flows", "metrics",
+              "log", "host_proc", "kubernetes"}))
     return;
   if (root["outputs"]) {
     y.each(root["outputs"], "outputs", [&](const YAML::Node& item, const std::string& path) {
@@ -216,6 +229,7 @@ void read_top(YamlFields& y, const YAML::Node& root, ServiceConfig* c) {
   if (root["max_flows"])
     c->max_flows = static_cast<uint32_t>(
         y.whole(root["max_flows"], "max_flows", kMaxFlows).value_or(c->max_flows));
+  if (root["metrics"]) read_metrics(y, root["metrics"], c);
   if (root["log"]) read_log(y, root["log"], c);
   if (root["host_proc"]) read_directory(y, root["host_proc"], "host_proc", &c->host_proc);
   if (root["kubernetes"]) read_kubernetes(y, root["kubernetes"], c);
@@ -273,6 +287,7 @@ std::vector<std::string> settings_needing_restart(const ServiceConfig& a, const 
        "enrichment.reverse_dns*");
   note(a.ring_buffer_kib != b.ring_buffer_kib, "ring_buffer_kib");
   note(a.max_flows != b.max_flows, "max_flows");
+  note(a.metrics_address != b.metrics_address, "metrics.address");
   note(a.log_target != b.log_target, "log.target");
   note(a.host_proc != b.host_proc, "host_proc");
   note(a.pod_log_dir != b.pod_log_dir, "kubernetes.pod_log_dir");

@@ -136,12 +136,14 @@ const DnsName* DnsCache::find(uint64_t scope, const IpAddress& address, uint64_t
     if (found != index_.end()) {
       if (now_s < found->second->expires_s) {
         lru_.splice(lru_.begin(), lru_, found->second);
+        hits_++;
         return &found->second->name;
       }
       erase(found->second);  // expired: free the room now rather than at eviction
     }
     if (s == 0) break;  // scope 0 was the one asked for: no separate fallback
   }
+  misses_++;
   return nullptr;
 }
 

@@ -80,6 +80,9 @@ class DnsCache {
   // allocator's free lists and fragmentation, so RSS grows somewhat more.
   size_t memory_bytes() const;
   uint64_t evictions() const { return evictions_; }  // entries dropped for room (not expiry)
+  // find()/lookup() that named the address, or did not (no entry, or an expired one).
+  uint64_t hits() const { return hits_; }
+  uint64_t misses() const { return misses_; }
   const DnsCacheConfig& config() const { return config_; }
 
  private:
@@ -109,6 +112,8 @@ class DnsCache {
   std::unordered_map<Key, Lru::iterator, KeyHash> index_;
   size_t string_bytes_ = 0;  // heap bytes of all names, kept current on insert/erase
   uint64_t evictions_ = 0;
+  uint64_t hits_ = 0;
+  uint64_t misses_ = 0;
 };
 
 }  // namespace procflow

@@ -146,8 +146,11 @@ bool ProcessCache::read_proc(uint32_t tgid, ProcessEntry* out) {
 
 const ProcessEntry* ProcessCache::find(uint32_t tgid, uint64_t start_boot_ns) {
   auto it = entries_.find(tgid);
-  if (it != entries_.end() && same_start(it->second, start_boot_ns) && !it->second.exe.empty())
+  if (it != entries_.end() && same_start(it->second, start_boot_ns) && !it->second.exe.empty()) {
+    hits_++;
     return &it->second;
+  }
+  misses_++;
   const uint64_t attempt = (uint64_t{tgid} << 32) ^ start_boot_ns;
   if (unresolvable_.count(attempt)) return nullptr;
   ProcessEntry fresh;

@@ -70,6 +70,9 @@ class ProcessCache {
   size_t size() const { return entries_.size(); }
   size_t exited() const;  // entries of processes whose exit was seen (kept until expire())
   uint64_t proc_reads() const { return proc_reads_; }
+  // find() answered from the cache, or had to go to /proc (or knew it could not).
+  uint64_t hits() const { return hits_; }
+  uint64_t misses() const { return misses_; }
 
   static std::string_view basename(std::string_view path);
   static bool same_start(const ProcessEntry& e, uint64_t start_boot_ns);
@@ -85,6 +88,8 @@ class ProcessCache {
   // no image): asked once, not on every event of their flows. Bounded.
   std::unordered_set<uint64_t> unresolvable_;
   uint64_t proc_reads_ = 0;
+  uint64_t hits_ = 0;
+  uint64_t misses_ = 0;
 };
 
 }  // namespace procflow

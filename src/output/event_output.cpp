@@ -3,6 +3,17 @@
 #include "output/sink_uri.h"
 
 namespace procflow {
+namespace {
+
+// The counters are indexed by the action's value.
+static_assert(static_cast<size_t>(FlowAction::start) == 0 &&
+              static_cast<size_t>(FlowAction::message) == 1 &&
+              static_cast<size_t>(FlowAction::end) == 2);
+size_t action_index(FlowAction action) {
+  return static_cast<size_t>(action);
+}
+
+}  // namespace
 
 std::unique_ptr<EventOutput> EventOutput::open(const std::vector<OutputRoute>& routes,
                                                SinkQueue::WhenFull when_full, std::string* error) {
@@ -28,14 +39,15 @@ void EventOutput::emit(const FlowEvent& e) {
     if (!r.description.filter.matches(e)) continue;
     line_.clear();
     r.description.format.append_event(e, line_);
-    r.queue->offer(line_);
+    if (r.queue->offer(line_)) r.events_by_action[action_index(e.action)]++;
   }
 }
 
 void EventOutput::emit_lost(const LossCounts& delta, uint64_t since_us, uint64_t now_us) {
   for (Route& r : routes_) {
     line_.clear();
-    if (r.description.format.append_lost(delta, since_us, now_us, line_)) r.queue->offer(line_);
+    if (r.description.format.append_lost(delta, since_us, now_us, line_) && r.queue->offer(line_))
+      r.lost_events++;
   }
 }
 
@@ -78,7 +90,8 @@ uint64_t EventOutput::events_dropped() const {
 
 std::vector<OutputRouteStats> EventOutput::stats() const {
   std::vector<OutputRouteStats> out;
-  for (const Route& r : routes_) out.push_back({r.description.uri, r.queue->stats()});
+  for (const Route& r : routes_)
+    out.push_back({r.description.uri, r.queue->stats(), r.events_by_action, r.lost_events});
   return out;
 }
 

@@ -5,6 +5,7 @@
 // sink costs its own route dropped events, counted per route.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -30,6 +31,10 @@ struct OutputRoute {
 struct OutputRouteStats {
   std::string uri;
   SinkQueueStats queue;
+  // Events this route's filter passed and its queue took, by action
+  // (start, message, end); `lost` events apart.
+  std::array<uint64_t, 3> events_by_action{};
+  uint64_t lost_events = 0;
 };
 
 class EventOutput {
@@ -59,6 +64,8 @@ class EventOutput {
     OutputRoute description;
     bool is_stdout = false;
     std::unique_ptr<SinkQueue> queue;
+    std::array<uint64_t, 3> events_by_action{};
+    uint64_t lost_events = 0;
   };
   std::vector<Route> routes_;
   std::string line_;  // reused: one event's bytes

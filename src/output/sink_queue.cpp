@@ -127,6 +127,7 @@ bool SinkQueue::offer(std::string_view event_lines) {
   }
   if (s.stats.error != 0 || s.pending.size() + event_lines.size() > capacity_) {
     s.stats.events_dropped++;
+    if (s.stats.error == 0) s.stats.events_dropped_queue_full++;
     return false;
   }
   // A loop turn can offer more than the whole queue before its flush(): the

@@ -30,8 +30,9 @@ struct SinkQueueStats {
   // Every event of this output lost: the queue was full, the sink broken, or
   // the sink gave it up itself (events_dropped_by_sink, a part of this).
   uint64_t events_dropped = 0;
-  uint64_t events_dropped_by_sink = 0;  // Sink::events_dropped
-  uint64_t events_held = 0;             // in the sink, not yet delivered (Sink::events_held)
+  uint64_t events_dropped_by_sink = 0;     // Sink::events_dropped
+  uint64_t events_dropped_queue_full = 0;  // of events_dropped: the queue had no room
+  uint64_t events_held = 0;                // in the sink, not yet delivered (Sink::events_held)
   uint64_t bytes_written = 0;
   int error = 0;  // errno that broke the sink (EPIPE: the reader is gone); 0 if none
 };

@@ -20,6 +20,7 @@
 #include "bpf/tc_attachment.h"
 #include "bpf/tc_registry.h"
 #include "collect/dns_record.h"
+#include "collect/ring_fill.h"
 #include "collect/ring_reader.h"
 #include "collect/udp_stats_map.h"
 #include "collect/wire_stats_map.h"
@@ -91,6 +92,7 @@ struct Tracer::Impl : RecordHandler {
   std::unique_ptr<UdpStatsMap> udp_stats;
   std::unique_ptr<UdpFlowTable> udp_table;
   std::unique_ptr<RingReader> ring;
+  std::unique_ptr<RingFill> ring_fill;  // nullptr: the fill is not reported
   UniqueFd signal_fd;
   UniqueFd epoll_fd;
 
@@ -408,6 +410,9 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
       dns_options);
   impl->ring = RingReader::create(impl->session->events_fd(), *impl, error);
   if (!impl->ring) return nullptr;
+  std::string fill_error;
+  impl->ring_fill = RingFill::open(impl->session->events_fd(), &fill_error);
+  if (!impl->ring_fill) spdlog::warn("the ring buffer's fill is not reported: {}", fill_error);
 
   // Signals arrive through a descriptor so the loop can finish its batch.
   sigset_t mask;
@@ -578,6 +583,38 @@ TracerStats Tracer::stats() const {
     s.flows_ended += impl_->udp_table->ends();
   }
   return s;
+}
+
+TracerMetrics Tracer::metrics() const {
+  const Impl& m = *impl_;
+  TracerMetrics t;
+  t.records = m.ring->records();
+  t.losses = m.losses();
+  const std::vector<uint64_t> counters = m.session->read_drops();
+  t.filtered_in_kernel = counters.size() > PF_COUNT_FILTERED ? counters[PF_COUNT_FILTERED] : 0;
+  t.tcp_flows_started = m.table->stats().starts;
+  t.tcp_flows_ended = m.table->stats().ends;
+  if (m.udp_table) {
+    t.udp_flows_started = m.udp_table->starts();
+    t.udp_flows_ended = m.udp_table->ends();
+  }
+  t.tables = m.table_sizes();
+  t.processes = {m.processes.hits(), m.processes.misses()};
+  t.proc_reads = m.processes.proc_reads();
+  t.dns_names = {m.dns_cache.hits(), m.dns_cache.misses()};
+  t.dns_cache_evictions = m.dns_cache.evictions();
+  t.dns_queries_seen = m.dns->tracker().queries_seen();
+  t.dns_answers_learned = m.dns->answers_learned();
+  t.dns_answers_rejected = m.dns->tracker().rejected();
+  if (m.ring_fill) {
+    t.ring_size_bytes = m.ring_fill->size_bytes();
+    t.ring_used_bytes = m.ring_fill->used_bytes();
+  }
+  t.interfaces_attached = m.tc.size();
+  t.interfaces_failed = m.interfaces_failed;
+  t.bpf_stats_enabled = bpf_stats_enabled();
+  if (t.bpf_stats_enabled) t.programs = m.session->program_stats();
+  return t;
 }
 
 std::vector<std::string> Tracer::attached_interfaces() const {

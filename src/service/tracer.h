@@ -17,6 +17,7 @@
 #include "flow/flow_table.h"
 #include "flow/udp_flow_table.h"
 #include "service/loss_counts.h"
+#include "service/tracer_metrics.h"
 
 namespace procflow {
 
@@ -88,6 +89,9 @@ class Tracer {
 
   const AttachPlan& plan() const;
   TracerStats stats() const;
+  // Counters, table sizes, cache hit rates, ring fill and program run times.
+  // On the loop's thread only (e.g. from after_batch): it reads the tables.
+  TracerMetrics metrics() const;
   std::vector<std::string> attached_interfaces() const;
 
  private:

@@ -218,7 +218,9 @@ TEST_F(ServiceTest, SpeaksTheSystemdNotifyProtocol) {
 // capabilities (docs/deployment.md#capabilities) in every set, and its output
 // threads hold none; it still traces, including the end of a flow.
 TEST_F(ServiceTest, KeepsOnlyTheCapabilitiesItNeedsAfterStartUp) {
-  write_config(config_for(file("flows.json"), kServerPort));
+  // With the metrics endpoint on: its HTTP threads must hold nothing either.
+  write_config(config_for(file("flows.json"), kServerPort) +
+               "metrics: {address: \"127.0.0.1:19470\"}\n");
   SpawnedProcess& service = start_service();
   ASSERT_TRUE(
       wait_for_log("capabilities kept after start-up: cap_net_admin, cap_sys_ptrace, "
@@ -242,18 +244,20 @@ TEST_F(ServiceTest, KeepsOnlyTheCapabilitiesItNeedsAfterStartUp) {
   EXPECT_EQ(main_thread.at("CapBnd:"), expected);
   EXPECT_EQ(main_thread.at("CapInh:"), 0u);
   EXPECT_EQ(main_thread.at("CapAmb:"), 0u);
-  size_t writers = 0;
+  std::map<std::string, size_t> helpers;  // thread name -> threads seen
   for (const auto& task : std::filesystem::directory_iterator(task_dir)) {
-    // procflow's output writers; a sanitizer runtime's own threads are not procflow's.
+    // procflow's output writers and metrics server; a sanitizer runtime's
+    // own threads are not procflow's.
     std::string comm;
     std::getline(std::ifstream(task.path() / "comm"), comm);
-    if (comm != "pf-output") continue;
+    if (comm != "pf-output" && comm != "pf-metrics") continue;
     const auto sets = capability_sets((task.path() / "status").string());
-    EXPECT_EQ(sets.at("CapEff:"), 0u) << "thread " << task.path();
-    EXPECT_EQ(sets.at("CapPrm:"), 0u) << "thread " << task.path();
-    writers++;
+    EXPECT_EQ(sets.at("CapEff:"), 0u) << comm << " thread " << task.path();
+    EXPECT_EQ(sets.at("CapPrm:"), 0u) << comm << " thread " << task.path();
+    helpers[comm]++;
   }
-  EXPECT_GE(writers, 1u) << "the file output's writer thread";
+  EXPECT_GE(helpers["pf-output"], 1u) << "the file output's writer thread";
+  EXPECT_GE(helpers["pf-metrics"], 1u) << "the metrics server's threads";
 
   ASSERT_NE(start_server(topo().host_ip4(), kServerPort, 1, 100), nullptr);
   const int64_t port = connect_to(kServerPort);

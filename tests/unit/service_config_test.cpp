@@ -74,6 +74,7 @@ udp_idle_timeout: 30
 report_interval: 300
 ring_buffer_kib: 1024
 max_flows: 200000
+metrics: {address: "127.0.0.1:9469"}
 log: {level: debug, target: syslog}
 host_proc: /host/proc
 kubernetes: {pod_log_dir: /host/var/log/pods}
@@ -110,6 +111,7 @@ kubernetes: {pod_log_dir: /host/var/log/pods}
   EXPECT_EQ(c.report_interval_s, 300);
   EXPECT_EQ(c.ring_buffer_kib, 1024u);
   EXPECT_EQ(c.max_flows, 200000u);
+  EXPECT_EQ(c.metrics_address, "127.0.0.1:9469");
   EXPECT_EQ(c.log_level, "debug");
   EXPECT_EQ(c.log_target, "syslog");
   EXPECT_EQ(c.host_proc, "/host/proc");
@@ -167,6 +169,12 @@ TEST(ServiceConfigTest, MistakesNameTheFileTheLineAndWhatIsExpected) {
   EXPECT_EQ(errors_of("log: {level: loud}\n"),
             std::vector<std::string>{"test.yaml:1:14: log.level: expected trace, debug, info, "
                                      "warn, error or off, got 'loud'"});
+  EXPECT_EQ(errors_of("metrics: {address: 9469}\n"),
+            std::vector<std::string>{"test.yaml:1:20: metrics.address: expected HOST:PORT in "
+                                     "'9469'"});
+  EXPECT_EQ(errors_of("metrics: {port: 9469}\n"),
+            std::vector<std::string>{
+                "test.yaml:1:11: metrics.port: unknown key; expected one of: address"});
   EXPECT_EQ(errors_of("report_interval: 0.5\n"),
             std::vector<std::string>{"test.yaml:1:18: report_interval: expected seconds between "
                                      "1 and 604800, got '0.5'"});
