@@ -3,7 +3,9 @@
 # for SECONDS (default 60) on a corpus seeded from the shared DNS captures:
 # dns_message_fuzz (DNS wire parser + name cache) and packet_parser_fuzz
 # (the replay's frame parser + flow table) and pcapng_reader_fuzz (procflow's
-# pcapng reader on whole files, seeded with the vendored pcapng captures).
+# pcapng reader on whole files, seeded with the vendored pcapng captures) and
+# cgroup_path_fuzz (the cgroup path parser behind container_id and pod_uid,
+# seeded with kubelet-shaped paths).
 # Exits non-zero when the fuzzer finds a crash, leak or sanitizer error; the
 # input is saved under BUILD/artifacts/.
 #   fuzz/run.sh [SECONDS]        env: PROCFLOW_FUZZ_BUILD (default build-fuzz)
@@ -20,13 +22,26 @@ if [ ! -e "$runtime" ]; then
 fi
 
 cmake -S fuzz -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DPROCFLOW_BUILD_FUZZERS=ON >/dev/null
-cmake --build "$build" -j"$(nproc)" --target dns_message_fuzz packet_parser_fuzz pcapng_reader_fuzz
+cmake --build "$build" -j"$(nproc)" --target dns_message_fuzz packet_parser_fuzz pcapng_reader_fuzz \
+  cgroup_path_fuzz
 
 # The working corpora grow with what the fuzzers find; seeds are re-added
 # each run (cheap, idempotent) in case the captures changed.
 bash fuzz/make_corpus.sh "$build/corpus" >/dev/null
 bash fuzz/make_frame_corpus.sh "$build/frame-corpus" >/dev/null
-mkdir -p "$build/artifacts" "$build/pcapng-corpus"
+mkdir -p "$build/artifacts" "$build/pcapng-corpus" "$build/cgroup-corpus"
+# Seeds for the cgroup parser: the shapes the runtimes and the kubelet make.
+id=2f0d4d3c8b1e4a6f9c7d5e3b1a0f8e6d4c2b0a9f8e7d6c5b4a3928170615f4e3
+uid=8e4f1c2a-3b5d-4e6f-9a0b-1c2d3e4f5a6b
+n=0
+for seed in \
+  "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${uid//-/_}.slice/cri-containerd-$id.scope" \
+  "/kubepods/besteffort/pod$uid/$id" "/kubepods/burstable/pod$uid/crio-$id" "/docker/$id" \
+  "/machine.slice/libpod-$id.scope/container" "12:pids:/docker/$id
+0::/" "kube-system_coredns-5d78c9869d-x7x2k_$uid" "web_shop_app-$id.log"; do
+  printf '%s' "$seed" >"$build/cgroup-corpus/seed-$n"
+  n=$((n + 1))
+done
 for f in tests/fixtures/pcap/dns/*; do
   head -c 4 "$f" | cmp -s - <(printf '\x0a\x0d\x0d\x0a') && cp "$f" "$build/pcapng-corpus/"
 done
@@ -48,3 +63,4 @@ run() {  # target corpus: libFuzzer's progress goes to a log, its verdict here
 run dns_message_fuzz "$build/corpus"
 run packet_parser_fuzz "$build/frame-corpus"
 run pcapng_reader_fuzz "$build/pcapng-corpus"
+run cgroup_path_fuzz "$build/cgroup-corpus"

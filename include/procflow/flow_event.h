@@ -110,6 +110,12 @@ struct FlowEvent {
   // Extra, non-CAR fields.
   std::optional<uint64_t> netns, cgroup_id;
   std::string container_id, interface;
+  // The owner's container and pod (docs/events.md#containers-and-pods): the
+  // runtime ("containerd", "cri-o", "docker", "podman"), the pod from the
+  // cgroup path and the pod log directory, and the owner's pid inside its
+  // own pid namespace (pid stays the host's).
+  std::string container_runtime, pod_uid, pod_name, pod_namespace, container_name;
+  std::optional<uint32_t> container_pid;
   // The end of the CNAME chain behind *_fqdn, when the asked name was an alias.
   std::string src_canonical, dest_canonical;
 

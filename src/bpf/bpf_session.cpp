@@ -158,7 +158,7 @@ int BpfSession::listeners_fd() const {
 }
 
 bool BpfSession::walk_existing_tcp(const std::function<void(const pf_tcp_existing&)>& fn,
-                                   std::string* error) {
+                                   std::string* error, const std::string& proc_root) {
   if (!iter_tcp_) {
     *error = "the socket walk is not loaded";
     return false;
@@ -167,11 +167,11 @@ bool BpfSession::walk_existing_tcp(const std::function<void(const pf_tcp_existin
   // that opens it: each namespace is walked from inside.
   std::vector<pf_tcp_existing> found;
   size_t walked = 0;
-  for (const NetNamespace& ns : list_net_namespaces()) {
+  for (const NetNamespace& ns : list_net_namespaces(proc_root)) {
     std::string why;
     bool read_ok = false;
     const bool entered = run_in_net_namespace(
-        ns.pid, [&] { read_ok = read_iterator(iter_tcp_, &found, &why); }, &why);
+        ns.pid, [&] { read_ok = read_iterator(iter_tcp_, &found, &why); }, &why, proc_root);
     if (entered && read_ok) walked++;
   }
   if (!walked) {

@@ -59,7 +59,8 @@ class BpfSession {
 
   // Runs the start-up walk over every TCP socket (pf_iter_tcp, when loaded):
   // fn gets one record per socket. False, with error, if it could not run.
-  bool walk_existing_tcp(const std::function<void(const pf_tcp_existing&)>& fn, std::string* error);
+  bool walk_existing_tcp(const std::function<void(const pf_tcp_existing&)>& fn, std::string* error,
+                         const std::string& proc_root = "/proc");
   int listeners_fd() const;
   // Every socket the kernel's flows map follows now.
   std::vector<uint64_t> flow_keys() const;

@@ -59,6 +59,7 @@ KernelFacts detect_kernel_facts() {
   f.tracefs = find_or_mount_tracefs();
   auto cg = mounts_of_type("cgroup2");
   if (!cg.empty()) f.cgroup_v2 = cg.front();
+  f.cgroup_v1 = !mounts_of_type("cgroup").empty();
   if (!f.tracefs.empty()) {
     f.sock_length_tracepoints = exists(f.tracefs + "/events/sock/sock_send_length");
     f.syscall_tracepoints = exists(f.tracefs + "/events/syscalls/sys_exit_accept4");

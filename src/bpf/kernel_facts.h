@@ -13,6 +13,7 @@ struct KernelFacts {
   bool ringbuf = false;                  // BPF_MAP_TYPE_RINGBUF (5.8+)
   std::string tracefs;                   // mount point, "" when none could be mounted
   std::string cgroup_v2;                 // cgroup2 mount point, "" when none
+  bool cgroup_v1 = false;                // v1 hierarchies are mounted (a hybrid or legacy host)
   bool sock_length_tracepoints = false;  // sock:sock_{send,recv}_length (6.3+)
   bool syscall_tracepoints = false;      // syscalls:sys_exit_accept4
 };

@@ -118,6 +118,8 @@ TracerOptions tracer_options(const ServiceConfig& c, const LiveMode& mode) {
   options.reverse.server = c.reverse_dns_server;
   options.reverse.max_queries_per_s = c.reverse_dns_rate;
   options.filter_in_kernel = mode.interactive;
+  options.host_proc = c.host_proc;
+  options.pod_log_dir = c.pod_log_dir;
   return options;
 }
 

@@ -37,6 +37,8 @@ struct TraceArgs {
   bool reverse_dns = false;
   std::string reverse_dns_server;
   double reverse_dns_rate = 20;
+  std::string host_proc = "/proc";
+  std::string pod_log_dir = "/var/log/pods";
   std::string metrics_address;
 };
 
@@ -74,6 +76,8 @@ int run_trace(const TraceArgs& args) {
   config.reverse_dns = args.reverse_dns;
   config.reverse_dns_server = args.reverse_dns_server;
   config.reverse_dns_rate = args.reverse_dns_rate;
+  config.host_proc = args.host_proc;
+  config.pod_log_dir = args.pod_log_dir;
   if (!parse_hook_list(args.disable_hooks, &config.disabled_hooks, &error)) {
     spdlog::error("--disable-hook: {}", error);
     return 2;
@@ -165,6 +169,16 @@ std::function<int()> add_trace_command(CLI::App& app) {
                   "loopback, link-local, ULA)")
       ->check(non_empty("CIDRs"))
       ->delimiter(',');
+  cmd->add_option("--host-proc", args->host_proc,
+                  "the host's /proc, e.g. /host/proc in a container (which must share the "
+                  "host's pid namespace; default /proc)")
+      ->type_name("DIR")
+      ->check(CLI::ExistingDirectory);
+  cmd->add_option("--pod-log-dir", args->pod_log_dir,
+                  "the kubelet's pod log directory, for pod and container names (default "
+                  "/var/log/pods; a missing one names nothing)")
+      ->type_name("DIR")
+      ->check(non_empty("a directory"));
   return [cmd, args]() -> int {
     if (!cmd->parsed()) return -1;
     return run_trace(*args);

@@ -163,11 +163,28 @@ void read_metrics(YamlFields& y, const YAML::Node& node, ServiceConfig* c) {
     y.error(node["address"], "metrics.address", error);
 }
 
+// An absolute directory: the tracer reads below it.
+void read_directory(YamlFields& y, const YAML::Node& node, const std::string& path,
+                    std::string* out) {
+  auto dir = y.text(node, path);
+  if (!dir) return;
+  if (dir->empty() || dir->front() != '/')
+    y.error(node, path, "expected an absolute directory, got '" + *dir + "'");
+  else
+    *out = *dir;
+}
+
+void read_kubernetes(YamlFields& y, const YAML::Node& node, ServiceConfig* c) {
+  if (!y.map(node, "kubernetes", {"pod_log_dir"})) return;
+  if (node["pod_log_dir"])
+    read_directory(y, node["pod_log_dir"], "kubernetes.pod_log_dir", &c->pod_log_dir);
+}
+
 void read_top(YamlFields& y, const YAML::Node& root, ServiceConfig* c) {
   if (!y.map(root, "",
              {"outputs", "filter", "enrichment", "internal_networks", "interfaces", "disable_hooks",
               "udp_idle_timeout", "report_interval", "ring_buffer_kib", "max_flows", "metrics",
-              "log"}))
+              "log", "host_proc", "kubernetes"}))
     return;
   if (root["outputs"]) {
     y.each(root["outputs"], "outputs", [&](const YAML::Node& item, const std::string& path) {
@@ -217,6 +234,8 @@ void read_top(YamlFields& y, const YAML::Node& root, ServiceConfig* c) {
         y.whole(root["max_flows"], "max_flows", kMaxFlows).value_or(c->max_flows));
   if (root["metrics"]) read_metrics(y, root["metrics"], c);
   if (root["log"]) read_log(y, root["log"], c);
+  if (root["host_proc"]) read_directory(y, root["host_proc"], "host_proc", &c->host_proc);
+  if (root["kubernetes"]) read_kubernetes(y, root["kubernetes"], c);
 }
 
 }  // namespace
@@ -273,6 +292,8 @@ std::vector<std::string> settings_needing_restart(const ServiceConfig& a, const 
   note(a.max_flows != b.max_flows, "max_flows");
   note(a.metrics_address != b.metrics_address, "metrics.address");
   note(a.log_target != b.log_target, "log.target");
+  note(a.host_proc != b.host_proc, "host_proc");
+  note(a.pod_log_dir != b.pod_log_dir, "kubernetes.pod_log_dir");
   return out;
 }
 

@@ -31,7 +31,9 @@ struct ServiceConfig {
   uint32_t max_flows = 65536;
   std::string metrics_address;  // HOST:PORT of /metrics, /healthz, /readyz; empty: off
   std::string log_level = "info";
-  std::string log_target = "stderr";  // stderr or syslog
+  std::string log_target = "stderr";          // stderr or syslog
+  std::string host_proc = "/proc";            // the host's /proc (/host/proc in a container)
+  std::string pod_log_dir = "/var/log/pods";  // kubernetes.pod_log_dir: pod and container names
 };
 
 // Reads and checks `path`. False with one message per problem in `errors`

@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <vector>
 
@@ -73,6 +75,8 @@ HostIdentity HostIdentity::from(std::string_view name, std::string_view hosts_fi
 HostIdentity HostIdentity::detect(const std::string& etc_root) {
   char name[256] = {};
   if (::gethostname(name, sizeof name - 1) != 0) name[0] = '\0';
+  if (const char* node = std::getenv("PROCFLOW_NODE_NAME"); node && *node)
+    std::strncpy(name, node, sizeof name - 1);
 
   std::string hosts;
   std::ifstream in(etc_root + "/hosts", std::ios::binary);

@@ -12,6 +12,9 @@ struct HostIdentity {
   std::string fqdn;      // e.g. "node1.example.com"; the plain name if none is known
 
   // gethostname() plus `<etc_root>/hosts`, like `hostname -f` without DNS.
+  // PROCFLOW_NODE_NAME, when set and not empty, stands for gethostname(): a
+  // container's own host name is the pod's, the node's comes from the
+  // downward API (spec.nodeName).
   static HostIdentity detect(const std::string& etc_root = "/etc");
   // `name` is the kernel host name, `hosts_file_text` the hosts file's text.
   static HostIdentity from(std::string_view name, std::string_view hosts_file_text);

@@ -75,7 +75,10 @@ void EventEnricher::resolve_owner(const pf_task& o, OwnerView* view) {
   view->task = o;
   view->user.clear();
   view->process = ProcessEntry{};
+  view->container = ContainerView{};
   if (o.tgid == 0) return;
+  if (ctx_.containers)
+    view->container = ctx_.containers->resolve(o.tgid, o.start_boot_ns, o.cgroup_id);
   const ProcessEntry* p = ctx_.processes.find(o.tgid, o.start_boot_ns);
   if (p) view->process = *p;
   // A namespace's passwd counts only as what the owner's program saw: it
@@ -99,6 +102,14 @@ void EventEnricher::fill_owner(FlowEvent& ev, const OwnerView& view) const {
   ev.image_deleted = view.process.image.deleted;
   ev.image_memfd = view.process.image.memfd;
   ev.image_truncated = view.process.image.truncated;
+  const ContainerView& c = view.container;
+  ev.container_id = c.container.container_id;
+  ev.container_runtime = to_string(c.container.runtime);
+  ev.pod_uid = c.container.pod_uid;
+  ev.pod_name = c.pod_name;
+  ev.pod_namespace = c.pod_namespace;
+  ev.container_name = c.container_name;
+  ev.container_pid = c.container_pid;
 }
 
 }  // namespace procflow

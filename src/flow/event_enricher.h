@@ -38,7 +38,8 @@ struct FlowLabels {
 struct OwnerView {
   pf_task task{};  // tgid 0: unknown
   std::string user;
-  ProcessEntry process;  // image_path and exe; empty when nothing knew them
+  ProcessEntry process;     // image_path and exe; empty when nothing knew them
+  ContainerView container;  // its container and pod; empty outside one
 
   bool known() const { return task.tgid != 0; }
 };
@@ -57,7 +58,8 @@ class EventEnricher {
   bool wanted(const pf_tuple& tuple, const OwnerView& owner) const;
   // Looks the owner up now (process cache, user names) into *view.
   void resolve_owner(const pf_task& owner, OwnerView* view);
-  // pid, ppid, uid, user, comm, cgroup_id, exe and image_path of the view.
+  // pid, ppid, uid, user, comm, cgroup_id, exe, image_path and the
+  // container and pod fields of the view.
   void fill_owner(FlowEvent& ev, const OwnerView& owner) const;
 
   const FlowContext& context() const { return ctx_; }

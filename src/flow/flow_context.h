@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 
+#include "enrich/container_resolver.h"
 #include "enrich/host_identity.h"
 #include "enrich/name_resolver.h"
 #include "enrich/network_direction.h"
@@ -42,9 +43,10 @@ struct FlowContext {
   const HostIdentity& host;
   const NetworkClassifier& networks;
   const BootClock& clock;
-  NameResolver* names = nullptr;        // nullptr: no names for remote addresses
-  WireStatsSource* wire = nullptr;      // nullptr: no TC program attached
-  const EventFilter* filter = nullptr;  // flow-level filters, applied before enrichment
+  NameResolver* names = nullptr;            // nullptr: no names for remote addresses
+  WireStatsSource* wire = nullptr;          // nullptr: no TC program attached
+  const EventFilter* filter = nullptr;      // flow-level filters, applied before enrichment
+  ContainerResolver* containers = nullptr;  // nullptr: no container or pod fields
 };
 
 }  // namespace procflow

@@ -72,6 +72,11 @@ void FlowEvent::clear() {
                          &content,
                          &proto_info,
                          &container_id,
+                         &container_runtime,
+                         &pod_uid,
+                         &pod_name,
+                         &pod_namespace,
+                         &container_name,
                          &interface,
                          &src_canonical,
                          &dest_canonical})
@@ -94,6 +99,7 @@ void FlowEvent::clear() {
   end_reason = EndReason::none;
   netns.reset();
   cgroup_id.reset();
+  container_pid.reset();
 }
 
 std::string_view to_string(FlowAction action) {

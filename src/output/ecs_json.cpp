@@ -140,6 +140,7 @@ void write_process(JsonTextWriter& w, const FlowEvent& e) {
   // The image's file name; comm (15 bytes, settable by the process) only when there is no image.
   string_field(w, "name", e.exe.empty() ? std::string_view(e.comm) : std::string_view(e.exe));
   string_field(w, "executable", e.image_path);
+  u32_field(w, "vpid", e.container_pid);  // the pid inside its own pid namespace
   if (e.ppid) {
     key(w, "parent");
     w.StartObject();
@@ -180,6 +181,32 @@ void write_host(JsonTextWriter& w, const FlowEvent& e) {
   w.EndObject();
 }
 
+// container and, for a pod's container, orchestrator (the pod is the resource).
+void write_container(JsonTextWriter& w, const FlowEvent& e) {
+  if (!e.container_id.empty()) {
+    key(w, "container");
+    w.StartObject();
+    string_field(w, "id", e.container_id);
+    string_field(w, "name", e.container_name);
+    string_field(w, "runtime", e.container_runtime);
+    w.EndObject();
+  }
+  if (e.pod_uid.empty()) return;
+  key(w, "orchestrator");
+  w.StartObject();
+  key(w, "type");
+  w.String("kubernetes");
+  string_field(w, "namespace", e.pod_namespace);
+  key(w, "resource");
+  w.StartObject();
+  key(w, "type");
+  w.String("pod");
+  string_field(w, "name", e.pod_name);
+  string_field(w, "id", e.pod_uid);
+  w.EndObject();
+  w.EndObject();
+}
+
 // Every CAR field without an ECS field, under its CAR name.
 void write_procflow(JsonTextWriter& w, const FlowEvent& e) {
   key(w, "procflow");
@@ -216,12 +243,7 @@ void append_ecs_json_line(const FlowEvent& e, std::string& out) {
   write_process(w, e);
   write_user(w, e);
   write_host(w, e);
-  if (!e.container_id.empty()) {
-    key(w, "container");
-    w.StartObject();
-    string_field(w, "id", e.container_id);
-    w.EndObject();
-  }
+  write_container(w, e);
   write_procflow(w, e);
   w.EndObject();
 

@@ -175,6 +175,11 @@ size_t strings_size(const FlowEvent& e) {
                                &e.content,
                                &e.community_id,
                                &e.container_id,
+                               &e.container_runtime,
+                               &e.pod_uid,
+                               &e.pod_name,
+                               &e.pod_namespace,
+                               &e.container_name,
                                &e.interface,
                                &e.src_canonical,
                                &e.dest_canonical,
@@ -334,6 +339,12 @@ void append_json_line(const FlowEvent& e, std::string& out) {
   u64_field(w, "netns", e.netns);
   u64_field(w, "cgroup_id", e.cgroup_id);
   string_field(w, "container_id", e.container_id);
+  string_field(w, "container_runtime", e.container_runtime);
+  string_field(w, "container_name", e.container_name);
+  u32_field(w, "container_pid", e.container_pid);
+  string_field(w, "pod_uid", e.pod_uid);
+  string_field(w, "pod_name", e.pod_name);
+  string_field(w, "pod_namespace", e.pod_namespace);
   string_field(w, "interface", e.interface);
   string_field(w, "src_canonical", e.src_canonical);
   string_field(w, "dest_canonical", e.dest_canonical);

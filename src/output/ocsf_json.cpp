@@ -166,6 +166,39 @@ bool has_process(const FlowEvent& e) {
   return e.pid || !e.exe.empty() || !e.image_path.empty() || !e.comm.empty();
 }
 
+// Attributes of OCSF's container profile on actor.process: the container
+// object, namespace_pid.
+bool has_container_profile(const FlowEvent& e) {
+  return has_process(e) && (!e.container_id.empty() || e.container_pid.has_value());
+}
+
+// OCSF's uuid_t is the dashed form; a static pod's uid (a hash) stays in unmapped only.
+bool is_dashed_uuid(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); i++) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    const char c = s[i];
+    if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+// actor.process.container: the owner's container (the pod's names go to unmapped).
+void write_container(JsonTextWriter& w, const FlowEvent& e) {
+  if (e.container_id.empty()) return;
+  key(w, "container");
+  w.StartObject();
+  string_field(w, "uid", e.container_id);
+  string_field(w, "name", e.container_name);
+  string_field(w, "runtime", e.container_runtime);
+  if (!e.pod_uid.empty()) {
+    key(w, "orchestrator");
+    w.String("Kubernetes");
+    if (is_dashed_uuid(e.pod_uid)) string_field(w, "pod_uuid", e.pod_uid);
+  }
+  w.EndObject();
+}
+
 // actor.process: the owner of the local socket.
 void write_actor(JsonTextWriter& w, const FlowEvent& e) {
   if (!has_process(e)) return;
@@ -195,6 +228,8 @@ void write_actor(JsonTextWriter& w, const FlowEvent& e) {
     int_field(w, "pid", *e.ppid);
     w.EndObject();
   }
+  if (e.container_pid) int_field(w, "namespace_pid", *e.container_pid);
+  write_container(w, e);
   if (e.uid || !e.user.empty()) {
     key(w, "user");
     w.StartObject();
@@ -232,7 +267,11 @@ void write_unmapped(JsonTextWriter& w, const FlowEvent& e, bool src_port_unplace
   if (src_port_unplaced) int_field(w, "src_port", e.src_port);
   if (dest_port_unplaced) int_field(w, "dest_port", e.dest_port);
   string_field(w, "end_reason", to_string(e.end_reason));
-  string_field(w, "container_id", e.container_id);
+  // Without a process there is no actor.process to hold the container.
+  if (!has_process(e)) string_field(w, "container_id", e.container_id);
+  string_field(w, "pod_uid", e.pod_uid);
+  string_field(w, "pod_name", e.pod_name);
+  string_field(w, "pod_namespace", e.pod_namespace);
   write_procflow_extras(w, e);
   w.EndObject();
 }
@@ -282,6 +321,7 @@ void append_ocsf_json_line(const FlowEvent& e, std::string& out) {
     key(w, "profiles");
     w.StartArray();
     w.String("host");
+    if (has_container_profile(e)) w.String("container");
     w.EndArray();
   }
   w.EndObject();

@@ -25,6 +25,7 @@
 #include "collect/udp_stats_map.h"
 #include "collect/wire_stats_map.h"
 #include "dns/dns_message.h"
+#include "enrich/container_resolver.h"
 #include "enrich/dns_cache.h"
 #include "enrich/host_identity.h"
 #include "enrich/name_resolver.h"
@@ -35,11 +36,15 @@
 #include "flow/dns_learner.h"
 #include "flow/udp_flow_table.h"
 #include "service/table_sizes.h"
+#include "util/host_proc.h"
 #include "util/seconds.h"
 
 namespace procflow {
 
 struct Tracer::Impl : RecordHandler {
+  // Every reader of other processes' /proc entries gets the configured root.
+  explicit Impl(const TracerOptions& o) : options(o), processes(o.host_proc), users(o.host_proc) {}
+
   TracerOptions options;
   AttachPlan plan;
   std::unique_ptr<BpfSession> session;
@@ -59,6 +64,7 @@ struct Tracer::Impl : RecordHandler {
   std::unique_ptr<ReverseLookup> reverse;
   std::unique_ptr<NameResolver> names;
   std::unique_ptr<DnsLearner> dns;
+  std::unique_ptr<ContainerResolver> containers;
   uint64_t interfaces_failed = 0;  // TC attach refused: logged, counted, the rest go on
   Tracer::OnLoss on_loss;
   LossCounts reported;             // losses already told through on_loss
@@ -174,11 +180,12 @@ struct Tracer::Impl : RecordHandler {
     if (!plan.chosen_kind(Need::existing_sockets)) return;
     std::vector<pf_tcp_existing> found;
     std::string why;
-    if (!session->walk_existing_tcp([&](const pf_tcp_existing& r) { found.push_back(r); }, &why)) {
+    if (!session->walk_existing_tcp([&](const pf_tcp_existing& r) { found.push_back(r); }, &why,
+                                    options.host_proc)) {
       spdlog::warn("connections open before procflow started are not reported: {}", why);
       return;
     }
-    const SocketOwners owners = SocketOwners::scan();
+    const SocketOwners owners = SocketOwners::scan(options.host_proc);
     size_t connections = 0, listeners_found = 0, unowned = 0;
     for (const pf_tcp_existing& r : found) {
       const std::optional<pf_task> owner = owners.owner_of(r.inode);
@@ -307,8 +314,15 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
     *error = why;
     return nullptr;
   }
-  auto impl = std::make_unique<Impl>();
-  impl->options = options;
+  // Before anything reads /proc: with a host /proc of another pid namespace
+  // every pid would name the wrong process.
+  if (options.host_proc != "/proc") {
+    if (auto why = host_pid_namespace_problem(options.host_proc, getpid()); !why.empty()) {
+      *error = why;
+      return nullptr;
+    }
+  }
+  auto impl = std::make_unique<Impl>(options);
   if (!options.internal_networks.empty()) {
     auto parsed = NetworkClassifier::parse(options.internal_networks, error);
     if (!parsed) return nullptr;
@@ -345,6 +359,12 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
 
   // Enrichers and the flow table exist before the first record can arrive.
   impl->host = HostIdentity::detect();
+  ContainerResolverOptions container_options;
+  container_options.cgroup_v2_mount = facts.cgroup_v2;
+  container_options.cgroup_v1 = facts.cgroup_v1;
+  container_options.proc_root = options.host_proc;
+  container_options.pod_log_dir = options.pod_log_dir;
+  impl->containers = std::make_unique<ContainerResolver>(container_options);
   impl->processes.scan_proc();
   impl->exec_hooked = impl->plan.chosen_kind(Need::process_exec).has_value();
   auto packets_kind = impl->plan.chosen_kind(Need::packets);
@@ -366,8 +386,9 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
   impl->names = std::make_unique<NameResolver>(
       impl->dns_cache, HostsTable::load("/etc/hosts", &hosts_error),
       NameResolver::local_addresses(), impl->host.fqdn, impl->reverse.get());
-  FlowContext ctx{impl->processes, impl->users,       impl->host,       impl->networks,
-                  impl->clock,     impl->names.get(), impl->wire.get(), options.filter};
+  FlowContext ctx{impl->processes,  impl->users,    impl->host,
+                  impl->networks,   impl->clock,    impl->names.get(),
+                  impl->wire.get(), options.filter, impl->containers.get()};
   impl->table = std::make_unique<FlowTable>(ctx, emit, options.flow);
   if (session_options.udp_enabled) {
     impl->udp_stats = std::make_unique<UdpStatsMap>(impl->session->udp_flows_fd());
@@ -451,6 +472,8 @@ bool Tracer::run(const std::function<bool()>& after_batch, std::string* error) {
   const uint64_t report_interval_ns = seconds_to_ns(m.options.report_interval_s);
   m.reported_until_us = m.clock.to_unix_us(started);
   constexpr uint64_t reconcile_every_ns = 2'000'000'000ull;
+  uint64_t last_container_sweep = started;
+  constexpr uint64_t container_sweep_every_ns = 10'000'000'000ull;
   bool stop = false;
   bool backlog = false;  // the last turn left records in the ring
   while (!stop) {
@@ -495,10 +518,18 @@ bool Tracer::run(const std::function<bool()>& after_batch, std::string* error) {
     if (m.reverse) m.reverse->process(now / 1'000'000'000ull);
     if (now - last_refresh > 1'000'000'000ull) {
       // What is known about the users of processes gone for good goes with them.
-      m.users.forget_processes(m.processes.expire(now, keep_exited_ns));
+      const std::vector<GoneProcess> gone = m.processes.expire(now, keep_exited_ns);
+      m.users.forget_processes(gone);
+      m.containers->forget_processes(gone);
       m.clock.refresh();
       m.report_losses();
       last_refresh = now;
+    }
+    // Removed cgroups and pods are forgotten; not every second: each cached
+    // cgroup costs a stat.
+    if (now - last_container_sweep > container_sweep_every_ns) {
+      m.containers->forget_removed();
+      last_container_sweep = now;
     }
     // Only with the ring drained: a backlog may still hold the end records.
     if (!backlog && now - last_reconcile > reconcile_every_ns) {

@@ -51,6 +51,13 @@ struct TracerOptions {
   uint64_t dns_answer_window_ns = 10'000'000'000ull;  // DNS answers later than this name nothing
   bool reverse_dns = false;  // PTR look-ups for addresses nothing else names
   ReverseLookupConfig reverse;
+  // Where the host's /proc is (every read of other processes goes there):
+  // /host/proc in a container that mounts it, which must share the host's
+  // pid namespace (hostPID).
+  std::string host_proc = "/proc";
+  // The kubelet's pod log directory (pod and container names); one that
+  // does not exist names nothing.
+  std::string pod_log_dir = "/var/log/pods";
 };
 
 struct TracerStats {

@@ -93,6 +93,25 @@ TEST(EcsJson, InboundBytesAreSwappedToTheSourcesView) {
   EXPECT_EQ(integer(doc, "procflow.out_bytes"), 48000);
 }
 
+TEST(EcsJson, ContainerAndPod) {
+  const FlowEvent e = pod_container_tcp_end();
+  const rapidjson::Document doc = ecs(e);
+  EXPECT_EQ(text(doc, "container.id"), e.container_id);
+  EXPECT_EQ(text(doc, "container.name"), "web");
+  EXPECT_EQ(text(doc, "container.runtime"), "containerd");
+  EXPECT_EQ(text(doc, "orchestrator.type"), "kubernetes");
+  EXPECT_EQ(text(doc, "orchestrator.namespace"), "shop");
+  EXPECT_EQ(text(doc, "orchestrator.resource.type"), "pod");
+  EXPECT_EQ(text(doc, "orchestrator.resource.name"), "web-7d9f");
+  EXPECT_EQ(text(doc, "orchestrator.resource.id"), e.pod_uid);
+  EXPECT_EQ(integer(doc, "process.vpid"), 7);
+
+  const rapidjson::Document plain = ecs(outbound_tcp_end());
+  EXPECT_EQ(at(plain, "container"), nullptr);
+  EXPECT_EQ(at(plain, "orchestrator"), nullptr);
+  EXPECT_EQ(at(plain, "process.vpid"), nullptr);
+}
+
 TEST(EcsJson, ProcessUserHostAndReplay) {
   const rapidjson::Document doc = ecs(outbound_tcp_end());
   EXPECT_EQ(integer(doc, "process.pid"), 4242);

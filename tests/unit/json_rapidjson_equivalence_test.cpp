@@ -167,6 +167,11 @@ FlowEvent random_event(std::mt19937_64& rng) {
                          &e.content,
                          &e.proto_info,
                          &e.container_id,
+                         &e.container_runtime,
+                         &e.container_name,
+                         &e.pod_uid,
+                         &e.pod_name,
+                         &e.pod_namespace,
                          &e.interface,
                          &e.src_canonical,
                          &e.dest_canonical})
@@ -191,6 +196,7 @@ FlowEvent random_event(std::mt19937_64& rng) {
   e.end_reason = static_cast<EndReason>(rng() % 6);
   e.netns = maybe(rng, rng());
   e.cgroup_id = maybe(rng, rng());
+  if (rng() % 2) e.container_pid = static_cast<uint32_t>(rng());
   return e;
 }
 

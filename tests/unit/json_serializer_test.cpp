@@ -84,6 +84,12 @@ FlowEvent full_event() {
   e.netns = 4026531840;
   e.cgroup_id = 1234567890123;
   e.container_id = "3f4e5d6c7b8a";
+  e.container_runtime = "containerd";
+  e.container_name = "web";
+  e.container_pid = 7;
+  e.pod_uid = "8e4f1c2a-3b5d-4e6f-9a0b-1c2d3e4f5a6b";
+  e.pod_name = "web-7d9f";
+  e.pod_namespace = "shop";
   e.interface = "eth0";
   return e;
 }
@@ -127,6 +133,12 @@ TEST(JsonSerializer, FullEventHasExactValuesAndTypes) {
                                           "netns",
                                           "cgroup_id",
                                           "container_id",
+                                          "container_runtime",
+                                          "container_name",
+                                          "container_pid",
+                                          "pod_uid",
+                                          "pod_name",
+                                          "pod_namespace",
                                           "interface",
                                           "comm"};
   const auto keys = keys_of(doc);
@@ -162,12 +174,17 @@ TEST(JsonSerializer, FullEventHasExactValuesAndTypes) {
   EXPECT_EQ(str(doc["community_id"]), "1:LQU9qZlK+B5F3KDmev6m5PMibrg=");
   EXPECT_EQ(str(doc["end_reason"]), "close");
   EXPECT_EQ(str(doc["container_id"]), "3f4e5d6c7b8a");
+  EXPECT_EQ(str(doc["container_runtime"]), "containerd");
+  EXPECT_EQ(str(doc["container_name"]), "web");
+  EXPECT_EQ(str(doc["pod_uid"]), "8e4f1c2a-3b5d-4e6f-9a0b-1c2d3e4f5a6b");
+  EXPECT_EQ(str(doc["pod_name"]), "web-7d9f");
+  EXPECT_EQ(str(doc["pod_namespace"]), "shop");
   EXPECT_EQ(str(doc["interface"]), "eth0");
   EXPECT_EQ(str(doc["comm"]), "curl");
 
   // Integers are JSON integers, not strings or doubles.
   for (const char* k : {"src_port", "dest_port", "pid", "ppid", "uid", "in_bytes", "out_bytes",
-                        "packet_count", "netns", "cgroup_id"}) {
+                        "packet_count", "netns", "cgroup_id", "container_pid"}) {
     EXPECT_TRUE(doc[k].IsUint64()) << k;
     EXPECT_FALSE(doc[k].IsDouble()) << k;
   }
@@ -181,6 +198,7 @@ TEST(JsonSerializer, FullEventHasExactValuesAndTypes) {
   EXPECT_EQ(doc["packet_count"].GetUint64(), 4u);
   EXPECT_EQ(doc["netns"].GetUint64(), 4026531840u);
   EXPECT_EQ(doc["cgroup_id"].GetUint64(), 1234567890123u);
+  EXPECT_EQ(doc["container_pid"].GetUint64(), 7u);
   ASSERT_TRUE(doc["initiated"].IsBool());
   EXPECT_TRUE(doc["initiated"].GetBool());
 }

@@ -128,6 +128,38 @@ TEST(OcsfJson, ProcessUserAndDevice) {
   EXPECT_EQ(str((*profiles)[0]), "host");
 }
 
+TEST(OcsfJson, ContainerAndPod) {
+  const FlowEvent e = pod_container_tcp_end();
+  const rapidjson::Document doc = ocsf(e);
+  EXPECT_EQ(text(doc, "actor.process.container.uid"), e.container_id);
+  EXPECT_EQ(text(doc, "actor.process.container.name"), "web");
+  EXPECT_EQ(text(doc, "actor.process.container.runtime"), "containerd");
+  EXPECT_EQ(text(doc, "actor.process.container.orchestrator"), "Kubernetes");
+  EXPECT_EQ(text(doc, "actor.process.container.pod_uuid"), e.pod_uid);
+  EXPECT_EQ(integer(doc, "actor.process.namespace_pid"), 7);
+  EXPECT_EQ(text(doc, "unmapped.pod_uid"), e.pod_uid);
+  EXPECT_EQ(text(doc, "unmapped.pod_name"), "web-7d9f");
+  EXPECT_EQ(text(doc, "unmapped.pod_namespace"), "shop");
+  EXPECT_EQ(at(doc, "unmapped.container_id"), nullptr);
+  // The container object is an attribute of the container profile.
+  const rapidjson::Value* profiles = at(doc, "metadata.profiles");
+  ASSERT_TRUE(profiles && profiles->IsArray() && profiles->Size() == 2);
+  EXPECT_EQ(str((*profiles)[0]), "host");
+  EXPECT_EQ(str((*profiles)[1]), "container");
+
+  // A static pod's uid is no UUID: unmapped only.
+  FlowEvent static_pod = e;
+  static_pod.pod_uid = "0123456789abcdef0123456789abcdef";
+  const rapidjson::Document s = ocsf(static_pod);
+  EXPECT_EQ(at(s, "actor.process.container.pod_uuid"), nullptr);
+  EXPECT_EQ(text(s, "unmapped.pod_uid"), static_pod.pod_uid);
+
+  // No container: no container profile, no container object.
+  const rapidjson::Document plain = ocsf(outbound_tcp_end());
+  EXPECT_EQ(at(plain, "actor.process.container"), nullptr);
+  EXPECT_EQ(at(plain, "actor.process.namespace_pid"), nullptr);
+}
+
 TEST(OcsfJson, IPv6LoopbackAndWildcardEndpoints) {
   for (const NamedEvent& n : schema_test_events()) {
     const rapidjson::Document doc = ocsf(n.event);

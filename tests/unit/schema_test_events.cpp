@@ -81,6 +81,18 @@ FlowEvent inbound_tcp_end() {
   return e;
 }
 
+FlowEvent pod_container_tcp_end() {
+  FlowEvent e = outbound_tcp_end();
+  e.container_id = "2f0d4d3c8b1e4a6f9c7d5e3b1a0f8e6d4c2b0a9f8e7d6c5b4a3928170615f4e3";
+  e.container_runtime = "containerd";
+  e.container_name = "web";
+  e.container_pid = 7;
+  e.pod_uid = "8e4f1c2a-3b5d-4e6f-9a0b-1c2d3e4f5a6b";
+  e.pod_name = "web-7d9f";
+  e.pod_namespace = "shop";
+  return e;
+}
+
 std::vector<NamedEvent> schema_test_events() {
   std::vector<NamedEvent> events;
   auto add = [&](std::string name, const FlowEvent& e) { events.push_back({std::move(name), e}); };
@@ -205,6 +217,28 @@ std::vector<NamedEvent> schema_test_events() {
   udp6.network_direction = NetworkDirection::internal;
   udp6.end_reason = EndReason::close;
   add("udp6_outbound_end_close", udp6);
+
+  // A process in a Kubernetes pod's container (containerd, systemd driver).
+  add("tcp4_pod_container_end_close", pod_container_tcp_end());
+
+  // A podman container outside Kubernetes: no pod, and a process still in
+  // the host's pid namespace (no container_pid).
+  FlowEvent podman = outbound_tcp_end();
+  podman.container_id = pod_container_tcp_end().container_id;
+  podman.container_runtime = "podman";
+  add("tcp4_podman_container_end_close", podman);
+
+  // A static pod: its uid is a hash, not a UUID; the container name unknown.
+  FlowEvent static_pod = pod_container_tcp_end();
+  static_pod.pod_uid = "0123456789abcdef0123456789abcdef";
+  static_pod.container_name = "";
+  static_pod.container_runtime = "";
+  add("tcp4_static_pod_end_close", static_pod);
+
+  // Only the pid namespace is known (unshare --pid, no container cgroup).
+  FlowEvent pid_ns = outbound_tcp_end();
+  pid_ns.container_pid = 1;
+  add("tcp4_pid_namespace_only", pid_ns);
 
   // Both sockets on this host.
   FlowEvent loopback = outbound_tcp_end();

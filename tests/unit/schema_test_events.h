@@ -26,6 +26,10 @@ FlowEvent outbound_tcp_end();
 // server sent the response), in_bytes 1200.
 FlowEvent inbound_tcp_end();
 
+// outbound_tcp_end() made by a process in container "web" (containerd) of pod shop/web-7d9f,
+// pid 7 in its pid namespace.
+FlowEvent pod_container_tcp_end();
+
 std::vector<NamedEvent> schema_test_events();
 
 }  // namespace procflow::test

@@ -37,6 +37,8 @@ TEST(ServiceConfigTest, TheShippedDefaultConfigReads) {
   EXPECT_EQ(config.max_flows, 65536u);
   EXPECT_EQ(config.report_interval_s, 60) << "the service reports long-lived flows every minute";
   EXPECT_EQ(config.log_level, "info");
+  EXPECT_EQ(config.host_proc, "/proc");
+  EXPECT_EQ(config.pod_log_dir, "/var/log/pods");
 }
 
 TEST(ServiceConfigTest, EverySettingLandsWhereItBelongs) {
@@ -74,6 +76,8 @@ ring_buffer_kib: 1024
 max_flows: 200000
 metrics: {address: "127.0.0.1:9469"}
 log: {level: debug, target: syslog}
+host_proc: /host/proc
+kubernetes: {pod_log_dir: /host/var/log/pods}
 )";
   ServiceConfig c;
   std::vector<std::string> errors;
@@ -110,6 +114,19 @@ log: {level: debug, target: syslog}
   EXPECT_EQ(c.metrics_address, "127.0.0.1:9469");
   EXPECT_EQ(c.log_level, "debug");
   EXPECT_EQ(c.log_target, "syslog");
+  EXPECT_EQ(c.host_proc, "/host/proc");
+  EXPECT_EQ(c.pod_log_dir, "/host/var/log/pods");
+}
+
+TEST(ServiceConfigTest, HostProcAndPodLogDirMustBeAbsolute) {
+  const auto errors = errors_of("host_proc: host/proc\nkubernetes: {pod_log_dir: \"\", x: 1}\n");
+  ASSERT_EQ(errors.size(), 3u) << testing::PrintToString(errors);
+  EXPECT_NE(errors[0].find("host_proc: expected an absolute directory, got 'host/proc'"),
+            std::string::npos)
+      << errors[0];
+  const std::string all = testing::PrintToString(errors);
+  EXPECT_NE(all.find("kubernetes.pod_log_dir"), std::string::npos) << all;
+  EXPECT_NE(all.find("kubernetes.x"), std::string::npos) << all;
 }
 
 TEST(ServiceConfigTest, MistakesNameTheFileTheLineAndWhatIsExpected) {
@@ -201,6 +218,11 @@ TEST(ServiceConfigTest, WhatAReloadCannotChangeIsNamed) {
   b.max_flows = 1 << 20;
   b.interfaces = {"eth0"};
   EXPECT_EQ(settings_needing_restart(a, b), (std::vector<std::string>{"interfaces", "max_flows"}));
+  b.host_proc = "/host/proc";
+  b.pod_log_dir = "/host/pods";
+  EXPECT_EQ(
+      settings_needing_restart(a, b),
+      (std::vector<std::string>{"interfaces", "max_flows", "host_proc", "kubernetes.pod_log_dir"}));
 }
 
 }  // namespace
