@@ -1,19 +1,15 @@
 #!/usr/bin/env python3
 """Prints the config of the rendered ConfigMap (kubectl kustomize deploy/kubernetes), adapted
-for a test on a shared machine: TC only on lo, never on the machine's uplink. Everything
-else stays as the DaemonSet would run it.
+for a test on a shared machine: TC only on lo, never on the machine's uplink, and the
+metrics endpoint on a free loopback port instead of every address's 9469. Everything else
+stays as the DaemonSet would run it.
 
-    adapt_config.py RENDERED.yaml > procflow.yaml
+    adapt_config.py RENDERED.yaml METRICS_PORT > procflow.yaml
 """
 
 import sys
 
 import yaml
-
-# Keys of the ConfigMap that this procflow does not know yet (the container and pod
-# enrichment and the metrics endpoint land separately); its strict config reader would
-# refuse them. Empty once they have landed.
-NOT_YET_KNOWN = ("host_proc", "kubernetes", "metrics")
 
 
 def main():
@@ -21,8 +17,7 @@ def main():
         (config_map,) = [o for o in yaml.safe_load_all(f) if o and o["kind"] == "ConfigMap"]
     config = yaml.safe_load(config_map["data"]["procflow.yaml"])
     config["interfaces"] = ["lo"]
-    for key in NOT_YET_KNOWN:
-        config.pop(key, None)
+    config["metrics"]["address"] = f"127.0.0.1:{int(sys.argv[2])}"
     yaml.safe_dump(config, sys.stdout, sort_keys=False)
 
 

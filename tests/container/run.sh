@@ -6,8 +6,10 @@
 # Two more containers from a peer image built here exchange traffic over lo:
 # a TCP connection and a UDP exchange between client containers and server
 # containers. The tracer's stdout must carry their flows with the host's pids
-# (podman's pidfiles, /proc NSpid), exe, image_path, user and exact byte counts
-# (the peers' own reports). Then a held connection is open when the tracer
+# (podman's pidfiles, /proc NSpid), the in-container pids and the container ids
+# (podman inspect), exe, image_path, user and exact byte counts (the peers' own
+# reports), and the node name of the downward API; the probes' /healthz and
+# /readyz and /metrics must answer. Then a held connection is open when the tracer
 # container is stopped: its flows end with end_reason tracer_stop, and no TC
 # filter, qdisc or BPF program of procflow's is left on the host.
 #
@@ -31,7 +33,7 @@ fail() { echo "container test: FAILED: $*" >&2; exit 1; }
 say() { echo "container test: $*"; }
 
 [[ $EUID -eq 0 ]] || fail "needs root"
-for tool in podman runc bpftool tc python3 flock unshare; do
+for tool in podman runc bpftool tc python3 flock unshare curl; do
   command -v "$tool" >/dev/null || fail "$tool is missing: run scripts/setup.sh"
 done
 kubectl=$build_dir/debian-tools/usr/bin/kubectl
@@ -101,12 +103,20 @@ say "images built in $((SECONDS - t0)) s; procflow image $size_kib KiB"
 # --- the DaemonSet's config, from the rendered ConfigMap --------------------
 "$kubectl" kustomize "$repo/deploy/kubernetes" >"$state/privileged.yaml"
 "$kubectl" kustomize "$repo/deploy/kubernetes/least-privilege" >"$state/least-privilege.yaml"
-python3 "$here/adapt_config.py" "$state/privileged.yaml" >"$state/config/procflow.yaml"
+free_port() { python3 -c "import socket; s=socket.socket(socket.AF_INET, socket.$1); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"; }
+metrics_port=$(free_port SOCK_STREAM)
+python3 "$here/adapt_config.py" "$state/privileged.yaml" "$metrics_port" >"$state/config/procflow.yaml"
 podman run --rm --network=none -v "$state/config:/etc/procflow:ro" "$image" --check-config 2>&1 |
   sed 's/^/  /' || fail "the adapted ConfigMap config is refused"
 
 node_name=pf-test-node
-free_port() { python3 -c "import socket; s=socket.socket(socket.AF_INET, socket.$1); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"; }
+
+# GET http://127.0.0.1:$metrics_port$1 must answer 200, as the DaemonSet's probes expect.
+probe() {
+  local code
+  code=$(curl -s -o "$state/probe.out" -w '%{http_code}' --max-time 5 "http://127.0.0.1:$metrics_port$1") || true
+  [[ $code == 200 ]] || fail "GET $1 answered ${code:-nothing}: $(head -c 300 "$state/probe.out" 2>/dev/null)"
+}
 
 # One run of the tracer as the DaemonSet VARIANT (privileged, least-privilege)
 # runs it, the peers' exchange, the stop, and the checks.
@@ -133,6 +143,12 @@ run_variant() {
   wait_for "$truth/tracer.log" 60 "tracing started"
   say "tracer attached in $((SECONDS - variant_started)) s: $(grep -o 'tracing started.*' "$truth/tracer.log")"
   say "$(grep -o 'capabilities kept after start-up.*' "$truth/tracer.log")"
+  # The DaemonSet's liveness and readiness probes, and the metrics.
+  probe /healthz
+  probe /readyz
+  probe /metrics
+  [[ -s $state/probe.out ]] || fail "/metrics is empty"
+  say "/healthz, /readyz and /metrics answer 200 on the metrics port"
   # For the DaemonSet's requests and limits: what the container's cgroup holds
   # (the BPF maps included). Reported, not checked.
   say "tracer container memory: $(podman stats --no-stream --format '{{.MemUsage}}' pf-tracer 2>&1 || true)"
@@ -177,6 +193,12 @@ run_variant() {
   wait_for "$truth/held-client.json" 20 '"holding":true'
   # TCP ends are written 250 ms after the close; give the exchange's ends time.
   sleep 1.5
+
+  # Each peer container's id, as podman knows it: the events' container_id.
+  local container
+  for container in tcp-server tcp-client udp-server udp-client held-client; do
+    podman inspect --format '{{.Id}}' "$container" >"$truth/$container.id"
+  done
 
   # Stop the tracer as the kubelet does (SIGTERM, then the grace period).
   local t0=$SECONDS

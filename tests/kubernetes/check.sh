@@ -3,7 +3,8 @@
 # kustomizations (deploy/kubernetes and deploy/kubernetes/least-privilege),
 # every object (the files and the rendered output) is validated against the
 # Kubernetes API's OpenAPI definitions, the validator is shown to reject broken
-# manifests, and the two variants differ exactly in their privileges.
+# manifests, the two variants differ exactly in their privileges, and
+# procflow accepts the ConfigMap's config.
 # Takes about 5 s.
 #
 #   tests/kubernetes/check.sh [BUILD_DIR]   (default: build)
@@ -35,6 +36,10 @@ validate "$work/privileged.yaml" "$work/least-privilege.yaml"
 # What the two renderings must hold, beyond the schema.
 python3 "$here/check_rendered.py" "$manifests/base/procflow.yaml" \
   "$work/privileged.yaml" "$work/least-privilege.yaml"
+
+# The ConfigMap's config (check_rendered.py showed it is this file) is one
+# this procflow accepts.
+"$build_dir/procflow" run --config "$manifests/base/procflow.yaml" --check-config
 
 PROCFLOW_K8S_RENDERED=$work/privileged.yaml python3 -m unittest discover -s "$here" -p 'validator_test.py'
 echo "k8s check: passed"
