@@ -99,7 +99,9 @@ struct pf_task {
 	__u32 ppid; /* real parent's tgid */
 	__u32 uid;
 	__u32 gid;
-	__u32 _pad;
+	/* tgid in the task's own pid namespace when that is not the initial
+	 * one (a container's "pid"); 0 in the initial namespace, or unknown */
+	__u32 ns_tgid;
 	__u64 start_boot_ns; /* group leader's start_boottime: (tgid, start) names one process */
 	__u64 mntns;	     /* mount namespace inode: where to resolve users and paths */
 	__u64 cgroup_id;

@@ -49,6 +49,27 @@ static __always_inline void submit_record(void *record)
 	bpf_ringbuf_submit(record, flags);
 }
 
+/* The process's pid as its own (innermost) pid namespace numbers it: read
+ * here, while the task exists, because a short-lived container process is
+ * often gone before userspace could read NSpid from /proc. 0 at level 0
+ * (the initial namespace: no container pid). */
+static __always_inline __u32 task_ns_tgid(struct task_struct *task)
+{
+	struct pid *pid = BPF_CORE_READ(task, group_leader, thread_pid);
+	if (!pid)
+		return 0;
+	unsigned int level = BPF_CORE_READ(pid, level);
+	if (level == 0)
+		return 0;
+	/* numbers[level].nr: numbers is a trailing array, so its element is
+	 * addressed by offsets CO-RE relocates, then read. */
+	const char *upid = (const char *)pid + bpf_core_field_offset(struct pid, numbers) +
+			   (__u64)level * bpf_core_type_size(struct upid);
+	int nr = 0;
+	bpf_probe_read_kernel(&nr, sizeof(nr), upid + bpf_core_field_offset(struct upid, nr));
+	return nr > 0 ? (__u32)nr : 0;
+}
+
 static __always_inline void fill_task_from(struct pf_task *out, struct task_struct *task)
 {
 	out->tgid = BPF_CORE_READ(task, tgid);
@@ -57,6 +78,7 @@ static __always_inline void fill_task_from(struct pf_task *out, struct task_stru
 	out->uid = BPF_CORE_READ(task, cred, uid.val);
 	out->gid = BPF_CORE_READ(task, cred, gid.val);
 	out->start_boot_ns = task_start_boottime(BPF_CORE_READ(task, group_leader));
+	out->ns_tgid = task_ns_tgid(task);
 	out->mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
 	bpf_probe_read_kernel_str(out->comm, sizeof(out->comm),
 				  BPF_CORE_READ(task, group_leader, comm));

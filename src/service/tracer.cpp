@@ -105,6 +105,9 @@ struct Tracer::Impl : RecordHandler {
     // short-lived process in a fresh container is gone by the time its flow
     // ends. Its pid also stays a way into the namespace for later processes.
     users.on_exec(r.task.uid, r.task.tgid, r.task.mntns, exec.program);
+    // Likewise its cgroup and /proc facts: a container that runs one short
+    // command may be gone, cgroup and all, before its flow's records are read.
+    if (containers) containers->resolve(r.task.tgid, r.task.start_boot_ns, r.task.cgroup_id);
   }
   void on_fork(const pf_proc_fork& r) override {
     users.remember(r.child.mntns, r.child.tgid);
