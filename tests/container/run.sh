@@ -46,7 +46,7 @@ fi
 
 started=$SECONDS
 state=$(mktemp -d /tmp/procflow-container-test.XXXXXX)
-mkdir -p "$state/config" "$state/pods" "$state/run-procflow" "$state/tmp"
+mkdir -p "$state/config" "$state/pods" "$state/containers" "$state/run-procflow" "$state/tmp"
 # A bpffs of this test's own (this mount namespace only), as the hostPath.
 mount -t bpf bpf /sys/fs/bpf
 
@@ -132,12 +132,13 @@ run_variant() {
   tc_before=$(tc qdisc show dev lo; tc filter show dev lo ingress; tc filter show dev lo egress)
 
   # The tracer: host namespaces, privileges, environment and mounts from the
-  # rendered DaemonSet; the real /var/log/pods and /run/procflow swapped for
+  # rendered DaemonSet; the real /var/log/pods, /var/log/containers and /run/procflow swapped for
   # the test's own directories.
   local pod_options
   mapfile -t pod_options < <(python3 "$here/podman_args.py" "$state/$variant.yaml" \
     --node-name "$node_name" --config-dir "$state/config" \
-    --host-path "/var/log/pods=$state/pods" --host-path "/run/procflow=$state/run-procflow")
+    --host-path "/var/log/pods=$state/pods" --host-path "/var/log/containers=$state/containers" \
+    --host-path "/run/procflow=$state/run-procflow")
   podman run --name pf-tracer "${pod_options[@]}" "$image" >"$truth/events.json" 2>"$truth/tracer.log" &
   local tracer_client=$!
   wait_for "$truth/tracer.log" 60 "tracing started"

@@ -71,6 +71,8 @@ def check_privileged(objects, base_config_text):
         "/sys/fs/cgroup": ("/sys/fs/cgroup", True),
         "/proc": (config["host_proc"], True),
         "/var/log/pods": (config["kubernetes"]["pod_log_dir"], True),
+        # next to pod_log_dir, where procflow looks for the kubelet's container links
+        "/var/log/containers": (config["kubernetes"]["pod_log_dir"].rsplit("/", 1)[0] + "/containers", True),
         "/run/procflow": ("/run/procflow", False),
     }
     for host_path, (mount_path, read_only) in wanted.items():
