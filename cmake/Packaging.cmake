@@ -1,4 +1,4 @@
-# `cpack -G DEB` in the build tree (scripts/package.sh): /usr/bin/procflow, the
+# `cpack -G DEB` in the build tree (tests/packaging/check.sh does it): /usr/bin/procflow, the
 # systemd unit, the commented default config as a conffile, the docs.
 include(GNUInstallDirs)
 
