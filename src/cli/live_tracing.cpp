@@ -144,10 +144,7 @@ int run_live_tracing(const ServiceConfig& config, const LiveMode& mode) {
   // while the programs load, and a taken port fails the start at once.
   ServiceMetrics metrics;
   metrics.start_time_s =
-      static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count()) /
-      1000;
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   OutputMetricsBook output_book;
   std::unique_ptr<MetricsServer> metrics_server;
   if (!running.metrics_address.empty()) {

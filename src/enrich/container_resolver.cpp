@@ -55,7 +55,8 @@ const ContainerResolver::ProcessFacts& ContainerResolver::facts_of(uint32_t pid,
   return processes_[pid] = std::move(facts);
 }
 
-ContainerView ContainerResolver::resolve(uint32_t pid, uint64_t start_boot_ns, uint64_t cgroup_id) {
+ContainerView ContainerResolver::resolve(uint32_t pid, uint64_t start_boot_ns, uint64_t cgroup_id,
+                                         uint32_t ns_pid) {
   ContainerView view;
   std::optional<ContainerRef> ref = by_cgroup_id(cgroup_id);
   // A runtime that made only v1 cgroups (runc on a hybrid host) leaves the
@@ -63,9 +64,14 @@ ContainerView ContainerResolver::resolve(uint32_t pid, uint64_t start_boot_ns, u
   // An owner found by the start-up walk of /proc (no record) has no cgroup id.
   const bool ask_proc =
       !ref && (cgroup_id == 0 || options_.cgroup_v1 || options_.cgroup_v2_mount.empty());
-  if (pid != 0) {
+  if (ns_pid != 0) {
+    // The kernel's answer, read from the task while it lived: it also holds
+    // for a process gone before /proc could be read.
+    view.container_pid = ns_pid;
+  }
+  if (pid != 0 && (ns_pid == 0 || ask_proc)) {
     const ProcessFacts& facts = facts_of(pid, start_boot_ns, ask_proc);
-    view.container_pid = facts.container_pid;
+    if (ns_pid == 0) view.container_pid = facts.container_pid;
     if (!ref) ref = facts.from_proc_cgroup;
   }
   if (!ref) return view;

@@ -35,9 +35,13 @@ class ContainerResolver {
  public:
   explicit ContainerResolver(ContainerResolverOptions options);
 
-  // The owner (pid, start) whose record said cgroup_id. Reads /proc once per
-  // process, the cgroup tree once per cgroup, the pod directory once per pod.
-  ContainerView resolve(uint32_t pid, uint64_t start_boot_ns, uint64_t cgroup_id);
+  // The owner (pid, start) whose record said cgroup_id and, when the kernel
+  // knew it, ns_pid (its pid in its own pid namespace; 0: unknown or the
+  // initial namespace). Reads /proc at most once per process, and not at all
+  // for the pid when the kernel gave it; the cgroup tree once per cgroup, the
+  // pod directory once per pod.
+  ContainerView resolve(uint32_t pid, uint64_t start_boot_ns, uint64_t cgroup_id,
+                        uint32_t ns_pid = 0);
 
   // Processes procflow stopped keeping (their /proc facts go too).
   void forget_processes(const std::vector<GoneProcess>& gone);

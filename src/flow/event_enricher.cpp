@@ -77,12 +77,8 @@ void EventEnricher::resolve_owner(const pf_task& o, OwnerView* view) {
   view->process = ProcessEntry{};
   view->container = ContainerView{};
   if (o.tgid == 0) return;
-  if (ctx_.containers) {
-    view->container = ctx_.containers->resolve(o.tgid, o.start_boot_ns, o.cgroup_id);
-    // The kernel's own answer, read while the task lived: a process that
-    // exited before /proc could be read still has its container pid.
-    if (o.ns_tgid) view->container.container_pid = o.ns_tgid;
-  }
+  if (ctx_.containers)
+    view->container = ctx_.containers->resolve(o.tgid, o.start_boot_ns, o.cgroup_id, o.ns_tgid);
   const ProcessEntry* p = ctx_.processes.find(o.tgid, o.start_boot_ns);
   if (p) view->process = *p;
   // A namespace's passwd counts only as what the owner's program saw: it

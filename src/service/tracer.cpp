@@ -70,8 +70,10 @@ struct Tracer::Impl : RecordHandler {
   LossCounts reported;             // losses already told through on_loss
   uint64_t reported_until_us = 0;  // the moment they were told up to
 
-  LossCounts losses() const {
-    LossCounts c = LossCounts::from_kernel(session->read_drops());
+  LossCounts losses() const { return losses(session->read_drops()); }
+  // From drop counters already read (one map read serves several counts).
+  LossCounts losses(const std::vector<uint64_t>& kernel_counters) const {
+    LossCounts c = LossCounts::from_kernel(kernel_counters);
     c.undecodable = ring->decode_errors();
     c.flows_end_lost = table->stats().ends_lost;
     if (options.output_dropped) c.events_not_written = options.output_dropped();
@@ -107,7 +109,8 @@ struct Tracer::Impl : RecordHandler {
     users.on_exec(r.task.uid, r.task.tgid, r.task.mntns, exec.program);
     // Likewise its cgroup and /proc facts: a container that runs one short
     // command may be gone, cgroup and all, before its flow's records are read.
-    if (containers) containers->resolve(r.task.tgid, r.task.start_boot_ns, r.task.cgroup_id);
+    if (containers)
+      containers->resolve(r.task.tgid, r.task.start_boot_ns, r.task.cgroup_id, r.task.ns_tgid);
   }
   void on_fork(const pf_proc_fork& r) override {
     users.remember(r.child.mntns, r.child.tgid);
@@ -575,8 +578,8 @@ const AttachPlan& Tracer::plan() const {
 TracerStats Tracer::stats() const {
   TracerStats s;
   s.records = impl_->ring->records();
-  s.losses = impl_->losses();
   const std::vector<uint64_t> counters = impl_->session->read_drops();
+  s.losses = impl_->losses(counters);
   s.filtered_in_kernel = counters.size() > PF_COUNT_FILTERED ? counters[PF_COUNT_FILTERED] : 0;
   s.flows_started = impl_->table->stats().starts;
   s.flows_ended = impl_->table->stats().ends;
@@ -592,8 +595,8 @@ TracerMetrics Tracer::metrics() const {
   const Impl& m = *impl_;
   TracerMetrics t;
   t.records = m.ring->records();
-  t.losses = m.losses();
   const std::vector<uint64_t> counters = m.session->read_drops();
+  t.losses = m.losses(counters);
   t.filtered_in_kernel = counters.size() > PF_COUNT_FILTERED ? counters[PF_COUNT_FILTERED] : 0;
   t.tcp_flows_started = m.table->stats().starts;
   t.tcp_flows_ended = m.table->stats().ends;

@@ -111,6 +111,9 @@ TEST_F(MetricsTest, PrometheusSeesEventsRiseToExactlyWhatWasPrinted) {
   ASSERT_TRUE(ingress_time) << metrics->body;
   EXPECT_GT(*ingress_time, 0);
   EXPECT_TRUE(sample_of(metrics->body, "procflow_ring_buffer_used_bytes")) << metrics->body;
+  // The size the kernel reports for the map: trace's default --ring-buffer-kib 8192.
+  EXPECT_EQ(sample_of(metrics->body, "procflow_ring_buffer_size_bytes"), 8192.0 * 1024)
+      << metrics->body;
   stop_procflow();
 }
 

@@ -93,6 +93,18 @@ TEST(ContainerResolverTest, RemovedCgroupsAreForgotten) {
   EXPECT_EQ(resolver.resolve(0, 0, id).container.container_id, "");
 }
 
+TEST(ContainerResolverTest, TheKernelsPidNeedsNoProcRead) {
+  test::ScratchTree tree;
+  ASSERT_TRUE(tree.ok());
+  const uint64_t id = tree.mkdir("cgroup/machine.slice/libpod-" + kId + ".scope");
+  ContainerResolver resolver({tree.path("cgroup"), false, "/proc", tree.path("pods")});
+  // A pid no process has: only the kernel's answer can name it.
+  const ContainerView v = resolver.resolve(4194304, 1, id, 7);
+  EXPECT_EQ(v.container.container_id, kId);
+  EXPECT_EQ(v.container_pid, std::optional<uint32_t>(7));
+  EXPECT_EQ(resolver.processes_cached(), 0u) << "nothing was read from /proc";
+}
+
 TEST(ContainerResolverTest, ProcessFactsAreReadOnceAndForgottenWithTheProcess) {
   test::ScratchTree tree;
   ASSERT_TRUE(tree.ok());
