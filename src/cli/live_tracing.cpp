@@ -223,10 +223,6 @@ int run_live_tracing(const ServiceConfig& config, const LiveMode& mode) {
     spdlog::info("capabilities kept after start-up: {}", kept.empty() ? "none" : kept);
   else
     spdlog::warn("could not drop capabilities after start-up: {}", cap_error);
-  std::string where = "interfaces: ";
-  for (const auto& i : tracer->attached_interfaces()) where += i + " ";
-  spdlog::info("tracing started ({}; {})", tracer->plan().summary(), where);
-  notifier.ready("tracing");
   metrics.plan = &tracer->plan();
   metrics.ready = true;
   auto publish_metrics = [&] {
@@ -236,7 +232,13 @@ int run_live_tracing(const ServiceConfig& config, const LiveMode& mode) {
     metrics_server->publish(render_metrics(metrics));
     metrics_server->set_ready(metrics.ready);
   };
+  // Ready everywhere before the log line says so: whoever waits for
+  // "tracing started" (a test, an operator) finds /readyz already 200.
   publish_metrics();
+  notifier.ready("tracing");
+  std::string where = "interfaces: ";
+  for (const auto& i : tracer->attached_interfaces()) where += i + " ";
+  spdlog::info("tracing started ({}; {})", tracer->plan().summary(), where);
 
   auto last_status = std::chrono::steady_clock::now();
   auto after_batch = [&]() {
