@@ -17,7 +17,7 @@
 #include <linux/types.h> /* userspace: the same __uN types the kernel uses */
 #endif
 
-#define PF_ABI_VERSION 3
+#define PF_ABI_VERSION 4
 #define PF_COMM_LEN 16
 #define PF_PATH_LEN 256
 #define PF_EXE_PATH_LEN 1024 /* the image path: room for 1023 bytes, or its tail */
@@ -36,6 +36,8 @@ enum pf_record_kind {
 	PF_REC_DNS = 11,	  /* a DNS query or response seen on the wire (TC) */
 	PF_REC_TCP_RESET = 12,	  /* a closed socket sent an RST (after its TCP_END) */
 	PF_REC_TCP_EXISTING = 13, /* a TCP socket that existed before procflow started */
+	PF_REC_PAYLOAD = 14,	  /* the first bytes of a turn of a TCP/UDP conversation (TC) */
+	PF_REC_TLS_DATA = 15,	  /* plaintext an OpenSSL SSL_write/SSL_read moved (uprobes) */
 };
 
 /* How the owner of a socket was learned, best first. */
@@ -75,7 +77,10 @@ enum pf_drop_counter {
 	PF_DROP_UDP_UNKNOWN_PEER = 5, /* a datagram on an unconnected socket with no known peer */
 	PF_DROP_DNS_TRUNCATED = 6,    /* a DNS message longer than PF_DNS_MAX: not captured whole */
 	PF_DROP_DNS_UNREADABLE = 7,   /* a DNS message whose bytes could not be read from the skb */
-	PF_DROP_COUNTER_MAX = 8,
+	PF_DROP_PAYLOAD_RATE = 8,   /* payload over the global rate bound: that turn not captured */
+	PF_DROP_TLS_RATE = 9,	    /* TLS plaintext over the global rate bound: not captured */
+	PF_DROP_TLS_UNREADABLE = 10, /* TLS plaintext whose user memory could not be read */
+	PF_DROP_COUNTER_MAX = 11,
 	/* Not a loss: connects, accepted connections and datagrams the --pid and
 	 * --port filters left out in the kernel (bpf/flow_filter.bpf.h). */
 	PF_COUNT_FILTERED = 15,
@@ -367,6 +372,85 @@ struct pf_wire_stats {
 	__u8 _pad[6];
 };
 
+/*
+ * Content capture (the `message` action). TC copies the first bytes of each
+ * *turn* of a conversation: a turn begins when one side sends payload after
+ * the other side did (a request, then its response, then the next request
+ * on a keep-alive connection). Per direction, at most payload_turns turns
+ * (1 with --messages first) and payload_bytes bytes per turn are copied, so
+ * a bulk transfer costs one map look-up per packet after its first bytes.
+ * DNS ports are not copied here: PF_REC_DNS carries those messages whole.
+ */
+#define PF_PAYLOAD_MAX 512 /* bytes one record carries; a longer turn takes several */
+
+enum pf_payload_flag {
+	PF_PAYLOAD_OFFSET_KNOWN = 1 << 0, /* TCP: stream_offset is valid (the direction's SYN was seen) */
+	PF_PAYLOAD_TURN_START = 1 << 1,	  /* the first bytes of a new turn in this direction */
+	PF_PAYLOAD_CUT = 1 << 2,	  /* the packet carried more than was copied */
+};
+
+struct pf_payload {
+	struct pf_header hdr;
+	struct pf_tuple tuple; /* as on the wire: source -> destination */
+	__u32 ifindex;	       /* the interface TC saw it on */
+	__u32 stream_offset;   /* TCP: payload bytes this direction sent before this packet */
+	__u32 wire_len;	       /* payload bytes the packet carried */
+	__u16 payload_len;     /* bytes copied into payload (1..PF_PAYLOAD_MAX) */
+	__u8 flags;	       /* enum pf_payload_flag */
+	__u8 egress;	       /* 1: leaving through ifindex; 0: arriving */
+	__u16 turn;	       /* this direction's turn, from 0 */
+	__u8 _pad[6];
+	__u8 payload[PF_PAYLOAD_MAX];
+};
+
+/* The payload_budget map (LRU): one entry per conversation, keyed like the
+ * wire map plus the IP protocol. Direction 0 is the lower endpoint of the
+ * canonical key sending (addr_lo:port_lo -> addr_hi:port_hi), 1 the other.
+ * Userspace deletes a flow's entry when the flow ends. */
+struct pf_payload_key {
+	struct pf_wire_key conn;
+	__u8 proto;
+	__u8 _pad[7];
+};
+
+struct pf_payload_state {
+	__u32 isn[2];	    /* TCP: each direction's initial sequence number (its SYN) */
+	__u32 next_seq[2];  /* TCP: the sequence number after the last byte copied */
+	__u32 turn_left[2]; /* bytes the direction's current turn may still copy */
+	__u16 turns[2];	    /* turns begun per direction */
+	__u32 ifindex;	    /* payload is copied on this interface only (its first) */
+	__u32 syn_seq;	    /* the initiator's SYN: a new SYN on the tuple starts over */
+	__u8 last_dir;	    /* the direction of the last payload packet; 2: none yet */
+	__u8 isn_known;	    /* bit 0/1: isn[0]/isn[1] is valid */
+	__u8 _pad[2];
+};
+
+/*
+ * TLS plaintext from OpenSSL (uprobes on SSL_write/SSL_read and their _ex
+ * forms in libssl.so.3): the first bytes of each turn of a socket, like
+ * PF_REC_PAYLOAD but before encryption / after decryption. sock_id is the
+ * socket the call moved bytes on, learned in the same thread from the
+ * sock_send_length / sock_recv_length tracepoints inside the call; 0 when
+ * none fired (nothing reached the socket in that call).
+ */
+#define PF_TLS_MAX 512
+
+enum pf_tls_direction {
+	PF_TLS_WRITE = 0, /* SSL_write*: the process sent this (out) */
+	PF_TLS_READ = 1,  /* SSL_read*: the process received this (in) */
+};
+
+struct pf_tls_data {
+	struct pf_header hdr;
+	struct pf_task task;
+	__u64 sock_id;	/* the socket's kernel address, as in pf_tcp_start; 0: unknown */
+	__u32 data_len; /* plaintext bytes the call moved (its result) */
+	__u16 copied;	/* bytes in data (1..PF_TLS_MAX) */
+	__u8 direction; /* enum pf_tls_direction */
+	__u8 turn_start; /* 1: the first bytes of a new turn on this socket */
+	__u8 data[PF_TLS_MAX];
+};
+
 /* Read-only configuration set by the loader before load. */
 struct pf_config {
 	__u32 self_tgid;	    /* procflow itself: its own connects are not traced */
@@ -374,6 +458,9 @@ struct pf_config {
 	__u8 udp_enabled;	    /* count UDP datagrams (the UDP hooks are attached) */
 	__u8 filter_by_pid;	    /* --pid: filter_pids holds the wanted tgids */
 	__u8 filter_by_port;	    /* --port: filter_ports holds the wanted ports */
+	__u16 payload_bytes;	    /* bytes copied per turn and direction; 0: content capture off */
+	__u16 payload_turns;	    /* turns copied per direction and flow (1: the first only) */
+	__u32 payload_rate;	    /* payload and TLS records per second and CPU at most */
 };
 
 #endif /* PROCFLOW_ABI_H */

@@ -22,12 +22,16 @@ static_assert(sizeof(pf_tcp_established) == 16 + 8 + 40);
 static_assert(sizeof(pf_tcp_end) == 16 + 8 + 8 + 40 + 24 + 8 + 4 + 4 + 8);
 static_assert(sizeof(pf_tcp_reset) == 16 + 8);
 static_assert(sizeof(pf_tcp_snapshot) == 16 + 8 + 16 + 8 + 8);
-static_assert(sizeof(pf_config) == 8);
+static_assert(sizeof(pf_config) == 16);
 static_assert(sizeof(pf_udp_key) == 32);
 static_assert(sizeof(pf_udp_stats) == 40);
 static_assert(sizeof(pf_udp_start) == 16 + 32 + 8 + 40 + 64 + 8);
 static_assert(sizeof(pf_udp_release) == 24);
 static_assert(sizeof(pf_dns) == 16 + 8 + 40 + PF_DNS_MAX);
+static_assert(sizeof(pf_payload) == 16 + 40 + 16 + 8 + PF_PAYLOAD_MAX);
+static_assert(sizeof(pf_payload_key) == 48);
+static_assert(sizeof(pf_payload_state) == 40);
+static_assert(sizeof(pf_tls_data) == 16 + 64 + 8 + 8 + PF_TLS_MAX);
 
 template <typename Record, typename Fn>
 DecodeStatus copy_and_call(const void* data, size_t size, Fn&& fn) {
@@ -71,6 +75,10 @@ DecodeStatus decode_record(const void* data, size_t size, RecordHandler& h) {
       return copy_and_call<pf_tcp_reset>(data, size, [&](auto& r) { h.on_tcp_reset(r); });
     case PF_REC_DNS:
       return copy_and_call<pf_dns>(data, size, [&](auto& r) { h.on_dns(r); });
+    case PF_REC_PAYLOAD:
+      return copy_and_call<pf_payload>(data, size, [&](auto& r) { h.on_payload(r); });
+    case PF_REC_TLS_DATA:
+      return copy_and_call<pf_tls_data>(data, size, [&](auto& r) { h.on_tls_data(r); });
   }
   return DecodeStatus::unknown_kind;
 }

@@ -26,6 +26,8 @@ class RecordHandler {
   virtual void on_udp_start(const pf_udp_start&) {}
   virtual void on_udp_release(const pf_udp_release&) {}
   virtual void on_dns(const pf_dns&) {}
+  virtual void on_payload(const pf_payload&) {}
+  virtual void on_tls_data(const pf_tls_data&) {}
 };
 
 enum class DecodeStatus { ok, truncated, unknown_kind, size_mismatch };

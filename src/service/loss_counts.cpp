@@ -19,6 +19,9 @@ constexpr Reason kReasons[PF_DROP_COUNTER_MAX] = {
     {"udp_unknown_peer", "UDP datagrams not counted: no known peer"},
     {"dns_too_long", "DNS messages not captured: longer than the capture buffer"},
     {"dns_unreadable", "DNS messages not captured: their bytes could not be read"},
+    {"payload_rate", "turns of content not captured: over the payload rate bound"},
+    {"tls_rate", "TLS plaintext not captured: over the payload rate bound"},
+    {"tls_unreadable", "TLS plaintext not captured: the process memory could not be read"},
 };
 
 }  // namespace
@@ -49,6 +52,10 @@ std::string_view record_kind_name(size_t kind) {
       return "dns";
     case PF_REC_TCP_RESET:
       return "tcp_reset";
+    case PF_REC_PAYLOAD:
+      return "payload";
+    case PF_REC_TLS_DATA:
+      return "tls_data";
   }
   return "other";
 }
