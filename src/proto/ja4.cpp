@@ -50,6 +50,7 @@ void append_hex16(std::string& out, uint16_t value) {
 
 std::string hex_list(const std::vector<uint16_t>& values) {
   std::string out;
+  out.reserve(values.size() * 5);
   for (uint16_t value : values) {
     if (!out.empty()) out += ',';
     append_hex16(out, value);
@@ -58,10 +59,14 @@ std::string hex_list(const std::vector<uint16_t>& values) {
 }
 
 std::string truncated_sha256(const std::string& text) {
+  // Fetched once: OpenSSL 3 looks EVP_sha256() up in its provider tables on
+  // every use, which costs more than hashing a fingerprint's few bytes. Kept
+  // for the life of the process.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  if (EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr) != 1 ||
-      length < 6)
+  if (sha256 == nullptr ||
+      EVP_Digest(text.data(), text.size(), digest, &length, sha256, nullptr) != 1 || length < 6)
     return "000000000000";
   std::string out;
   for (int i = 0; i < 6; ++i) {
