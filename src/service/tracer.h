@@ -68,6 +68,7 @@ struct TracerStats {
   uint64_t interfaces_failed = 0;
   // Not a loss: socket events the --pid/--port filters left out in the kernel.
   uint64_t filtered_in_kernel = 0;
+  uint64_t tls_records = 0;  // TLS plaintext records decoded
 };
 
 class Tracer {
