@@ -45,28 +45,6 @@ struct {
 	__type(value, u64); /* sock_id */
 } ssl_socks SEC(".maps");
 
-/* The budget of one conversation: keyed by its socket, or, while the socket
- * is unknown, by the SSL object of its process (tgid != 0 tells which). */
-struct pf_tls_budget_key {
-	u64 id;
-	u32 tgid;
-	u32 _pad;
-};
-
-struct pf_tls_budget {
-	u32 turn_left; /* bytes the current turn may still copy */
-	u16 turns[2];  /* turns begun per direction */
-	u8 last_dir;   /* the direction of the last call; 2: none yet */
-	u8 _pad[3];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, struct pf_tls_budget_key);
-	__type(value, struct pf_tls_budget);
-} tls_budget SEC(".maps");
-
 /* The rate bound: per CPU, so no atomics. credit_ns is a bucket of time:
  * every nanosecond adds one, a record costs 1e9 / payload_rate, and it holds
  * one second at most (a burst of payload_rate records). */
