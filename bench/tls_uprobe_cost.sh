@@ -29,7 +29,7 @@ PROCFLOW=${PROCFLOW:-$BUILD_DIR/procflow}
 work=$(mktemp -d /tmp/pf-tls-bench.XXXXXX)
 procflow_pid=
 cleanup() {
-  [[ -n $procflow_pid ]] && kill -INT "$procflow_pid" 2>/dev/null && wait "$procflow_pid" || true
+  [[ -n $procflow_pid ]] && kill -TERM "$procflow_pid" 2>/dev/null && wait "$procflow_pid" || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -51,7 +51,8 @@ traced_run() {
     sleep 0.2
   done
   run
-  kill -INT "$procflow_pid"; wait "$procflow_pid" || true; procflow_pid=
+  # SIGTERM: a script's background jobs start with SIGINT ignored.
+  kill -TERM "$procflow_pid"; wait "$procflow_pid" || true; procflow_pid=
 }
 
 untraced=() no_tls=() tls=()
