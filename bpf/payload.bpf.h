@@ -24,6 +24,9 @@
 #include "wire_key.bpf.h"
 
 #define PF_NO_DIRECTION 2
+/* Records one packet's payload may take: a 64 KiB GSO packet within the
+ * largest per-turn budget (16 KiB, content.bytes) needs 32 of 512 bytes. */
+#define PF_PAYLOAD_RECORDS_PER_PACKET 32
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -91,6 +94,67 @@ static __always_inline void payload_note_syn(struct pf_payload_state *s, const s
 	s->isn_known |= 1 << (dir & 1);
 }
 
+/* One record's worth of a packet's payload (see emit_payload_piece). */
+struct pf_payload_piece {
+	u32 offset;	   /* from the packet's payload start */
+	u32 bytes;	   /* 1..PF_PAYLOAD_MAX */
+	u32 rest;	   /* the packet's payload bytes from offset on */
+	u32 stream_offset; /* of the packet's first payload byte (valid with offset_known) */
+	u16 turn;
+	u8 flags;
+	u8 egress;
+	u8 offset_known;
+	u8 cut;
+	u8 _pad[2];
+};
+
+/* Copies piece->bytes of the packet's payload from piece->offset into a
+ * record. Non-zero when the ring is full or the bytes are unreadable (both
+ * counted): the rest of the packet is not tried. */
+static __noinline int emit_payload_piece(struct __sk_buff *skb, const struct pf_packet *p,
+					 const struct pf_payload_piece *piece)
+{
+	struct pf_payload *rec = reserve_record(sizeof(*rec), PF_REC_PAYLOAD);
+	if (!rec)
+		return -1;
+	struct pf_packet at = *p;
+	at.payload_off += piece->offset;
+	/* bytes is 1..PF_PAYLOAD_MAX: copy (bytes - 1) masked, plus one, as
+	 * capture_dns does, so every verifier sees a non-zero bounded size. */
+	u32 n = piece->bytes - 1;
+	asm volatile("" : "+r"(n));
+	n &= (PF_PAYLOAD_MAX - 1);
+	if (copy_payload(skb, &at, n, rec->payload)) {
+		count_drop(PF_DROP_PAYLOAD_UNREADABLE);
+		bpf_ringbuf_discard(rec, 0);
+		return -1;
+	}
+	__builtin_memset(&rec->tuple, 0, sizeof(rec->tuple));
+	rec->tuple.family = p->family;
+	rec->tuple.proto = p->proto;
+	__builtin_memcpy(rec->tuple.saddr, p->saddr, 16);
+	__builtin_memcpy(rec->tuple.daddr, p->daddr, 16);
+	rec->tuple.sport = p->sport;
+	rec->tuple.dport = p->dport;
+	rec->ifindex = skb->ifindex;
+	u8 flags = piece->flags;
+	rec->stream_offset = 0;
+	if (piece->offset_known) {
+		rec->stream_offset = piece->stream_offset + piece->offset;
+		flags |= PF_PAYLOAD_OFFSET_KNOWN;
+	}
+	if (piece->cut)
+		flags |= PF_PAYLOAD_CUT;
+	rec->wire_len = piece->rest;
+	rec->payload_len = n + 1;
+	rec->flags = flags;
+	rec->egress = piece->egress;
+	rec->turn = piece->turn;
+	__builtin_memset(rec->_pad, 0, sizeof(rec->_pad));
+	submit_record(rec);
+	return 0;
+}
+
 /* A function of its own (a BPF-to-BPF call): inlined, its keys and state
  * would share observe_packet's 512-byte stack frame with the wire map's. */
 static __noinline void capture_payload(struct __sk_buff *skb, const struct pf_packet *p,
@@ -143,47 +207,33 @@ static __noinline void capture_payload(struct __sk_buff *skb, const struct pf_pa
 	if (!left)
 		return;
 	u32 take = len < left ? len : left;
-	if (take > PF_PAYLOAD_MAX)
-		take = PF_PAYLOAD_MAX;
-	if (take < len)
-		flags |= PF_PAYLOAD_CUT;
 	s->turn_left[dir] = left - take;
 	if (tcp)
 		s->next_seq[dir] = p->seq + len;
-
-	struct pf_payload *rec = reserve_record(sizeof(*rec), PF_REC_PAYLOAD);
-	if (!rec)
-		return;
-	/* take is 1..PF_PAYLOAD_MAX: copy (take - 1) masked, plus one, as
-	 * capture_dns does, so every verifier sees a non-zero bounded size. */
-	u32 n = take - 1;
-	asm volatile("" : "+r"(n));
-	n &= (PF_PAYLOAD_MAX - 1);
-	if (copy_payload(skb, p, n, rec->payload)) {
-		count_drop(PF_DROP_PAYLOAD_UNREADABLE);
-		bpf_ringbuf_discard(rec, 0);
-		return;
+	struct pf_payload_piece piece = {
+	    .flags = flags,
+	    .egress = egress,
+	    .turn = s->turns[dir] - 1,
+	    .offset_known = tcp && (s->isn_known & (1 << dir)),
+	    .stream_offset = p->seq - s->isn[dir] - 1,
+	};
+	/* A turn's budget may be larger than a record: the packet's bytes go out
+	 * in records of PF_PAYLOAD_MAX, as many as the budget allows. */
+	for (u32 i = 0; i < PF_PAYLOAD_RECORDS_PER_PACKET; i++) {
+		u32 off = i * PF_PAYLOAD_MAX;
+		if (off >= take)
+			break;
+		u32 n = take - off;
+		if (n > PF_PAYLOAD_MAX)
+			n = PF_PAYLOAD_MAX;
+		piece.offset = off;
+		piece.bytes = n;
+		piece.cut = off + n == take && take < len;
+		piece.rest = len - off;
+		if (emit_payload_piece(skb, p, &piece))
+			return;
+		piece.flags &= ~PF_PAYLOAD_TURN_START;
 	}
-	__builtin_memset(&rec->tuple, 0, sizeof(rec->tuple));
-	rec->tuple.family = p->family;
-	rec->tuple.proto = p->proto;
-	__builtin_memcpy(rec->tuple.saddr, p->saddr, 16);
-	__builtin_memcpy(rec->tuple.daddr, p->daddr, 16);
-	rec->tuple.sport = p->sport;
-	rec->tuple.dport = p->dport;
-	rec->ifindex = skb->ifindex;
-	rec->stream_offset = 0;
-	if (tcp && (s->isn_known & (1 << dir))) {
-		rec->stream_offset = p->seq - s->isn[dir] - 1;
-		flags |= PF_PAYLOAD_OFFSET_KNOWN;
-	}
-	rec->wire_len = len;
-	rec->payload_len = n + 1;
-	rec->flags = flags;
-	rec->egress = egress;
-	rec->turn = s->turns[dir] - 1;
-	__builtin_memset(rec->_pad, 0, sizeof(rec->_pad));
-	submit_record(rec);
 }
 
 #endif /* PROCFLOW_PAYLOAD_BPF_H */

@@ -1,5 +1,5 @@
--- procflow flow events in ClickHouse: one row per event (start and end; a
--- flow's totals are on its `end` row). procflow writes here with
+-- procflow flow events in ClickHouse: one row per event (start, message and
+-- end; a flow's totals are on its `end` row, a message's counts are so far). procflow writes here with
 --   procflow trace --output 'clickhouse+http://HOST:8123/?database=procflow&table=flows'
 -- Column names are the event's JSON keys (docs/events.md); the sink turns
 -- each RFC 3339 time into a DateTime (the second) plus `<name>_us` (the
@@ -73,7 +73,16 @@ CREATE TABLE IF NOT EXISTS procflow.flows
     out_bytes          UInt64,
     packet_count       UInt64,
     tcp_flags          String,
-    end_reason         String
+    end_reason         String,
+
+    -- message events (docs/events.md#messages); application_protocol also on ends.
+    -- A table made before them: ALTER TABLE procflow.flows ADD COLUMN ... for each.
+    application_protocol String,
+    proto_info         String,
+    content            String,
+    message_direction  String,
+    content_source     String,
+    content_truncated  UInt8
 )
 ENGINE = MergeTree
 PARTITION BY toYYYYMMDD(timestamp)

@@ -101,6 +101,11 @@ void FlowConversation::finish(std::vector<FlowMessage>& out) {
 void FlowConversation::describe(std::vector<AssembledMessage>& done, ContentSource source,
                                 std::vector<FlowMessage>& out) {
   for (AssembledMessage& m : done) {
+    // --messages first: one per direction (and source); all: max_turns. The
+    // kernel bounds its turns too, but a DNS socket's every message is one.
+    uint16_t& count = messages_[source == ContentSource::wire ? 0 : 1][index_of(m.direction)];
+    if (count >= settings_.options.kernel_turns()) continue;
+    count++;
     FlowMessage fm;
     fm.direction = m.direction;
     fm.source = source;

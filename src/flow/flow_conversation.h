@@ -72,6 +72,7 @@ class FlowConversation {
   std::string guessed_;  // from the bytes, while nDPI has no answer
   std::optional<uint64_t> reported_end_[2];  // per direction, as of its last message
   uint16_t plaintext_turns_[2] = {0, 0};
+  uint16_t messages_[2][2] = {{0, 0}, {0, 0}};  // by source, then direction
   std::vector<AssembledMessage> done_;  // reused
   // The last wire message per direction, to drop a copy TC saw again on a
   // second interface (DNS is copied wherever it passes).

@@ -127,6 +127,9 @@ void FlowTable::on_tcp_end(const pf_tcp_end& rec) {
   }
   Tracked& f = it->second;
   unindex_endpoints(f);
+  // A closed socket sends and receives nothing more: later chunks on its
+  // tuple are the next connection's (a reused port), not this flow's.
+  unindex_conversation(f);
   if (rec.tuple.sport != 0) f.tuple = rec.tuple;  // a failed connect learns its port here
   maybe_emit_start(f, rec.hdr.ktime_ns, true);
   awaiting_start_.erase(rec.sock_id);

@@ -20,22 +20,30 @@ void UdpFlowTable::on_payload(const PayloadChunk& c) {
   // Received by a socket on dport from src, or sent by one on sport to dst.
   const ConversationKey received = peer_key(c.src, c.sport, c.dport);
   const ConversationKey sent = peer_key(c.dst, c.dport, c.sport);
-  bool claimed = false;
+  bool claimed[2] = {false, false};
+  int side = 0;
   for (const auto& [key, direction] :
        {std::pair{received, MessageDirection::in}, std::pair{sent, MessageDirection::out}}) {
     const std::vector<pf_udp_key>* ids = conversations_.find(key);
-    if (!ids) continue;
-    const std::vector<pf_udp_key> flows = *ids;
-    for (const pf_udp_key& id : flows) {
-      auto it = flows_.find(id);
-      if (it == flows_.end()) continue;
-      add_chunk(id, it->second, c, direction);
-      claimed = true;
+    if (ids) {
+      const std::vector<pf_udp_key> flows = *ids;
+      for (const pf_udp_key& id : flows) {
+        auto it = flows_.find(id);
+        if (it == flows_.end()) continue;
+        add_chunk(id, it->second, c, direction);
+        claimed[side] = true;
+      }
     }
+    side++;
   }
-  if (claimed) return;
   // The receiving socket's flow starts when it reads the datagram: later.
-  unmatched_.keep(received, c, sent);
+  // Between two local sockets the sender's flow may have it already; the
+  // receiver's still waits for it. Counted as unmatched only if nobody took it.
+  const bool anyone = claimed[0] || claimed[1];
+  if (!claimed[0] && !claimed[1])
+    unmatched_.keep(received, c, sent);
+  else if (!claimed[0])
+    unmatched_.keep(received, c, std::nullopt, /*count_if_unclaimed=*/!anyone);
 }
 
 void UdpFlowTable::add_chunk(const pf_udp_key& id, Tracked& f, const PayloadChunk& c,

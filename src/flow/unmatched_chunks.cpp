@@ -3,12 +3,9 @@
 namespace procflow {
 
 void UnmatchedChunks::keep(const ConversationKey& key, const PayloadChunk& chunk,
-                           const std::optional<ConversationKey>& also) {
-  if (chunks_.size() >= kMaxChunks) {
-    chunks_.pop_front();
-    dropped_++;
-  }
-  Kept k{key, also, chunk, {chunk.bytes.begin(), chunk.bytes.end()}};
+                           const std::optional<ConversationKey>& also, bool count_if_unclaimed) {
+  if (chunks_.size() >= kMaxChunks) forget_oldest();
+  Kept k{key, also, count_if_unclaimed, chunk, {chunk.bytes.begin(), chunk.bytes.end()}};
   k.chunk.bytes = {};
   chunks_.push_back(std::move(k));
 }
@@ -27,16 +24,17 @@ void UnmatchedChunks::take(const ConversationKey& key,
   }
 }
 
+void UnmatchedChunks::forget_oldest() {
+  if (chunks_.front().counted) dropped_++;
+  chunks_.pop_front();
+}
+
 void UnmatchedChunks::expire(uint64_t now_ns) {
-  while (!chunks_.empty() && now_ns > chunks_.front().chunk.ktime_ns + kWaitNs) {
-    chunks_.pop_front();
-    dropped_++;
-  }
+  while (!chunks_.empty() && now_ns > chunks_.front().chunk.ktime_ns + kWaitNs) forget_oldest();
 }
 
 void UnmatchedChunks::clear() {
-  dropped_ += chunks_.size();
-  chunks_.clear();
+  while (!chunks_.empty()) forget_oldest();
 }
 
 }  // namespace procflow

@@ -24,8 +24,11 @@ class UnmatchedChunks {
   // Keeps a copy, found by key or by also (a UDP datagram is filed under its
   // receiver's and its sender's view); the oldest is dropped (and counted)
   // when full.
+  // count_if_unclaimed: false for a copy another flow already took (a local
+  // receiver that may never start: not a chunk nobody claimed).
   void keep(const ConversationKey& key, const PayloadChunk& chunk,
-            const std::optional<ConversationKey>& also = std::nullopt);
+            const std::optional<ConversationKey>& also = std::nullopt,
+            bool count_if_unclaimed = true);
   // Hands every kept chunk filed under key to fn (oldest first) and forgets it.
   void take(const ConversationKey& key, const std::function<void(const PayloadChunk&)>& fn);
   // Forgets chunks older than kWaitNs.
@@ -40,9 +43,11 @@ class UnmatchedChunks {
   struct Kept {
     ConversationKey key;
     std::optional<ConversationKey> also;
+    bool counted = true;
     PayloadChunk chunk;  // bytes point into `bytes` when handed out
     std::vector<uint8_t> bytes;
   };
+  void forget_oldest();
   std::deque<Kept> chunks_;
   uint64_t dropped_ = 0;
 };

@@ -155,7 +155,7 @@ std::string guess_mail_protocol(std::string_view data, bool from_client) {
     for (std::string_view pop3 : {"APOP", "UIDL", "CAPA", "STLS", "TOP"})
       if (verb == pop3) return "POP3";
     for (std::string_view ftp : {"FEAT", "SYST", "PASV", "EPSV", "PORT", "EPRT", "CWD", "PWD"})
-      if (verb == ftp) return "FTP";
+      if (verb == ftp) return "FTP_CONTROL";  // nDPI's name, so a flow keeps one name
     return {};
   }
   std::string_view text_line = line.text;
@@ -163,8 +163,8 @@ std::string guess_mail_protocol(std::string_view data, bool from_client) {
   if (text::istarts_with(text_line, "* OK") || text::istarts_with(text_line, "* PREAUTH"))
     return "IMAP";
   if (text::istarts_with(text_line, "220")) {
-    if (contains_word(text_line, "SMTP")) return "SMTP";
-    if (contains_word(text_line, "FTP")) return "FTP";
+    if (contains_word(text_line, "SMTP") || contains_word(text_line, "ESMTP")) return "SMTP";
+    if (contains_word(text_line, "FTP")) return "FTP_CONTROL";
   }
   return {};
 }

@@ -84,9 +84,13 @@ bool read_client_hello(ByteReader body, TlsHello& hello, Ja4Input& ja4) {
   ByteReader extensions(body.take_at_most(extensions_length));
   uint16_t type = 0, length = 0;
   uint16_t highest_supported = 0;
+  bool cut = false;
   while (extensions.u16(type) && extensions.u16(length)) {
     std::span<const uint8_t> data;
-    if (!extensions.take(length, data)) return false;  // cut inside an extension
+    if (!extensions.take(length, data)) {  // cut inside an extension: keep what came before
+      cut = true;
+      break;
+    }
     ja4.extensions.push_back(type);
     ByteReader reader(data);
     if (type == extension_server_name) {
@@ -108,8 +112,10 @@ bool read_client_hello(ByteReader body, TlsHello& hello, Ja4Input& ja4) {
         ja4.signature_algorithms.push_back(algorithm);
     }
   }
+  // The versions offered count even when a later extension (padding, often)
+  // was cut off by the capture.
   if (highest_supported != 0) hello.version = highest_supported;
-  return complete && extensions.empty();
+  return complete && !cut && extensions.empty();
 }
 
 void read_server_hello(ByteReader body, TlsHello& hello) {

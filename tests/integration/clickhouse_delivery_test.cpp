@@ -52,9 +52,10 @@ class ClickHouseDeliveryTest : public SinkExchangeTest {
            e.server_ip + "'";
   }
 
+  // A flow's totals are on its end; a message carries the counts so far.
   static std::string sums_query(const TracedExchange& e, int port) {
-    return "SELECT exe, sum(in_bytes), sum(out_bytes)" + flows_of(e, port) +
-           " GROUP BY exe ORDER BY exe FORMAT TabSeparated";
+    return "SELECT exe, sumIf(in_bytes, action = 'end'), sumIf(out_bytes, action = 'end')" +
+           flows_of(e, port) + " GROUP BY exe ORDER BY exe FORMAT TabSeparated";
   }
 
   static std::string count_query(const TracedExchange& e, int port) {
@@ -79,6 +80,11 @@ TEST_F(ClickHouseDeliveryTest, ExactTotalsAndNothingLostOrTwiceAcrossARestart) {
   const std::string first_count = std::to_string(first.flow_events) + "\n";
   EXPECT_EQ(wait_for_answer(server, count_query(first, kFirstPort), first_count), first_count);
   EXPECT_EQ(server.query(sums_query(first, kFirstPort)), expected_sums(first));
+  // The message rows landed in their columns.
+  EXPECT_EQ(server.query("SELECT countIf(action = 'message' AND content != '' AND "
+                         "message_direction IN ('out', 'in') AND content_source = 'wire')" +
+                         flows_of(first, kFirstPort) + " FORMAT TabSeparated"),
+            std::optional<std::string>(std::to_string(first.messages) + "\n"));
   // Times arrived as times (the sink's rewrite): every row is from the last
   // hour, and no flow ends before it starts.
   EXPECT_EQ(server.query("SELECT countIf(timestamp < now() - 3600 OR timestamp > now() + 60), "

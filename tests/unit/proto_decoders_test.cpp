@@ -70,7 +70,7 @@ TEST(ProtoMailCommands, SmtpBothSides) {
 TEST(ProtoMailCommands, FtpPop3Imap) {
   EXPECT_EQ(mail_commands_proto_info("USER alice\r\nPASS [redacted]\r\nSYST\r\n", true, true),
             "commands=USER,PASS,SYST");
-  EXPECT_EQ(guess_mail_protocol("220 (vsFTPd 3.0.3)\r\n", false), "FTP");
+  EXPECT_EQ(guess_mail_protocol("220 (vsFTPd 3.0.3)\r\n", false), "FTP_CONTROL");
   EXPECT_EQ(mail_commands_proto_info("+OK ready\r\n", false, true), "replies=+OK");
   EXPECT_EQ(guess_mail_protocol("+OK POP3 ready\r\n", false), "POP3");
   EXPECT_EQ(

@@ -166,7 +166,7 @@ TEST(ProtoFlowMessageInspector, FtpUserPass) {
   EXPECT_EQ(facts[4].proto_info, "replies=230");
   expect_no_secret(facts);
   auto guessed = run(turns, "");
-  EXPECT_EQ(guessed[0].guessed_protocol, "FTP");
+  EXPECT_EQ(guessed[0].guessed_protocol, "FTP_CONTROL");
   EXPECT_EQ(run(turns, "FTP_CONTROL", false)[3].content, "PASS hunter2\\r\\n");
 }
 
