@@ -1,0 +1,182 @@
+// The message contract's checks; see message_contract.h.
+#include "message_contract.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <set>
+
+namespace procflow_it {
+
+std::string escaped_content(const std::string& bytes) {
+  std::string out;
+  for (unsigned char c : bytes) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c >= 0x20 && c <= 0x7e) {
+          out += static_cast<char>(c);
+        } else {
+          char hex[5];
+          std::snprintf(hex, sizeof(hex), "\\x%02x", c);
+          out += hex;
+        }
+    }
+  }
+  return out;
+}
+
+std::map<std::string, std::string> parse_proto_info(const std::string& text) {
+  std::map<std::string, std::string> pairs;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find("; ", start);
+    std::string pair = text.substr(start, end == std::string::npos ? end : end - start);
+    size_t eq = pair.find('=');
+    if (eq != std::string::npos) pairs[pair.substr(0, eq)] = pair.substr(eq + 1);
+    if (end == std::string::npos) break;
+    start = end + 2;
+  }
+  return pairs;
+}
+
+std::vector<ExpectedMessage> expected_messages(const Transcript& transcript, Side side,
+                                               Messages messages, const ProtoInfoOf& proto_info,
+                                               const SecretOf& secret) {
+  std::vector<ExpectedMessage> expected;
+  std::set<TurnFrom> seen;
+  for (size_t i = 0; i < transcript.turns.size(); ++i) {
+    const Turn& turn = transcript.turns[i];
+    if (messages == Messages::first && !seen.insert(turn.from).second) continue;
+    ExpectedMessage m;
+    const bool sent_by_this_side = (turn.from == TurnFrom::client) == (side == Side::client);
+    m.direction = sent_by_this_side ? "out" : "in";
+    m.bytes = turn.bytes;
+    m.proto_info = proto_info(turn, i);
+    if (secret) m.secret_at = secret(turn, i);
+    expected.push_back(std::move(m));
+  }
+  return expected;
+}
+
+namespace {
+
+void expect_content(const JsonLine& event, const ExpectedMessage& want, const MessageCheck& check) {
+  const std::string captured = want.bytes.substr(0, static_cast<size_t>(check.content_bytes));
+  auto content = event.str("content");
+  ASSERT_TRUE(content) << "no content: " << event.raw();
+  if (!check.redaction || !want.secret_at || *want.secret_at >= captured.size()) {
+    EXPECT_EQ(*content, escaped_content(captured)) << event.raw();
+    return;
+  }
+  const std::string clear = escaped_content(captured.substr(0, *want.secret_at));
+  EXPECT_EQ(content->substr(0, clear.size()), clear)
+      << "the bytes before the credential: " << event.raw();
+  EXPECT_NE(content->find(kRedacted), std::string::npos) << event.raw();
+}
+
+}  // namespace
+
+void expect_messages(const Flow& flow, const MessageCheck& check,
+                     const std::vector<ExpectedMessage>& expected) {
+  SCOPED_TRACE(check.selector.describe());
+  std::vector<JsonLine> messages;
+  for (const JsonLine& event : flow.messages) {
+    if (!check.only_source || event.str("content_source") == check.only_source) {
+      messages.push_back(event);
+    }
+  }
+  ASSERT_EQ(messages.size(), expected.size()) << "message events of this flow:\n"
+                                              << dump(flow.messages);
+  ASSERT_EQ(flow.ends.size(), 1u) << "exactly one end event expected";
+  const JsonLine& end = *flow.end();
+  EXPECT_EQ(end.str("application_protocol"), check.application_protocol) << end.raw();
+  for (size_t i = 0; i < expected.size(); ++i) {
+    SCOPED_TRACE("message " + std::to_string(i));
+    const JsonLine& event = messages[i];
+    const ExpectedMessage& want = expected[i];
+    expect_endpoints(event, check.selector);
+    expect_process(event, check.process, Presence::required);
+    EXPECT_EQ(event.boolean("initiated"), check.selector.initiated) << event.raw();
+    EXPECT_EQ(event.str("community_id"), end.str("community_id")) << event.raw();
+    EXPECT_EQ(event.str("message_direction"), want.direction) << event.raw();
+    EXPECT_EQ(event.str("content_source"), want.content_source) << event.raw();
+    EXPECT_EQ(event.str("application_protocol"), check.application_protocol) << event.raw();
+    expect_content(event, want, check);
+    auto info = parse_proto_info(event.str("proto_info").value_or(""));
+    for (const auto& [key, value] : want.proto_info) {
+      auto found = info.find(key);
+      if (found == info.end()) {
+        ADD_FAILURE() << "proto_info lacks " << key << "=" << value << ": " << event.raw();
+      } else {
+        EXPECT_EQ(found->second, value) << "proto_info " << key << ": " << event.raw();
+      }
+    }
+    // The flow's counters so far never exceed its final ones.
+    for (const char* counter : {"in_bytes", "out_bytes"}) {
+      if (event.has(counter) && end.has(counter)) {
+        EXPECT_LE(event.integer(counter).value_or(-1), end.integer(counter).value_or(-1))
+            << counter << ": " << event.raw();
+      }
+    }
+  }
+}
+
+void expect_named_by_message(const Flow& flow, const std::string& fqdn, const std::string& source) {
+  ASSERT_TRUE(flow.end()) << "no end event";
+  const JsonLine& end = *flow.end();
+  EXPECT_EQ(end.str("dest_fqdn"), fqdn) << end.raw();
+  EXPECT_EQ(end.str("dest_fqdn_source"), source) << end.raw();
+  for (const JsonLine& event : flow.messages) {
+    if (!event.has("dest_fqdn")) continue;
+    EXPECT_EQ(event.str("dest_fqdn"), fqdn) << event.raw();
+    EXPECT_EQ(event.str("dest_fqdn_source"), source) << event.raw();
+  }
+}
+
+std::vector<std::string> lines_with_secrets(const std::vector<std::string>& lines,
+                                            const std::vector<std::string>& secrets) {
+  std::vector<std::string> found;
+  for (const auto& line : lines) {
+    for (const auto& secret : secrets) {
+      if (line.find(secret) != std::string::npos) found.push_back(secret + " -> " + line);
+    }
+  }
+  return found;
+}
+
+std::string base64(const std::string& bytes) {
+  static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    uint32_t n = (uint8_t(bytes[i]) << 16) | (uint8_t(bytes[i + 1]) << 8) | uint8_t(bytes[i + 2]);
+    for (int s = 18; s >= 0; s -= 6) out += alphabet[(n >> s) & 63];
+  }
+  if (i + 1 == bytes.size()) {
+    uint32_t n = uint8_t(bytes[i]) << 16;
+    out += alphabet[(n >> 18) & 63];
+    out += alphabet[(n >> 12) & 63];
+    out += "==";
+  } else if (i + 2 == bytes.size()) {
+    uint32_t n = (uint8_t(bytes[i]) << 16) | (uint8_t(bytes[i + 1]) << 8);
+    out += alphabet[(n >> 18) & 63];
+    out += alphabet[(n >> 12) & 63];
+    out += alphabet[(n >> 6) & 63];
+    out += '=';
+  }
+  return out;
+}
+
+}  // namespace procflow_it
