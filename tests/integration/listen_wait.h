@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "spawned_process.h"
 
@@ -14,8 +15,10 @@ namespace procflow_it {
 enum class Transport { tcp, udp };
 
 // Polls `ss` until a socket is listening (TCP) or bound (UDP) on ip:port in
-// the root namespace; false if `process` exits first or `timeout` passes.
+// the root namespace, or in the one `launcher` (`ip netns exec NS`) runs ss
+// in; false if `process` exits first or `timeout` passes.
 bool wait_for_listener(SpawnedProcess& process, const std::string& ip, int port,
-                       Transport transport, std::chrono::milliseconds timeout = 15s);
+                       Transport transport, std::chrono::milliseconds timeout = 15s,
+                       const std::vector<std::string>& launcher = {});
 
 }  // namespace procflow_it

@@ -91,6 +91,18 @@ void expect_content(const JsonLine& event, const ExpectedMessage& want, const Me
 void expect_messages(const Flow& flow, const MessageCheck& check,
                      const std::vector<ExpectedMessage>& expected) {
   SCOPED_TRACE(check.selector.describe());
+  // The flow itself first (what the harness alone decides): one start, one
+  // end, with the endpoints and the process of this side.
+  ASSERT_EQ(flow.starts.size(), 1u) << "exactly one start event expected";
+  ASSERT_EQ(flow.ends.size(), 1u) << "exactly one end event expected";
+  expect_endpoints(*flow.end(), check.selector);
+  auto check_process = [&check](const JsonLine& event) {
+    if (check.process_check)
+      check.process_check(event);
+    else
+      expect_process(event, check.process, Presence::required);
+  };
+  check_process(*flow.end());
   std::vector<JsonLine> messages;
   for (const JsonLine& event : flow.messages) {
     if (!check.only_source || event.str("content_source") == check.only_source) {
@@ -99,7 +111,6 @@ void expect_messages(const Flow& flow, const MessageCheck& check,
   }
   ASSERT_EQ(messages.size(), expected.size()) << "message events of this flow:\n"
                                               << dump(flow.messages);
-  ASSERT_EQ(flow.ends.size(), 1u) << "exactly one end event expected";
   const JsonLine& end = *flow.end();
   EXPECT_EQ(end.str("application_protocol"), check.application_protocol) << end.raw();
   for (size_t i = 0; i < expected.size(); ++i) {
@@ -107,7 +118,7 @@ void expect_messages(const Flow& flow, const MessageCheck& check,
     const JsonLine& event = messages[i];
     const ExpectedMessage& want = expected[i];
     expect_endpoints(event, check.selector);
-    expect_process(event, check.process, Presence::required);
+    check_process(event);
     EXPECT_EQ(event.boolean("initiated"), check.selector.initiated) << event.raw();
     EXPECT_EQ(event.str("community_id"), end.str("community_id")) << event.raw();
     EXPECT_EQ(event.str("message_direction"), want.direction) << event.raw();

@@ -78,6 +78,10 @@ struct MessageCheck {
   std::string application_protocol;
   int64_t content_bytes = kDefaultContentBytes;
   bool redaction = true;
+  // Checks an event's process fields instead of `process` when set: for a
+  // server whose connection moves between processes (sshd's privilege
+  // separation).
+  std::function<void(const JsonLine&)> process_check{};
   // Only the flow's message events from this source ("wire" or
   // "tls_plaintext") are compared; unset: all of them.
   std::optional<std::string> only_source{};

@@ -263,27 +263,31 @@ class MessageCredentialsTest : public MessageTest, public ::testing::WithParamIn
     server_process_ = spawned_process(peer_->pid(), python_image_path());
   }
 
-  // Runs the conversation under procflow with `options` and checks both
-  // sides' messages (`messages` mode, redaction on or off).
-  void run(const std::vector<std::string>& options, Messages messages, bool redaction,
-           Conversation* c, Transcript* t) {
+  // Runs the conversation under procflow with `options`.
+  void converse(const std::vector<std::string>& options, Conversation* c, Transcript* t) {
     *c = conversation(GetParam());
     ASSERT_NO_FATAL_FAILURE(start_procflow(options));
     ASSERT_NO_FATAL_FAILURE(talk("tcp", topo().host_ip4(), c->port, c->script, t));
     ASSERT_LT(t->turns.size(), kTurnsBelowLimit);
-    MessageCheck client{client_flow_of(*t, topo().host_ip4(), c->port), talk_process(*t),
-                        c->application_protocol};
-    MessageCheck server{server_flow_of(*t, topo().host_ip4(), c->port), server_process_,
-                        c->application_protocol};
+    ASSERT_TRUE(wait_for_ends({client_flow_of(*t, topo().host_ip4(), c->port),
+                               server_flow_of(*t, topo().host_ip4(), c->port)}));
+  }
+
+  // Both sides' messages (`messages` mode, redaction on or off). Not fatal
+  // to the caller: the scan for credentials runs whatever these find.
+  void check_messages(const Conversation& c, const Transcript& t, Messages messages,
+                      bool redaction) {
+    MessageCheck client{client_flow_of(t, topo().host_ip4(), c.port), talk_process(t),
+                        c.application_protocol};
+    MessageCheck server{server_flow_of(t, topo().host_ip4(), c.port), server_process_,
+                        c.application_protocol};
     client.redaction = server.redaction = redaction;
-    Flow client_flow, server_flow;
-    ASSERT_NO_FATAL_FAILURE(
-        both_flows(client.selector, server.selector, &client_flow, &server_flow));
-    auto secret = secret_line(c->sent);
-    expect_messages(client_flow, client,
-                    expected_messages(*t, Side::client, messages, c->proto_info, secret));
-    expect_messages(server_flow, server,
-                    expected_messages(*t, Side::server, messages, c->proto_info, secret));
+    auto events = procflow().events();
+    auto secret = secret_line(c.sent);
+    expect_messages(collect_flow(events, client.selector), client,
+                    expected_messages(t, Side::client, messages, c.proto_info, secret));
+    expect_messages(collect_flow(events, server.selector), server,
+                    expected_messages(t, Side::server, messages, c.proto_info, secret));
   }
 
   void expect_no_secret_anywhere(const Conversation& c) {
@@ -302,7 +306,8 @@ class MessageCredentialsTest : public MessageTest, public ::testing::WithParamIn
 TEST_P(MessageCredentialsTest, RedactedInEveryMessage) {
   Conversation c;
   Transcript t;
-  ASSERT_NO_FATAL_FAILURE(run({"--messages", "all"}, Messages::all, true, &c, &t));
+  ASSERT_NO_FATAL_FAILURE(converse({"--messages", "all"}, &c, &t));
+  check_messages(c, t, Messages::all, true);
   ASSERT_NO_FATAL_FAILURE(stop_procflow());  // its last lines (exit report) too
   expect_no_secret_anywhere(c);
 }
@@ -310,7 +315,8 @@ TEST_P(MessageCredentialsTest, RedactedInEveryMessage) {
 TEST_P(MessageCredentialsTest, RedactedWithDefaultOptions) {
   Conversation c;
   Transcript t;
-  ASSERT_NO_FATAL_FAILURE(run({}, Messages::first, true, &c, &t));
+  ASSERT_NO_FATAL_FAILURE(converse({}, &c, &t));
+  check_messages(c, t, Messages::first, true);
   ASSERT_NO_FATAL_FAILURE(stop_procflow());
   expect_no_secret_anywhere(c);
 }
@@ -318,7 +324,8 @@ TEST_P(MessageCredentialsTest, RedactedWithDefaultOptions) {
 TEST_P(MessageCredentialsTest, ShownWithNoRedact) {
   Conversation c;
   Transcript t;
-  ASSERT_NO_FATAL_FAILURE(run({"--messages", "all", "--no-redact"}, Messages::all, false, &c, &t));
+  ASSERT_NO_FATAL_FAILURE(converse({"--messages", "all", "--no-redact"}, &c, &t));
+  check_messages(c, t, Messages::all, false);
   ASSERT_NO_FATAL_FAILURE(stop_procflow());
   const auto lines = procflow_output_lines();
   for (const auto& secret : c.sent) {

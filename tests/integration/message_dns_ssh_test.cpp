@@ -3,6 +3,7 @@
 // the question and, on the answer, the record; sshd's and the client's
 // version banners. Both sides of each: the scripted client in the namespace,
 // dnsmasq (as nobody) and sshd in the root namespace.
+#include <pwd.h>
 #include <unistd.h>
 
 #include <iostream>
@@ -104,11 +105,15 @@ TEST_F(MessageDnsTest, QueryAndAnswerCarryQuestionAndRecord) {
                   expected_messages(t, Side::server, Messages::first, dns_info));
 }
 
-class MessageSshTest : public MessageTest {};
+class MessageSshTest : public MessageTest {
+ protected:
+  std::unique_ptr<SshServer> sshd_;  // a member: TearDown prints it after the test body
+};
 
 TEST_F(MessageSshTest, BothVersionBannersAreMessages) {
-  SshServer sshd(topo().host_ip4(), kSshPort);
-  print_on_failure("sshd", [&sshd] { return sshd.describe(); });
+  sshd_ = std::make_unique<SshServer>(topo().host_ip4(), kSshPort);
+  SshServer& sshd = *sshd_;
+  print_on_failure("sshd", [this] { return sshd_->describe(); });
   ASSERT_TRUE(sshd.start());
   ASSERT_NO_FATAL_FAILURE(start_procflow());
 
@@ -127,9 +132,26 @@ TEST_F(MessageSshTest, BothVersionBannersAreMessages) {
   };
   MessageCheck client{client_flow_of(t, topo().host_ip4(), kSshPort), talk_process(t),
                       ndpi_name::ssh};
-  // sshd -d serves the connection in the spawned process itself.
+  // sshd -d does not fork per connection: the spawned process (root) sends
+  // its banner and reads the client's, then hands the connection to its
+  // privilege-separated child, which runs as the sshd user. Each event names
+  // one of the two, exactly.
   MessageCheck server{server_flow_of(t, topo().host_ip4(), kSshPort),
                       spawned_process(sshd.pid(), sshd.image_path()), ndpi_name::ssh};
+  const passwd* sshd_user = getpwnam("sshd");
+  ASSERT_NE(sshd_user, nullptr) << "openssh-server creates the sshd user";
+  const ExpectedProcess listener = server.process;
+  const ExpectedProcess privsep_child{
+      -1, sshd.pid(), "sshd", sshd.image_path(), sshd_user->pw_uid, "sshd"};
+  server.process_check = [listener, privsep_child](const JsonLine& event) {
+    if (event.integer("pid") == listener.pid) {
+      expect_process(event, listener, Presence::required);
+      return;
+    }
+    ExpectedProcess child = privsep_child;
+    child.pid = event.integer("pid").value_or(-1);  // unknown in advance; its parent is not
+    expect_process(event, child, Presence::required);
+  };
   Flow client_flow, server_flow;
   ASSERT_NO_FATAL_FAILURE(both_flows(client.selector, server.selector, &client_flow, &server_flow));
   // The first turn each way: sshd's banner, then the client's.

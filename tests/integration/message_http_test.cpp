@@ -74,9 +74,6 @@ class MessageHttpTest : public MessageTest {
         both_flows(client.selector, server.selector, &client_flow, &server_flow));
     expect_messages(client_flow, client, expected_messages(t, Side::client, messages, http_info));
     expect_messages(server_flow, server, expected_messages(t, Side::server, messages, http_info));
-    // No DNS named 10.213.N.1: the Host header does, on both sides.
-    expect_named_by_message(client_flow, NginxServer::kTlsName, "http_host");
-    expect_named_by_message(server_flow, NginxServer::kTlsName, "http_host");
   }
 
   std::unique_ptr<NginxServer> nginx_;

@@ -34,6 +34,24 @@ void MessageTest::talk(const std::string& transport, const std::string& host, in
   *out = *transcript;
 }
 
+SpawnedProcess& MessageTest::run_in_root(std::vector<std::string> argv) {
+  root_clients_.push_back(std::make_unique<SpawnedProcess>(std::move(argv)));
+  SpawnedProcess& client = *root_clients_.back();
+  print_on_failure("client", [&client] { return client.describe(); });
+  if (!client.wait(15s)) ADD_FAILURE() << "still running after 15 s: " << client.command_line();
+  return client;
+}
+
+void MessageTest::talk_from_root(const std::string& transport, const std::string& host, int port,
+                                 const TalkScript& script, Transcript* out) {
+  SpawnedProcess& client = run_in_root(talk_argv(transport, host, port, script));
+  std::string error;
+  auto transcript = transcript_of(client, &error);
+  ASSERT_TRUE(transcript) << error << "\n" << client.describe();
+  ASSERT_EQ(transcript->pid, client.pid()) << "talk.py must be the spawned process itself";
+  *out = *transcript;
+}
+
 FlowSelector MessageTest::client_flow_of(const Transcript& t, const std::string& server_ip,
                                          int port, const std::string& transport) {
   return FlowSelector{t.local_ip, t.local_port, server_ip, port, true, std::nullopt, transport};

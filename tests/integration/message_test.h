@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,12 @@ class MessageTest : public IntegrationTest {
   void talk(const std::string& transport, const std::string& host, int port,
             const TalkScript& script, Transcript* out);
 
+  // The same from the root namespace (to a server in the test's namespace).
+  void talk_from_root(const std::string& transport, const std::string& host, int port,
+                      const TalkScript& script, Transcript* out);
+  // Runs argv in the root namespace to completion (up to 15 s); kept for failure messages.
+  SpawnedProcess& run_in_root(std::vector<std::string> argv);
+
   // The client's (initiated) and the server's flow of a transcript's connection.
   static FlowSelector client_flow_of(const Transcript& t, const std::string& server_ip, int port,
                                      const std::string& transport = "TCP");
@@ -59,6 +66,7 @@ class MessageTest : public IntegrationTest {
 
  private:
   std::vector<std::pair<std::string, std::function<std::string()>>> peers_;
+  std::vector<std::unique_ptr<SpawnedProcess>> root_clients_;
 };
 
 }  // namespace procflow_it

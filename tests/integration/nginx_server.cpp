@@ -41,8 +41,13 @@ const std::map<std::string, std::string>& NginxServer::files() {
   return served;
 }
 
-NginxServer::NginxServer(const std::string& ip, int http_port, int https_port)
-    : dir_("procflow-nginx-"), ip_(ip), http_port_(http_port), https_port_(https_port) {}
+NginxServer::NginxServer(const std::string& ip, int http_port, int https_port,
+                         std::vector<std::string> launcher)
+    : dir_("procflow-nginx-"),
+      ip_(ip),
+      http_port_(http_port),
+      https_port_(https_port),
+      launcher_(std::move(launcher)) {}
 
 NginxServer::~NginxServer() {
   // The worker is in the master's process group (nginx does not setsid).
@@ -103,10 +108,11 @@ std::string NginxServer::image_path() const {
       << "}\n";
   // -e: the error log before the config is read goes to stderr too, not to
   // the system's /var/log/nginx.
-  process_ = std::make_unique<SpawnedProcess>(
-      std::vector<std::string>{image_path(), "-p", d, "-c", d + "/nginx.conf", "-e", "stderr"});
+  std::vector<std::string> argv = launcher_;
+  argv.insert(argv.end(), {image_path(), "-p", d, "-c", d + "/nginx.conf", "-e", "stderr"});
+  process_ = std::make_unique<SpawnedProcess>(argv);
   for (int port : {http_port_, https_port_}) {
-    if (!wait_for_listener(*process_, ip_, port, Transport::tcp, timeout)) {
+    if (!wait_for_listener(*process_, ip_, port, Transport::tcp, timeout, launcher_)) {
       return ::testing::AssertionFailure()
              << "nginx does not listen on " << ip_ << ":" << port << "\n"
              << describe();

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "scratch_dir.h"
 #include "spawned_process.h"
@@ -28,7 +29,10 @@ class NginxServer {
   static constexpr const char* kLoginCookie = "sid=pf-cookie-7Qm2xW9";
   static constexpr const char* kTlsName = "web.test";
 
-  NginxServer(const std::string& ip, int http_port, int https_port);
+  // `launcher`: an argv prefix that execs nginx elsewhere (`ip netns exec
+  // NS`, so the spawned pid is still the master's); empty: the root namespace.
+  NginxServer(const std::string& ip, int http_port, int https_port,
+              std::vector<std::string> launcher = {});
   ~NginxServer();
   NginxServer(const NginxServer&) = delete;
   NginxServer& operator=(const NginxServer&) = delete;
@@ -46,6 +50,7 @@ class NginxServer {
   std::string ip_;
   int http_port_;
   int https_port_;
+  std::vector<std::string> launcher_;
   std::unique_ptr<SpawnedProcess> process_;
   pid_t worker_pid_ = -1;
 };
