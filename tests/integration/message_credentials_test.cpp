@@ -81,11 +81,26 @@ ProtoInfoOf command_and_reply_info(std::vector<std::string> verbs) {
   };
 }
 
-// POP3 and IMAP: the client's command verbs (IMAP: after the tag).
+// POP3 and IMAP: the client's command verbs (IMAP: after the tag); the
+// server's replies: POP3 +OK/-ERR, IMAP OK/NO/BAD for a tagged answer and *
+// with the keyword for an untagged one (docs/events.md), each once, in order.
 ProtoInfoOf command_info(size_t verb_index) {
   return [verb_index](const Turn& turn, size_t) -> std::map<std::string, std::string> {
-    if (turn.from != TurnFrom::client) return {};
-    return {{"commands", word_upper(turn.bytes, verb_index)}};
+    if (turn.from == TurnFrom::client) return {{"commands", word_upper(turn.bytes, verb_index)}};
+    std::string replies;
+    size_t start = 0;
+    while (start < turn.bytes.size()) {
+      size_t end = turn.bytes.find("\r\n", start);
+      const std::string line = turn.bytes.substr(start, end - start);
+      std::string reply = verb_index == 0  ? word_upper(line, 0)
+                          : line[0] == '*' ? "*" + word_upper(line, 1)
+                                           : word_upper(line, 1);
+      if (("," + replies + ",").find("," + reply + ",") == std::string::npos)
+        replies += (replies.empty() ? "" : ",") + reply;
+      if (end == std::string::npos) break;
+      start = end + 2;
+    }
+    return {{"replies", replies}};
   };
 }
 

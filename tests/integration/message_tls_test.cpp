@@ -38,7 +38,7 @@ std::string resolved(const std::string& program) {
 ProtoInfoOf tls_info(const std::string& alpn) {
   return [alpn](const Turn& turn, size_t) -> std::map<std::string, std::string> {
     if (turn.from == TurnFrom::client) {
-      return {{"handshake", "client_hello"}, {"sni", kName}, {"alpn", alpn}};
+      return {{"handshake", "client_hello"}, {"version", "TLS1.3"}, {"sni", kName}, {"alpn", alpn}};
     }
     return {{"handshake", "server_hello"}, {"version", "TLS1.3"}};
   };
