@@ -56,11 +56,15 @@ std::vector<ExpectedMessage> expected_messages(const Transcript& transcript, Sid
                                                const SecretOf& secret) {
   std::vector<ExpectedMessage> expected;
   std::set<TurnFrom> seen;
+  int64_t sent = 0, received = 0;  // by this side, through the current turn
   for (size_t i = 0; i < transcript.turns.size(); ++i) {
     const Turn& turn = transcript.turns[i];
+    const bool sent_by_this_side = (turn.from == TurnFrom::client) == (side == Side::client);
+    (sent_by_this_side ? sent : received) += static_cast<int64_t>(turn.bytes.size());
     if (messages == Messages::first && !seen.insert(turn.from).second) continue;
     ExpectedMessage m;
-    const bool sent_by_this_side = (turn.from == TurnFrom::client) == (side == Side::client);
+    m.out_bytes = sent;
+    m.in_bytes = received;
     m.direction = sent_by_this_side ? "out" : "in";
     m.bytes = turn.bytes;
     m.proto_info = proto_info(turn, i);
@@ -74,6 +78,11 @@ namespace {
 
 void expect_content(const JsonLine& event, const ExpectedMessage& want, const MessageCheck& check) {
   const std::string captured = want.bytes.substr(0, static_cast<size_t>(check.content_bytes));
+  if (captured.size() < want.bytes.size()) {
+    EXPECT_EQ(event.boolean("content_truncated"), true) << event.raw();
+  } else {
+    EXPECT_FALSE(event.has("content_truncated")) << "the whole turn was captured: " << event.raw();
+  }
   auto content = event.str("content");
   ASSERT_TRUE(content) << "no content: " << event.raw();
   if (!check.redaction || !want.secret_at || *want.secret_at >= captured.size()) {
@@ -84,6 +93,19 @@ void expect_content(const JsonLine& event, const ExpectedMessage& want, const Me
   EXPECT_EQ(content->substr(0, clear.size()), clear)
       << "the bytes before the credential: " << event.raw();
   EXPECT_NE(content->find(kRedacted), std::string::npos) << event.raw();
+}
+
+// TCP only; exact when the whole turn was captured (a cut turn counts only
+// the packets whose bytes were copied). A side that has received or sent
+// nothing yet may have no count at all.
+void expect_counts(const JsonLine& event, const ExpectedMessage& want, const MessageCheck& check) {
+  if (check.selector.transport.value_or("TCP") != "TCP") return;
+  if (static_cast<int64_t>(want.bytes.size()) > check.content_bytes) return;
+  for (auto [key, count] :
+       {std::pair{"out_bytes", want.out_bytes}, std::pair{"in_bytes", want.in_bytes}}) {
+    if (count == 0 && !event.has(key)) continue;
+    EXPECT_EQ(event.integer(key), count) << key << " so far: " << event.raw();
+  }
 }
 
 }  // namespace
@@ -134,12 +156,18 @@ void expect_messages(const Flow& flow, const MessageCheck& check,
         EXPECT_EQ(found->second, value) << "proto_info " << key << ": " << event.raw();
       }
     }
-    // The flow's counters so far never exceed its final ones.
-    for (const char* counter : {"in_bytes", "out_bytes"}) {
-      if (event.has(counter) && end.has(counter)) {
-        EXPECT_LE(event.integer(counter).value_or(-1), end.integer(counter).value_or(-1))
-            << counter << ": " << event.raw();
-      }
+    expect_counts(event, want, check);
+    // Its first byte's time: within the flow's life, and in turn order.
+    auto at = parse_rfc3339_us(event.str("timestamp").value_or(""));
+    auto start_time = parse_rfc3339_us(end.str("start_time").value_or(""));
+    auto end_time = parse_rfc3339_us(end.str("end_time").value_or(""));
+    if (at && start_time && end_time) {
+      EXPECT_LE(*start_time, *at) << event.raw();
+      EXPECT_LE(*at, *end_time) << event.raw();
+    }
+    if (i > 0) {
+      auto before = parse_rfc3339_us(messages[i - 1].str("timestamp").value_or(""));
+      if (at && before) EXPECT_LE(*before, *at) << "messages out of turn order: " << event.raw();
     }
   }
 }
@@ -150,7 +178,6 @@ void expect_named_by_message(const Flow& flow, const std::string& fqdn, const st
   EXPECT_EQ(end.str("dest_fqdn"), fqdn) << end.raw();
   EXPECT_EQ(end.str("dest_fqdn_source"), source) << end.raw();
   for (const JsonLine& event : flow.messages) {
-    if (!event.has("dest_fqdn")) continue;
     EXPECT_EQ(event.str("dest_fqdn"), fqdn) << event.raw();
     EXPECT_EQ(event.str("dest_fqdn_source"), source) << event.raw();
   }

@@ -59,6 +59,11 @@ struct ExpectedMessage {
   // to there, then carries kRedacted instead of the secret.
   std::optional<size_t> secret_at;
   std::string content_source = "wire";
+  // The flow's payload so far (TCP, from TC's sequence numbers): this turn's
+  // sender up to the end of this turn, the other side up to the end of its
+  // last turn before it. Each side's own view: out_bytes is what it sent.
+  int64_t out_bytes = 0;
+  int64_t in_bytes = 0;
 };
 
 // What proto_info must say about one turn (index in the transcript).
@@ -94,8 +99,8 @@ void expect_messages(const Flow& flow, const MessageCheck& check,
                      const std::vector<ExpectedMessage>& expected);
 
 // With no DNS answer naming the destination, the name a message revealed
-// (source "tls_sni" or "http_host") names it: on the end event exactly, and
-// on every message event that carries a name.
+// (source "tls_sni" or "http_host") names it from that message on: the end
+// event and every message event (the naming message is the flow's first).
 void expect_named_by_message(const Flow& flow, const std::string& fqdn, const std::string& source);
 
 // Every line procflow printed (stdout and stderr) that contains one of
