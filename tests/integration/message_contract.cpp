@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <iostream>
 #include <set>
 
 namespace procflow_it {
@@ -130,6 +132,10 @@ void expect_messages(const Flow& flow, const MessageCheck& check,
     if (!check.only_source || event.str("content_source") == check.only_source) {
       messages.push_back(event);
     }
+  }
+  // PF_IT_SHOW_MESSAGES=1: print them even when they pass, to read what procflow said.
+  if (const char* show = std::getenv("PF_IT_SHOW_MESSAGES"); show && std::string(show) == "1") {
+    std::cout << check.selector.describe() << ":\n" << dump(messages);
   }
   ASSERT_EQ(messages.size(), expected.size()) << "message events of this flow:\n"
                                               << dump(flow.messages);
