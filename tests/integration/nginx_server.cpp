@@ -102,7 +102,10 @@ std::string NginxServer::image_path() const {
       << "    listen " << ip_ << ":" << https_port_ << " ssl http2;\n"
       << "    server_name " << kTlsName << ";\n"
       << "    ssl_certificate " << cert.cert.string() << ";\n"
-      << "    ssl_certificate_key " << cert.key.string() << ";\n"
+      << "    ssl_certificate_key " << cert.key.string()
+      << ";\n"
+      // nginx 1.22 enables TLSv1.3 only when asked to.
+      << "    ssl_protocols TLSv1.2 TLSv1.3;\n"
       << "    root " << d << "/www;\n"
       << "  }\n"
       << "}\n";
