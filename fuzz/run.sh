@@ -5,13 +5,18 @@
 # (the replay's frame parser + flow table) and pcapng_reader_fuzz (procflow's
 # pcapng reader on whole files, seeded with the vendored pcapng captures) and
 # cgroup_path_fuzz (the cgroup path parser behind container_id and pod_uid,
-# seeded with kubelet-shaped paths).
+# seeded with kubelet-shaped paths), and the message decoders of src/proto
+# (http_head_fuzz, tls_hello_fuzz, mail_ssh_fuzz, credential_redactor_fuzz,
+# flow_message_inspector_fuzz), seeded by fuzz/make_proto_corpus.sh.
 # Exits non-zero when the fuzzer finds a crash, leak or sanitizer error; the
 # input is saved under BUILD/artifacts/.
-#   fuzz/run.sh [SECONDS]        env: PROCFLOW_FUZZ_BUILD (default build-fuzz)
+#   fuzz/run.sh [SECONDS] [TARGET...]   (default: every target)
+#   env: PROCFLOW_FUZZ_BUILD (default build-fuzz)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
+shift $(($# > 0 ? 1 : 0))
+only=("$@")
 build=${PROCFLOW_FUZZ_BUILD:-build-fuzz}
 
 command -v clang++ >/dev/null || { echo "run.sh: clang++ is needed" >&2; exit 1; }
@@ -22,13 +27,16 @@ if [ ! -e "$runtime" ]; then
 fi
 
 cmake -S fuzz -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DPROCFLOW_BUILD_FUZZERS=ON >/dev/null
-cmake --build "$build" -j"$(nproc)" --target dns_message_fuzz packet_parser_fuzz pcapng_reader_fuzz \
-  cgroup_path_fuzz
+all_targets=(dns_message_fuzz packet_parser_fuzz pcapng_reader_fuzz cgroup_path_fuzz http_head_fuzz
+  tls_hello_fuzz mail_ssh_fuzz credential_redactor_fuzz flow_message_inspector_fuzz)
+[ ${#only[@]} -gt 0 ] || only=("${all_targets[@]}")
+cmake --build "$build" -j"$(nproc)" --target "${only[@]}"
 
 # The working corpora grow with what the fuzzers find; seeds are re-added
 # each run (cheap, idempotent) in case the captures changed.
 bash fuzz/make_corpus.sh "$build/corpus" >/dev/null
 bash fuzz/make_frame_corpus.sh "$build/frame-corpus" >/dev/null
+bash fuzz/make_proto_corpus.sh "$build/proto-corpus" >/dev/null
 mkdir -p "$build/artifacts" "$build/pcapng-corpus" "$build/cgroup-corpus"
 # Seeds for the cgroup parser: the shapes the runtimes and the kubelet make.
 id=2f0d4d3c8b1e4a6f9c7d5e3b1a0f8e6d4c2b0a9f8e7d6c5b4a3928170615f4e3
@@ -48,6 +56,7 @@ done
 
 run() {  # target corpus: libFuzzer's progress goes to a log, its verdict here
   local target=$1 corpus=$2 log="$build/$1.log"
+  [[ " ${only[*]} " == *" $target "* ]] || return 0
   if ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
      "$build/$target" -max_total_time="$seconds" -max_len=8192 -timeout=10 \
@@ -64,3 +73,8 @@ run dns_message_fuzz "$build/corpus"
 run packet_parser_fuzz "$build/frame-corpus"
 run pcapng_reader_fuzz "$build/pcapng-corpus"
 run cgroup_path_fuzz "$build/cgroup-corpus"
+run http_head_fuzz "$build/proto-corpus/http"
+run tls_hello_fuzz "$build/proto-corpus/tls"
+run mail_ssh_fuzz "$build/proto-corpus/mail"
+run credential_redactor_fuzz "$build/proto-corpus/redactor"
+run flow_message_inspector_fuzz "$build/proto-corpus/inspector"
