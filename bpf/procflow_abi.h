@@ -80,7 +80,8 @@ enum pf_drop_counter {
 	PF_DROP_PAYLOAD_RATE = 8,   /* payload over the global rate bound: that turn not captured */
 	PF_DROP_TLS_RATE = 9,	    /* TLS plaintext over the global rate bound: not captured */
 	PF_DROP_TLS_UNREADABLE = 10, /* TLS plaintext whose user memory could not be read */
-	PF_DROP_COUNTER_MAX = 11,
+	PF_DROP_PAYLOAD_UNREADABLE = 11, /* payload whose bytes could not be read from the skb */
+	PF_DROP_COUNTER_MAX = 12,
 	/* Not a loss: connects, accepted connections and datagrams the --pid and
 	 * --port filters left out in the kernel (bpf/flow_filter.bpf.h). */
 	PF_COUNT_FILTERED = 15,

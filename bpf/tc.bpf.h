@@ -16,7 +16,9 @@
  * Each TCP connection's packets and flags are kept per connection in wire
  * (pf_wire_stats in procflow_abi.h explains the keying, the generations and
  * why a packet is counted on one interface only). On loopback each packet
- * passes egress and then ingress: it is seen at egress only.
+ * passes egress and then ingress: it is seen at egress only. The first bytes
+ * of each turn of a conversation are copied for `message` events
+ * (payload.bpf.h).
  */
 #ifndef PROCFLOW_TC_BPF_H
 #define PROCFLOW_TC_BPF_H
@@ -255,12 +257,15 @@ static __always_inline void observe_tcp(struct __sk_buff *skb, const struct pf_p
 	}
 }
 
+#include "payload.bpf.h"
+
 static __always_inline void observe_packet(struct __sk_buff *skb, bool egress)
 {
 	struct pf_packet p = {};
 	if (parse_packet(skb, &p))
 		return;
 	capture_dns(skb, &p, egress);
+	capture_payload(skb, &p, egress);
 	if (p.proto == IPPROTO_TCP && ports_wanted(p.sport, p.dport))
 		observe_tcp(skb, &p);
 }

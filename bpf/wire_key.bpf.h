@@ -20,8 +20,9 @@ static __always_inline bool is_v4_mapped(const u8 *a)
 	return lo == 0 && mid == bpf_htonl(0x0000FFFF);
 }
 
-/* Orders the endpoints so that (addr_lo, port_lo) <= (addr_hi, port_hi). */
-static __always_inline void canonicalize_wire_key(struct pf_wire_key *k)
+/* Orders the endpoints so that (addr_lo, port_lo) <= (addr_hi, port_hi).
+ * Returns 1 when it swapped them (the sender was the higher endpoint). */
+static __always_inline u32 canonicalize_wire_key(struct pf_wire_key *k)
 {
 	int cmp = 0;
 #pragma unroll
@@ -30,12 +31,14 @@ static __always_inline void canonicalize_wire_key(struct pf_wire_key *k)
 			cmp = k->addr_lo[i] < k->addr_hi[i] ? -1 : 1;
 	}
 	if (cmp < 0 || (cmp == 0 && k->port_lo <= k->port_hi))
-		return;
+		return 0;
 	swap_endpoints(k->addr_lo, &k->port_lo, k->addr_hi, &k->port_hi);
+	return 1;
 }
 
-/* Fills k (zeroed by the caller) from one direction of a connection. */
-static __always_inline void make_wire_key(struct pf_wire_key *k, u8 family, const u8 *saddr,
+/* Fills k (zeroed by the caller) from one direction of a connection.
+ * Returns the direction: 0 when saddr:sport is the key's lower endpoint. */
+static __always_inline u32 make_wire_key(struct pf_wire_key *k, u8 family, const u8 *saddr,
 					  u16 sport, const u8 *daddr, u16 dport)
 {
 	if (family == 6 && is_v4_mapped(saddr) && is_v4_mapped(daddr)) {
@@ -49,7 +52,7 @@ static __always_inline void make_wire_key(struct pf_wire_key *k, u8 family, cons
 	}
 	k->port_lo = sport;
 	k->port_hi = dport;
-	canonicalize_wire_key(k);
+	return canonicalize_wire_key(k);
 }
 
 #endif /* PROCFLOW_WIRE_KEY_BPF_H */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Seed corpora for the proto fuzz targets (src/proto), all made here, nothing
 # downloaded: protocol messages written out below, and real TLS hellos from
-# Python's ssl module (OpenSSL) over memory BIOs with a throwaway certificate.
+# Python's ssl module (OpenSSL) over memory BIOs with a throwaway certificate
+# (also as the CRYPTO frame of a decrypted QUIC Initial).
 #   fuzz/make_proto_corpus.sh OUT_DIR
 # makes OUT_DIR/{http,tls,mail,redactor,inspector}/; seeds are named by their
 # SHA-1, so reruns add nothing.
@@ -77,11 +78,16 @@ def exchange(name, tls12):
     try: server.do_handshake()
     except ssl.SSLWantReadError: pass
     open(f"{d}/{name}-client", "wb").write(hello)
+    # The hello as a QUIC Initial's CRYPTO frame (without its record header),
+    # for the decrypted-frames path; then PADDING.
+    body = hello[5:]
+    frame = b"\x06\x40\x00" + bytes([0x40 | len(body) >> 8, len(body) & 0xFF]) + body
+    open(f"{d}/{name}-frames", "wb").write(frame + b"\x00" * 32)
     open(f"{d}/{name}-server", "wb").write(so.read())
 exchange("tls13", False)
 exchange("tls12", True)
 PY
-  for f in "$tmp"/tls1*-client "$tmp"/tls1*-server; do seed tls <"$f"; done
+  for f in "$tmp"/tls1*-client "$tmp"/tls1*-server "$tmp"/tls1*-frames; do seed tls <"$f"; done
 fi
 
 # Flows: the first byte of an inspector seed picks the application protocol

@@ -23,7 +23,29 @@ enum class EndReason : uint8_t { none, close, reset, timeout, tracer_stop, lost,
 // host's own addresses) is stronger evidence than anything learned from the
 // network, and a DNS answer matched to a query beats link-local multicast
 // names and PTR claims (docs/events.md#names).
-enum class NameSource : uint8_t { none, hosts, local, dns, mdns, llmnr, ptr };
+// tls_sni, http_host, quic_sni: no DNS answer named the responder, and the
+// flow's own traffic did (the TLS or QUIC ClientHello's server name, the HTTP
+// Host header).
+enum class NameSource : uint8_t {
+  none,
+  hosts,
+  local,
+  dns,
+  mdns,
+  llmnr,
+  ptr,
+  tls_sni,
+  http_host,
+  quic_sni
+};
+
+// A `message` event's bytes, as the flow's local socket sees them: out = it
+// sent them, in = it received them.
+enum class MessageDirection : uint8_t { out, in };
+
+// Where a message's bytes were read: a packet on a traced interface (TC), or
+// inside the process before encryption / after decryption (OpenSSL uprobes).
+enum class ContentSource : uint8_t { wire, tls_plaintext };
 
 // Direction of the initiator relative to the configured internal networks.
 enum class NetworkDirection : uint8_t { unknown, in, out, internal, external };
@@ -104,8 +126,12 @@ struct FlowEvent {
   std::optional<bool> continued;
   EndReason end_reason = EndReason::none;
 
-  // Layer-7 fields (filled by later stages; empty = absent).
+  // Layer-7 fields (empty = absent): docs/events.md#messages.
   std::string application_protocol, content, proto_info;
+  // `message` events only.
+  std::optional<MessageDirection> message_direction;
+  std::optional<ContentSource> content_source;
+  bool content_truncated = false;  // the turn carried more than was captured
 
   // Extra, non-CAR fields.
   std::optional<uint64_t> netns, cgroup_id;
@@ -128,6 +154,8 @@ std::string_view to_string(FlowAction action);
 std::string_view to_string(EndReason reason);
 std::string_view to_string(NetworkDirection direction);
 std::string_view to_string(NameSource source);
+std::string_view to_string(MessageDirection direction);
+std::string_view to_string(ContentSource source);
 std::string_view transport_name(uint8_t ip_proto);  // "TCP", "UDP", ... or ""
 // "SYN, ACK, PSH, FIN": flags in a fixed, conventional order; "" for 0.
 std::string tcp_flags_to_string(uint8_t flags);

@@ -36,11 +36,16 @@ std::unique_ptr<BpfSession> BpfSession::load(const std::set<std::string_view>& p
     bpf_map__set_max_entries(skel->maps.wire, 1);
     bpf_map__set_max_entries(skel->maps.wire_retired, 1);
     bpf_map__set_max_entries(skel->maps.udp_flows, 1);
+    bpf_map__set_max_entries(skel->maps.payload_budget, 1);
   } else {
     bpf_map__set_max_entries(skel->maps.events, options.ringbuf_bytes);
     bpf_map__set_max_entries(skel->maps.flows, options.max_flows);
     bpf_map__set_max_entries(skel->maps.wire, options.max_wire_tuples);
     bpf_map__set_max_entries(skel->maps.wire_retired, options.max_wire_tuples / 4);
+    bpf_map__set_max_entries(skel->maps.payload_budget, options.max_wire_tuples);
+    skel->rodata->pf_cfg.payload_bytes = options.payload_bytes;
+    skel->rodata->pf_cfg.payload_turns = options.payload_turns;
+    skel->rodata->pf_cfg.payload_rate = options.payload_rate;
     if (!options.filter_pids.empty()) {
       bpf_map__set_max_entries(skel->maps.filter_pids,
                                static_cast<uint32_t>(options.filter_pids.size()));
@@ -151,6 +156,10 @@ int BpfSession::flows_fd() const {
 }
 int BpfSession::udp_flows_fd() const {
   return bpf_map__fd(skel_->maps.udp_flows);
+}
+
+int BpfSession::payload_budget_fd() const {
+  return bpf_map__fd(skel_->maps.payload_budget);
 }
 
 int BpfSession::listeners_fd() const {

@@ -35,6 +35,11 @@ struct SessionOptions {
   std::vector<uint32_t> filter_pids;
   std::vector<uint16_t> filter_ports;
   bool probing = false;  // tiny maps, no config: only to see if programs load
+  // Content capture (procflow_abi.h, "Content capture"): bytes per turn and
+  // direction (0: off), turns per direction and flow, turns per second and CPU.
+  uint16_t payload_bytes = 0;
+  uint16_t payload_turns = 1;
+  uint32_t payload_rate = 0;
 };
 
 class BpfSession {
@@ -56,6 +61,7 @@ class BpfSession {
   int drops_fd() const;
   int flows_fd() const;
   int udp_flows_fd() const;
+  int payload_budget_fd() const;
 
   // Runs the start-up walk over every TCP socket (pf_iter_tcp, when loaded):
   // fn gets one record per socket. False, with error, if it could not run.

@@ -65,6 +65,10 @@ void report_losses(const TracerStats& s) {
   if (s.filtered_in_kernel)
     spdlog::info("{} connections and datagrams left out in the kernel by --pid/--port",
                  s.filtered_in_kernel);
+  if (s.payload_records || s.messages)
+    spdlog::info("{} chunks of content copied, {} messages built, {} chunks no traced flow "
+                 "claimed",
+                 s.payload_records, s.messages, s.payload_unmatched);
   spdlog::info("{} records, {} flows started, {} ended, {} records lost, {} events not written",
                s.records, s.flows_started, s.flows_ended, l.records_lost() + l.undecodable,
                l.events_not_written);
@@ -120,6 +124,7 @@ TracerOptions tracer_options(const ServiceConfig& c, const LiveMode& mode) {
   options.filter_in_kernel = mode.interactive;
   options.host_proc = c.host_proc;
   options.pod_log_dir = c.pod_log_dir;
+  options.content = c.content;
   return options;
 }
 

@@ -46,6 +46,19 @@ inline constexpr WholeRange kOutputBufferKib{64, 4 << 20, "a size in KiB"};
 // open flow); at most a week. 0 (the default for trace) turns it off.
 inline constexpr RealRange kReportInterval{1.0, 7 * 86400.0, "seconds"};
 
+// `--content-bytes`, `content.bytes`: bytes of each turn captured per direction. 0 turns content
+// capture off; 16 KiB covers any request head and TLS hello, and each turn's bytes travel
+// through the ring in 512-byte records.
+inline constexpr WholeRange kContentBytes{0, 16384, "bytes (0: off)"};
+
+// `--max-turns`, `content.max_turns`: turns per direction and flow with `--messages all`: at
+// least one; 1000 is far past any conversation worth a message each, and bounds one flow's share.
+inline constexpr WholeRange kMaxTurns{1, 1000, "turns"};
+
+// `content.turns_per_second`: turns captured per second on each CPU, the kernel's global bound.
+// At least 1; 1 000 000 is more than any ring buffer drains of 512-byte records.
+inline constexpr WholeRange kTurnsPerSecond{1, 1'000'000, "turns per second"};
+
 // `--port` (trace, replay): 0 is no port a flow is reported with.
 inline constexpr WholeRange kPort{1, 65'535, "a port"};
 

@@ -180,11 +180,40 @@ void read_kubernetes(YamlFields& y, const YAML::Node& node, ServiceConfig* c) {
     read_directory(y, node["pod_log_dir"], "kubernetes.pod_log_dir", &c->pod_log_dir);
 }
 
+void read_content(YamlFields& y, const YAML::Node& node, ContentOptions* c) {
+  if (!y.map(node, "content",
+             {"bytes", "messages", "max_turns", "turns_per_second", "redact", "tls_plaintext"}))
+    return;
+  if (node["bytes"])  // 0: content capture off
+    c->bytes = static_cast<uint32_t>(
+        y.whole(node["bytes"], "content.bytes", ranges::kContentBytes).value_or(c->bytes));
+  if (const YAML::Node& v = node["messages"]; v) {
+    auto mode = y.text(v, "content.messages");
+    if (mode && *mode == "first")
+      c->messages = MessagesMode::first;
+    else if (mode && *mode == "all")
+      c->messages = MessagesMode::all;
+    else if (mode)
+      y.error(v, "content.messages", "expected first or all, got '" + *mode + "'");
+  }
+  if (node["max_turns"])
+    c->max_turns = static_cast<uint16_t>(
+        y.whole(node["max_turns"], "content.max_turns", ranges::kMaxTurns).value_or(c->max_turns));
+  if (node["turns_per_second"])
+    c->turns_per_second = static_cast<uint32_t>(
+        y.whole(node["turns_per_second"], "content.turns_per_second", ranges::kTurnsPerSecond)
+            .value_or(c->turns_per_second));
+  if (node["redact"]) c->redact = y.flag(node["redact"], "content.redact").value_or(c->redact);
+  if (node["tls_plaintext"])
+    c->tls_plaintext =
+        y.flag(node["tls_plaintext"], "content.tls_plaintext").value_or(c->tls_plaintext);
+}
+
 void read_top(YamlFields& y, const YAML::Node& root, ServiceConfig* c) {
   if (!y.map(root, "",
              {"outputs", "filter", "enrichment", "internal_networks", "interfaces", "disable_hooks",
               "udp_idle_timeout", "report_interval", "ring_buffer_kib", "max_flows", "metrics",
-              "log", "host_proc", "kubernetes"}))
+              "log", "host_proc", "kubernetes", "content"}))
     return;
   if (root["outputs"]) {
     y.each(root["outputs"], "outputs", [&](const YAML::Node& item, const std::string& path) {
@@ -236,6 +265,7 @@ void read_top(YamlFields& y, const YAML::Node& root, ServiceConfig* c) {
   if (root["log"]) read_log(y, root["log"], c);
   if (root["host_proc"]) read_directory(y, root["host_proc"], "host_proc", &c->host_proc);
   if (root["kubernetes"]) read_kubernetes(y, root["kubernetes"], c);
+  if (root["content"]) read_content(y, root["content"], &c->content);
 }
 
 }  // namespace
@@ -294,6 +324,11 @@ std::vector<std::string> settings_needing_restart(const ServiceConfig& a, const 
   note(a.log_target != b.log_target, "log.target");
   note(a.host_proc != b.host_proc, "host_proc");
   note(a.pod_log_dir != b.pod_log_dir, "kubernetes.pod_log_dir");
+  const ContentOptions &x = a.content, &y = b.content;
+  note(x.bytes != y.bytes || x.messages != y.messages || x.max_turns != y.max_turns ||
+           x.turns_per_second != y.turns_per_second || x.redact != y.redact ||
+           x.tls_plaintext != y.tls_plaintext,
+       "content");
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "bpf/attach_plan.h"
+#include "flow/content_options.h"
 #include "flow/event_filter.h"
 #include "output/event_output.h"
 
@@ -34,6 +35,7 @@ struct ServiceConfig {
   std::string log_target = "stderr";          // stderr or syslog
   std::string host_proc = "/proc";            // the host's /proc (/host/proc in a container)
   std::string pod_log_dir = "/var/log/pods";  // kubernetes.pod_log_dir: pod and container names
+  ContentOptions content;                     // content: what `message` events capture
 };
 
 // Reads and checks `path`. False with one message per problem in `errors`

@@ -18,6 +18,8 @@
 
 namespace procflow {
 
+struct ConversationSettings;  // flow/flow_conversation.h
+
 // What TC saw of one TCP connection (the wire and wire_retired maps).
 class WireStatsSource {
  public:
@@ -47,6 +49,8 @@ struct FlowContext {
   WireStatsSource* wire = nullptr;          // nullptr: no TC program attached
   const EventFilter* filter = nullptr;      // flow-level filters, applied before enrichment
   ContainerResolver* containers = nullptr;  // nullptr: no container or pod fields
+  // Content capture and its description; nullptr: no `message` events.
+  const ConversationSettings* conversations = nullptr;
 };
 
 }  // namespace procflow

@@ -97,6 +97,9 @@ void FlowEvent::clear() {
   snapshot.reset();
   continued.reset();
   end_reason = EndReason::none;
+  message_direction.reset();
+  content_source.reset();
+  content_truncated = false;
   netns.reset();
   cgroup_id.reset();
   container_pid.reset();
@@ -166,8 +169,22 @@ std::string_view to_string(NameSource source) {
       return "llmnr";
     case NameSource::ptr:
       return "ptr";
+    case NameSource::tls_sni:
+      return "tls_sni";
+    case NameSource::http_host:
+      return "http_host";
+    case NameSource::quic_sni:
+      return "quic_sni";
   }
   return "";
+}
+
+std::string_view to_string(MessageDirection direction) {
+  return direction == MessageDirection::out ? "out" : "in";
+}
+
+std::string_view to_string(ContentSource source) {
+  return source == ContentSource::wire ? "wire" : "tls_plaintext";
 }
 
 std::string_view transport_name(uint8_t ip_proto) {

@@ -61,6 +61,8 @@ FlowTable::Tracked& FlowTable::open_entry(uint64_t sock_id) {
 void FlowTable::on_tcp_start(const pf_tcp_start& rec) {
   Tracked& f = open_entry(rec.sock_id);
   unindex_endpoints(f);  // a socket address reused without its end seen
+  unindex_conversation(f);
+  talking_.erase(rec.sock_id);
   f = Tracked{};
   f.sock_id = rec.sock_id;
   f.netns = rec.netns;
@@ -71,6 +73,7 @@ void FlowTable::on_tcp_start(const pf_tcp_start& rec) {
   f.start_ns = rec.hdr.ktime_ns;
   awaiting_start_.insert(rec.sock_id);
   index_endpoints(f);
+  index_conversation(f);
   maybe_emit_start(f, rec.hdr.ktime_ns, false);
 }
 
@@ -93,8 +96,10 @@ void FlowTable::on_tcp_established(const pf_tcp_established& rec) {
   }
   // Outbound: local -> remote is initiator -> responder, now with its port.
   unindex_endpoints(it->second);  // filed under the tuple the start gave
+  unindex_conversation(it->second);
   it->second.tuple = rec.tuple;
   index_endpoints(it->second);
+  index_conversation(it->second);
   maybe_emit_start(it->second, rec.hdr.ktime_ns, false);
 }
 
@@ -144,11 +149,13 @@ void FlowTable::tick(uint64_t now_ns) {
     auto f = open_.find(id);
     if (f != open_.end() && now_ns > f->second.start_ns) maybe_emit_start(f->second, now_ns, false);
   }
+  flush_quiet_turns(now_ns);
   while (!ending_.empty() && ending_.front().due_ns <= now_ns) emit_oldest_end();
 }
 
 void FlowTable::emit_oldest_end() {
   emit_end(ending_.front());
+  ending_.front().node.mapped().conversation.reset();  // a pooled node keeps no nDPI state
   nodes_.put(std::move(ending_.front().node));
   ending_.pop_front();
 }
@@ -159,6 +166,9 @@ void FlowTable::finish(uint64_t now_ns) {
   open_.clear();
   endpoints_.clear();
   awaiting_start_.clear();
+  conversations_.clear();
+  talking_.clear();
+  unmatched_.clear();
 }
 
 void FlowTable::reconcile(const std::vector<uint64_t>& live, uint64_t now_ns) {
@@ -177,9 +187,12 @@ void FlowTable::reconcile(const std::vector<uint64_t>& live, uint64_t now_ns) {
     }
     if (!f.start_emitted) emit_start(f);
     unindex_endpoints(f);
+    finish_conversation(f);
+    unindex_conversation(f);
     stats_.ends++;
     stats_.ends_lost++;
     if (fill_common(event_, f)) {
+      if (f.conversation) event_.application_protocol = f.conversation->application_protocol();
       event_.action = FlowAction::end;
       event_.end_time_us = ctx_.clock.to_unix_us(now_ns);
       event_.timestamp_us = *event_.end_time_us;
@@ -206,7 +219,10 @@ void FlowTable::emit_start(Tracked& f, const pf_tcp_existing* existing) {
   f.start_emitted = true;
   awaiting_start_.erase(f.sock_id);
   stats_.starts++;
-  if (!fill_common(event_, f)) return;
+  if (!fill_common(event_, f)) {
+    deliver(f);  // counted as filtered, like the start
+    return;
+  }
   event_.action = FlowAction::start;
   event_.timestamp_us = *event_.start_time_us;
   if (existing) {
@@ -217,12 +233,15 @@ void FlowTable::emit_start(Tracked& f, const pf_tcp_existing* existing) {
     event_.tcp_flags = existing->implied_flags;
   }
   emit_(event_);
+  deliver(f);  // what it said before its start went out
 }
 
 void FlowTable::on_existing(const pf_tcp_existing& rec, const std::optional<pf_task>& owner) {
   if (rec.listening || !rec.tracked) return;  // a listener, or a flow seen starting already
   Tracked& f = open_entry(rec.sock_id);
   unindex_endpoints(f);
+  unindex_conversation(f);
+  talking_.erase(rec.sock_id);
   f = Tracked{};
   f.sock_id = rec.sock_id;
   f.netns = rec.netns;
@@ -240,6 +259,7 @@ void FlowTable::on_existing(const pf_tcp_existing& rec, const std::optional<pf_t
   f.owner_source = owner ? PF_OWNER_LISTENER : PF_OWNER_NONE;
   f.start_ns = rec.hdr.ktime_ns;
   index_endpoints(f);
+  index_conversation(f);
   emit_start(f, &rec);
 }
 
@@ -247,7 +267,10 @@ void FlowTable::emit_end(Ending& e) {
   stats_.ends++;
   Tracked& f = e.node.mapped();
   const pf_tcp_end& end = e.end;
+  finish_conversation(f);
+  unindex_conversation(f);
   if (!fill_common(event_, f)) return;
+  if (f.conversation) event_.application_protocol = f.conversation->application_protocol();
   event_.action = FlowAction::end;
   event_.end_time_us = ctx_.clock.to_unix_us(end.hdr.ktime_ns);
   event_.timestamp_us = *event_.end_time_us;
@@ -283,8 +306,10 @@ void FlowTable::fill_counters(const Tracked& f, uint64_t socket_packets, uint8_t
 
 void FlowTable::emit_stop(Tracked& f, uint64_t now_ns) {
   if (!f.start_emitted) emit_start(f);
+  finish_conversation(f);
   stats_.ends++;
   if (!fill_common(event_, f)) return;
+  if (f.conversation) event_.application_protocol = f.conversation->application_protocol();
   event_.action = FlowAction::end;
   event_.end_time_us = ctx_.clock.to_unix_us(now_ns);
   event_.timestamp_us = *event_.end_time_us;
@@ -305,6 +330,7 @@ void FlowTable::report_period(uint64_t now_ns) {
     const pf_tcp_snapshot snap = *f.snapshot;
     f.snapshot.reset();  // the next period needs a snapshot of its own
     if (!fill_common(event_, f)) continue;
+    if (f.conversation) event_.application_protocol = f.conversation->application_protocol();
     event_.action = FlowAction::end;
     event_.end_time_us = now_us;
     event_.timestamp_us = now_us;

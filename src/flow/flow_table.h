@@ -20,17 +20,23 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
+#include "collect/payload_chunk.h"
+#include "flow/conversation_index.h"
 #include "flow/endpoint_index.h"
 #include "flow/event_enricher.h"
 #include "flow/flow_context.h"
+#include "flow/flow_conversation.h"
 #include "flow/flow_period.h"
 #include "flow/node_pool.h"
+#include "flow/unmatched_chunks.h"
 #include "procflow/flow_event.h"
 #include "procflow_abi.h"
 
@@ -49,6 +55,10 @@ struct FlowTableStats {
   uint64_t ends_lost = 0;        // flows ended by reconcile(): their end record never came
   uint64_t filtered = 0;         // events the flow-level filters kept from being built
   uint64_t periods = 0;          // report_interval periods reported (end + next start)
+  uint64_t messages = 0;         // `message` events built
+  // Captured chunks no open flow claimed within a second (a flow procflow
+  // does not follow, or whose start record was lost).
+  uint64_t payload_unmatched = 0;  // see FlowTable::payload_unmatched()
 };
 
 class FlowTable {
@@ -69,7 +79,15 @@ class FlowTable {
   // process holds the socket.
   void on_existing(const pf_tcp_existing& rec, const std::optional<pf_task>& owner);
 
-  // Emits what is due: starts past owner_grace, ends past linger.
+  // Captured bytes of a conversation (TC): to every open flow of it, as a
+  // part of its next `message` event (flow_conversation.h).
+  void on_payload(const PayloadChunk& chunk);
+  // TLS plaintext one call of the socket's process moved (OpenSSL uprobes).
+  void on_plaintext(uint64_t sock_id, MessageDirection direction, bool turn_start,
+                    uint64_t ktime_ns, std::span<const uint8_t> bytes, bool truncated);
+
+  // Emits what is due: starts past owner_grace, ends past linger, messages
+  // whose turn went quiet.
   void tick(uint64_t now_ns);
   // Shutdown: emits every pending end, then ends every open flow.
   void finish(uint64_t now_ns);
@@ -94,6 +112,9 @@ class FlowTable {
   size_t ending_flows() const { return ending_.size(); }  // ended, `end` held for the linger
   size_t indexed_endpoints() const { return endpoints_.entries(); }
   const FlowTableStats& stats() const { return stats_; }
+  // Chunks no open flow claimed in time (a flow procflow does not follow, or
+  // whose start record was lost), TLS plaintext of unknown sockets included.
+  uint64_t payload_unmatched() const { return stats_.payload_unmatched + unmatched_.dropped(); }
 
  private:
   struct Tracked {
@@ -110,6 +131,10 @@ class FlowTable {
     FlowPeriod period;     // what earlier report_interval periods counted
     bool indexed = false;  // in endpoints_ (once both ports are known)
     bool missing = false;  // not in the kernel's map at the last reconcile()
+    bool conversing = false;  // in conversations_ (from a complete tuple to its end event)
+    ConversationKey conversation_key;
+    std::unique_ptr<FlowConversation> conversation;  // once it carried content
+    std::vector<FlowMessage> held;  // messages waiting for the flow's start
   };
   using OpenFlows = std::unordered_map<uint64_t, Tracked>;
   // An ended flow waits for its linger in the node open_ held it in: no copy of the flow, and
@@ -122,6 +147,18 @@ class FlowTable {
   };
 
   bool tuple_complete(const Tracked& f) const;
+  void index_conversation(Tracked& f);
+  void unindex_conversation(Tracked& f);
+  Tracked* find_flow(uint64_t sock_id);  // open or ending
+  void add_chunk(Tracked& f, const PayloadChunk& chunk);
+  // Emits the flow's messages once its start is out, holds them before.
+  void deliver(Tracked& f);
+  void emit_message(Tracked& f, FlowMessage& m);
+  // The flow ends (or a period closes): its pending messages go out first,
+  // and the end event gets the application protocol.
+  void finish_conversation(Tracked& f);
+  // Messages whose turn went quiet; chunks no flow claimed in time.
+  void flush_quiet_turns(uint64_t now_ns);
   static SocketEndpoints endpoints_of(const Tracked& f);
   void index_endpoints(Tracked& f);
   void unindex_endpoints(Tracked& f);
@@ -151,6 +188,10 @@ class FlowTable {
   std::unordered_set<uint64_t> awaiting_start_;  // open flows whose start is not out yet
   EndpointIndex endpoints_;  // open flows with both ports: which namespace a DNS answer was for
   std::deque<Ending> ending_;
+  ConversationIndex<uint64_t> conversations_;  // flows by wire tuple, for content
+  std::unordered_set<uint64_t> talking_;       // flows with a turn not yet complete
+  UnmatchedChunks unmatched_;
+  std::vector<FlowMessage> messages_;  // reused
   FlowEvent event_;  // reused: no per-event allocation once warmed up
 };
 

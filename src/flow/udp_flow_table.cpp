@@ -23,12 +23,32 @@ SocketEndpoints UdpFlowTable::endpoints_of(const pf_udp_start& s) {
 
 void UdpFlowTable::on_udp_start(const pf_udp_start& rec) {
   auto [it, fresh] = flows_.try_emplace(rec.key);
-  if (!fresh) endpoints_.remove(endpoints_of(it->second.start), it->second.start.netns);
+  if (!fresh) {
+    endpoints_.remove(endpoints_of(it->second.start), it->second.start.netns);
+    conversations_.remove(peer_key_of(it->second.start), rec.key);
+    talking_.erase(rec.key);
+  }
   endpoints_.add(endpoints_of(rec), rec.netns);
   it->second = Tracked{rec, OwnerView{}, FlowLabels{}};
   starts_++;
   Tracked& f = it->second;
   enricher_.resolve_owner(rec.owner, &f.owner);
+  if (ctx_.conversations) {
+    const ConversationKey key = peer_key_of(rec);
+    conversations_.add(key, rec.key);
+    if (fill_flow(f)) {
+      event_.action = FlowAction::start;
+      event_.timestamp_us = *event_.start_time_us;
+      emit_(event_);
+    }
+    // What it received (or sent) before its start was read: its first messages.
+    const SocketEndpoints e = endpoints_of(rec);
+    unmatched_.take(key, [&](const PayloadChunk& c) {
+      const bool sent = c.sport == e.local_port && c.dst.unmapped() == e.peer.unmapped();
+      add_chunk(rec.key, f, c, sent ? MessageDirection::out : MessageDirection::in);
+    });
+    return;
+  }
   if (!fill_flow(f)) return;
   event_.action = FlowAction::start;
   event_.timestamp_us = *event_.start_time_us;
@@ -48,6 +68,7 @@ void UdpFlowTable::on_udp_release(const pf_udp_release& rec) {
 }
 
 void UdpFlowTable::tick(uint64_t now_ns) {
+  flush_quiet_turns(now_ns);
   if (now_ns - last_sweep_ns_ < options_.sweep_interval_ns) return;
   last_sweep_ns_ = now_ns;
   std::vector<std::pair<pf_udp_key, pf_udp_stats>> idle;
@@ -72,6 +93,7 @@ void UdpFlowTable::finish(uint64_t now_ns) {
     emit_end(f, it == latest.end() ? pf_udp_stats{} : it->second, now_ns, EndReason::tracer_stop);
   }
   flows_.clear();
+  unmatched_.clear();
 }
 
 bool UdpFlowTable::fill_flow(Tracked& f) {
@@ -89,6 +111,7 @@ void UdpFlowTable::report_period(uint64_t now_ns) {
     if (it == flows_.end()) return;
     Tracked& f = it->second;
     if (!fill_flow(f)) return;
+    if (f.conversation) event_.application_protocol = f.conversation->application_protocol();
     event_.action = FlowAction::end;
     event_.end_time_us = std::max(now_us, *event_.start_time_us);
     event_.timestamp_us = *event_.end_time_us;
@@ -112,7 +135,9 @@ void UdpFlowTable::report_period(uint64_t now_ns) {
 void UdpFlowTable::emit_end(Tracked& f, const pf_udp_stats& s, uint64_t end_ns, EndReason reason) {
   ends_++;
   endpoints_.remove(endpoints_of(f.start), f.start.netns);
+  finish_conversation(f.start.key, f);
   if (!fill_flow(f)) return;
+  if (f.conversation) event_.application_protocol = f.conversation->application_protocol();
   event_.action = FlowAction::end;
   // A flow never ends before it started, whatever the clocks of the records
   // that told its start and its end.

@@ -126,6 +126,12 @@ void render_flows(PrometheusText& p, const TracerMetrics& t) {
   p.family("procflow_open_flows", Type::gauge, "Flows open now, by transport.");
   p.sample({{"protocol", "tcp"}}, uint64_t{t.tables.tcp_flows});
   p.sample({{"protocol", "udp"}}, uint64_t{t.tables.udp_flows});
+  p.family("procflow_payload_chunks_total", Type::counter,
+           "Chunks of content the kernel copied (message events), by what became of them.");
+  p.sample({{"result", "copied"}}, t.payload_records);
+  p.sample({{"result", "unmatched"}}, t.payload_unmatched);
+  p.family("procflow_messages_total", Type::counter, "message events built.");
+  p.sample(t.messages);
 }
 
 void render_caches(PrometheusText& p, const TracerMetrics& t) {

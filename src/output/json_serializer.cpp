@@ -320,6 +320,12 @@ void append_json_line(const FlowEvent& e, std::string& out) {
   string_field(w, "application_protocol", e.application_protocol);
   string_field(w, "proto_info", e.proto_info);
   string_field(w, "content", e.content);
+  if (e.message_direction) string_field(w, "message_direction", to_string(*e.message_direction));
+  if (e.content_source) string_field(w, "content_source", to_string(*e.content_source));
+  if (e.content_truncated) {
+    w.key("content_truncated");
+    w.boolean(true);
+  }
 
   // Extras allowed by the contract.
   string_field(w, "community_id", e.community_id);

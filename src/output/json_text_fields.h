@@ -102,6 +102,9 @@ inline void write_procflow_extras(JsonTextWriter& w, const FlowEvent& e) {
   string_field(w, "dest_fqdn_conflict", e.dest_fqdn_conflict);
   string_field(w, "proto_info", e.proto_info);
   string_field(w, "content", e.content);
+  if (e.message_direction) string_field(w, "message_direction", to_string(*e.message_direction));
+  if (e.content_source) string_field(w, "content_source", to_string(*e.content_source));
+  flag_field(w, "content_truncated", e.content_truncated);
 }
 
 }  // namespace procflow::json_fields

@@ -335,6 +335,12 @@ void append_text_line(const FlowEvent& e, std::string& out) {
     tail_item("dest_ip=");
     append_ip(out, e.dest_ip);
   }
+  if (e.message_direction) {
+    // Who said it, seen from the local socket; ",tls": the plaintext inside TLS.
+    tail_item("msg=");
+    out += to_string(*e.message_direction);
+    if (e.content_source == ContentSource::tls_plaintext) out += ",tls";
+  }
   if (e.action == FlowAction::message) {
     const std::string_view info =
         !e.proto_info.empty() ? std::string_view(e.proto_info) : e.content;

@@ -6,6 +6,7 @@
 #include "proto/dns_summary.h"
 #include "proto/http_head.h"
 #include "proto/mail_commands.h"
+#include "proto/quic_initial.h"
 #include "proto/server_name.h"
 #include "proto/ssh_banner.h"
 #include "proto/text_lines.h"
@@ -15,7 +16,7 @@ namespace procflow {
 
 namespace {
 
-enum class Family : uint8_t { unknown, http, tls, dns, ssh, mail };
+enum class Family : uint8_t { unknown, http, tls, quic, dns, ssh, mail };
 
 // nDPI's names (4.2) for what the decoders here understand. nDPI may append
 // a sub-protocol after a dot ("TLS.Google"); only the master part counts.
@@ -30,6 +31,7 @@ Family family_of(std::string_view app_protocol) {
       iequals(app_protocol, "IMAPS") || iequals(app_protocol, "POPS") ||
       iequals(app_protocol, "FTPS"))
     return Family::tls;
+  if (iequals(app_protocol, "QUIC")) return Family::quic;
   if (iequals(app_protocol, "DNS") || iequals(app_protocol, "MDNS") ||
       iequals(app_protocol, "LLMNR"))
     return Family::dns;
@@ -71,6 +73,14 @@ std::optional<Decoded> decode_tls(std::span<const uint8_t> raw, bool from_initia
   if (hello->client && from_initiator)
     take_server_name(facts, hello->sni, false, ServerNameSource::tls_sni);
   return Decoded{tls_proto_info(*hello), "TLS"};
+}
+
+std::optional<Decoded> decode_quic(std::span<const uint8_t> raw, bool from_initiator,
+                                   MessageFacts& facts) {
+  auto hello = parse_quic_client_initial(raw);
+  if (!hello) return std::nullopt;
+  if (from_initiator) take_server_name(facts, hello->sni, false, ServerNameSource::quic_sni);
+  return Decoded{tls_proto_info(*hello), "QUIC"};
 }
 
 std::optional<Decoded> decode_dns(std::span<const uint8_t> raw) {
@@ -128,6 +138,9 @@ MessageFacts FlowMessageInspector::inspect(const MessageView& message,
     case Family::tls:
       decoded = decode_tls(message.bytes, initiator, facts);
       break;
+    case Family::quic:
+      decoded = decode_quic(message.bytes, initiator, facts);
+      break;
     case Family::dns:
       decoded = decode_dns(message.bytes);
       break;
@@ -140,6 +153,7 @@ MessageFacts FlowMessageInspector::inspect(const MessageView& message,
     case Family::unknown:
       // Strongest signatures first; DNS last, its wire format is the least distinctive.
       decoded = decode_tls(message.bytes, initiator, facts);
+      if (!decoded) decoded = decode_quic(message.bytes, initiator, facts);
       if (!decoded) decoded = decode_http(redacted, initiator, facts);
       if (!decoded) decoded = decode_ssh(redacted);
       if (!decoded) decoded = decode_mail(redacted, initiator, true);

@@ -34,7 +34,7 @@ struct MessageFacts {
   // a valid hostname, never an IP literal. Only from the initiator's messages.
   std::string server_name;
   ServerNameSource server_name_source = ServerNameSource::none;
-  // "HTTP", "TLS", "SSH", "DNS", "SMTP", "FTP", "POP3", "IMAP" from the bytes,
+  // "HTTP", "TLS", "QUIC", "SSH", "DNS", "SMTP", "FTP", "POP3", "IMAP" from the bytes,
   // only when app_protocol was "" (and "" when the bytes did not say).
   std::string guessed_protocol;
 };

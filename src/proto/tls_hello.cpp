@@ -138,8 +138,8 @@ void read_server_hello(ByteReader body, TlsHello& hello) {
 
 }  // namespace
 
-std::optional<TlsHello> parse_tls_hello(std::span<const uint8_t> bytes) {
-  std::vector<uint8_t> handshake = handshake_bytes(bytes);
+std::optional<TlsHello> parse_tls_handshake(std::span<const uint8_t> handshake,
+                                            char ja4_transport) {
   ByteReader reader(handshake);
   uint8_t type = 0;
   uint32_t length = 0;
@@ -152,6 +152,7 @@ std::optional<TlsHello> parse_tls_hello(std::span<const uint8_t> bytes) {
   hello.client = type == handshake_client_hello;
   if (hello.client) {
     Ja4Input ja4;
+    ja4.transport = ja4_transport;
     bool complete = read_client_hello(body, hello, ja4) && whole_message;
     if (hello.version == 0) return std::nullopt;  // not even the version: nothing to say
     if (complete) {
@@ -164,6 +165,11 @@ std::optional<TlsHello> parse_tls_hello(std::span<const uint8_t> bytes) {
     if (hello.version == 0) return std::nullopt;
   }
   return hello;
+}
+
+std::optional<TlsHello> parse_tls_hello(std::span<const uint8_t> bytes) {
+  std::vector<uint8_t> handshake = handshake_bytes(bytes);
+  return parse_tls_handshake(handshake, 't');
 }
 
 std::string tls_version_name(uint16_t version) {

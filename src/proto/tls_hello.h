@@ -24,6 +24,10 @@ struct TlsHello {
 
 std::optional<TlsHello> parse_tls_hello(std::span<const uint8_t> bytes);
 
+// The same for a bare handshake message (no record layer), as QUIC carries it
+// in CRYPTO frames; ja4_transport is JA4's first character ('t' TCP, 'q' QUIC).
+std::optional<TlsHello> parse_tls_handshake(std::span<const uint8_t> handshake, char ja4_transport);
+
 // "TLS1.3", "TLS1.2", "TLS1.1", "TLS1.0", "SSL3.0", else "0x0304"-style hex.
 std::string tls_version_name(uint16_t version);
 

@@ -22,6 +22,7 @@ constexpr Reason kReasons[PF_DROP_COUNTER_MAX] = {
     {"payload_rate", "turns of content not captured: over the payload rate bound"},
     {"tls_rate", "TLS plaintext not captured: over the payload rate bound"},
     {"tls_unreadable", "TLS plaintext not captured: the process memory could not be read"},
+    {"payload_unreadable", "content not captured: the packet's bytes could not be read"},
 };
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "bpf/tc_attachment.h"
 #include "bpf/tc_registry.h"
 #include "collect/dns_record.h"
+#include "collect/payload_chunk.h"
 #include "collect/ring_fill.h"
 #include "collect/ring_reader.h"
 #include "collect/udp_stats_map.h"
@@ -34,6 +35,8 @@
 #include "enrich/socket_owners.h"
 #include "enrich/user_resolver.h"
 #include "flow/dns_learner.h"
+#include "flow/flow_conversation.h"
+#include "proto/ndpi_engine.h"
 #include "flow/udp_flow_table.h"
 #include "service/table_sizes.h"
 #include "util/host_proc.h"
@@ -65,6 +68,12 @@ struct Tracer::Impl : RecordHandler {
   std::unique_ptr<NameResolver> names;
   std::unique_ptr<DnsLearner> dns;
   std::unique_ptr<ContainerResolver> containers;
+  // Content capture: nDPI's module and what every conversation shares;
+  // nullptr when content capture is off (no `message` events).
+  std::unique_ptr<NdpiEngine> ndpi;
+  std::unique_ptr<ConversationSettings> conversations;
+  uint64_t payload_records = 0;
+  uint64_t payload_malformed = 0;  // records whose lengths did not add up: not used
   uint64_t interfaces_failed = 0;  // TC attach refused: logged, counted, the rest go on
   Tracer::OnLoss on_loss;
   LossCounts reported;             // losses already told through on_loss
@@ -137,7 +146,26 @@ struct Tracer::Impl : RecordHandler {
   void on_udp_start(const pf_udp_start& r) override {
     if (udp_table) udp_table->on_udp_start(r);
   }
-  void on_dns(const pf_dns& r) override { dns->on_message(dns_wire_of(r), dns_payload_of(r)); }
+  void on_dns(const pf_dns& r) override {
+    dns->on_message(dns_wire_of(r), dns_payload_of(r));
+    if (conversations)
+      if (auto chunk = payload_chunk_of(r)) to_flows(*chunk);
+  }
+  void on_payload(const pf_payload& r) override {
+    payload_records++;
+    auto chunk = payload_chunk_of(r);
+    if (!chunk) {
+      payload_malformed++;
+      return;
+    }
+    to_flows(*chunk);
+  }
+  void to_flows(const PayloadChunk& c) {
+    if (c.transport == IPPROTO_TCP)
+      table->on_payload(c);
+    else if (udp_table)
+      udp_table->on_payload(c);
+  }
   void on_udp_release(const pf_udp_release& r) override {
     if (udp_table) udp_table->on_udp_release(r);
   }
@@ -356,6 +384,15 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
       impl->plan.chosen_kind(Need::tcp_connect) == HookKind::state_transition;
   session_options.udp_enabled = impl->plan.chosen_kind(Need::udp_datagrams).has_value();
   session_options.cgroup_path = facts.cgroup_v2;
+  // Content is copied by the TC programs: without them there is none.
+  if (options.content.enabled() && impl->plan.chosen_kind(Need::packets)) {
+    session_options.payload_bytes =
+        static_cast<uint16_t>(std::min(options.content.bytes, kMaxContentBytes));
+    session_options.payload_turns = options.content.kernel_turns();
+    session_options.payload_rate = options.content.turns_per_second;
+  } else if (options.content.enabled()) {
+    spdlog::warn("no message events: content is copied by the TC programs, which are not used");
+  }
   if (options.filter && options.filter_in_kernel) {
     session_options.filter_pids.assign(options.filter->pids.begin(), options.filter->pids.end());
     session_options.filter_ports.assign(options.filter->ports.begin(), options.filter->ports.end());
@@ -392,9 +429,19 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
   impl->names = std::make_unique<NameResolver>(
       impl->dns_cache, HostsTable::load("/etc/hosts", &hosts_error),
       NameResolver::local_addresses(), impl->host.fqdn, impl->reverse.get());
+  if (session_options.payload_bytes) {
+    std::string ndpi_error;
+    impl->ndpi = NdpiEngine::create(&ndpi_error);
+    if (!impl->ndpi)
+      spdlog::warn("no application_protocol from nDPI: {}; messages are still decoded",
+                   ndpi_error);
+    impl->conversations = std::make_unique<ConversationSettings>(
+        ConversationSettings{.options = options.content, .ndpi = impl->ndpi.get()});
+  }
   FlowContext ctx{impl->processes,  impl->users,    impl->host,
                   impl->networks,   impl->clock,    impl->names.get(),
-                  impl->wire.get(), options.filter, impl->containers.get()};
+                  impl->wire.get(), options.filter, impl->containers.get(),
+                  impl->conversations.get()};
   impl->table = std::make_unique<FlowTable>(ctx, emit, options.flow);
   if (session_options.udp_enabled) {
     impl->udp_stats = std::make_unique<UdpStatsMap>(impl->session->udp_flows_fd());
@@ -584,9 +631,14 @@ TracerStats Tracer::stats() const {
   s.flows_started = impl_->table->stats().starts;
   s.flows_ended = impl_->table->stats().ends;
   s.interfaces_failed = impl_->interfaces_failed;
+  s.messages = impl_->table->stats().messages;
+  s.payload_records = impl_->payload_records;
+  s.payload_unmatched = impl_->table->payload_unmatched();
   if (impl_->udp_table) {
     s.flows_started += impl_->udp_table->starts();
     s.flows_ended += impl_->udp_table->ends();
+    s.messages += impl_->udp_table->messages();
+    s.payload_unmatched += impl_->udp_table->payload_unmatched();
   }
   return s;
 }
@@ -600,9 +652,14 @@ TracerMetrics Tracer::metrics() const {
   t.filtered_in_kernel = counters.size() > PF_COUNT_FILTERED ? counters[PF_COUNT_FILTERED] : 0;
   t.tcp_flows_started = m.table->stats().starts;
   t.tcp_flows_ended = m.table->stats().ends;
+  t.messages = m.table->stats().messages;
+  t.payload_records = m.payload_records;
+  t.payload_unmatched = m.table->payload_unmatched();
   if (m.udp_table) {
     t.udp_flows_started = m.udp_table->starts();
     t.udp_flows_ended = m.udp_table->ends();
+    t.messages += m.udp_table->messages();
+    t.payload_unmatched += m.udp_table->payload_unmatched();
   }
   t.tables = m.table_sizes();
   t.processes = {m.processes.hits(), m.processes.misses()};

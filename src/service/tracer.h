@@ -14,6 +14,7 @@
 #include "bpf/attach_plan.h"
 #include "bpf/bpf_session.h"
 #include "enrich/reverse_lookup.h"
+#include "flow/content_options.h"
 #include "flow/flow_table.h"
 #include "flow/udp_flow_table.h"
 #include "service/loss_counts.h"
@@ -58,6 +59,8 @@ struct TracerOptions {
   // The kubelet's pod log directory (pod and container names); one that
   // does not exist names nothing.
   std::string pod_log_dir = "/var/log/pods";
+  // `message` events: what the kernel copies and how it is shown.
+  ContentOptions content;
 };
 
 struct TracerStats {
@@ -68,6 +71,9 @@ struct TracerStats {
   uint64_t interfaces_failed = 0;
   // Not a loss: socket events the --pid/--port filters left out in the kernel.
   uint64_t filtered_in_kernel = 0;
+  uint64_t messages = 0;           // `message` events built
+  uint64_t payload_records = 0;    // chunks of content the kernel copied
+  uint64_t payload_unmatched = 0;  // chunks no followed flow claimed (not a loss of a flow's own)
 };
 
 class Tracer {

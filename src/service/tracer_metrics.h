@@ -25,6 +25,9 @@ struct TracerMetrics {
   uint64_t tcp_flows_ended = 0;
   uint64_t udp_flows_started = 0;
   uint64_t udp_flows_ended = 0;
+  uint64_t messages = 0;           // `message` events built
+  uint64_t payload_records = 0;    // chunks of content the kernel copied
+  uint64_t payload_unmatched = 0;  // chunks no followed flow claimed
   TableSizes tables;
   CacheCounters processes;  // process cache: answered from memory / went to /proc
   CacheCounters dns_names;  // DNS cache: address named / not

@@ -169,8 +169,9 @@ TEST_F(FileRotationTest, AServiceReloadMidRunLosesAndRepeatsNothing) {
   for (int64_t port : clients) {
     EXPECT_EQ(seen[std::make_pair(port, std::string("start"))], 2u) << "client port " << port;
     EXPECT_EQ(seen[std::make_pair(port, std::string("end"))], 2u) << "client port " << port;
+    EXPECT_EQ(seen[std::make_pair(port, std::string("message"))], 4u) << "client port " << port;
   }
-  EXPECT_EQ(lines.size(), 4 * clients.size()) << service.describe();
+  EXPECT_EQ(lines.size(), 8 * clients.size()) << service.describe();
 }
 
 }  // namespace

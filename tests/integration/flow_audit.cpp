@@ -138,7 +138,8 @@ FlowAudit audit_flows(const std::vector<JsonLine>& events, const std::vector<Kno
 
   std::map<std::string, ReportedFlow> by_identity;
   for (const JsonLine& e : events) {
-    if (e.str("object") != "flow" || !in_scope(e)) continue;
+    // Lifecycle only: what a flow said (`message`) is checked by the message suites.
+    if (e.str("object") != "flow" || !in_scope(e) || e.str("action") == "message") continue;
     ReportedFlow& flow = by_identity[identity_of(e)];
     flow.start_us = parse_rfc3339_us(e.str("start_time").value_or("")).value_or(0);
     (e.str("action") == "start" ? flow.starts : flow.ends).push_back(&e);

@@ -83,17 +83,19 @@ TEST_F(MetricsTest, PrometheusSeesEventsRiseToExactlyWhatWasPrinted) {
   ASSERT_TRUE(prometheus.start()) << prometheus.describe();
   EXPECT_EQ(wait_for_value(prometheus, "up{job=\"procflow\"}", 1), "ok");
   EXPECT_EQ(wait_for_value(prometheus, "procflow_ready", 1), "ok");
-  const std::string events = "sum(procflow_events_total{sink=\"-\",action=~\"start|end\"})";
+  const std::string events =
+      "sum(procflow_events_total{sink=\"-\",action=~\"start|message|end\"})";
 
   TracedExchange first;
   ASSERT_NO_FATAL_FAILURE(traced_exchange(kFirstPort, 3, &first));
-  ASSERT_EQ(first.flow_events, 12u) << "3 connections, 2 sides, a start and an end each";
-  EXPECT_EQ(wait_for_value(prometheus, events, 12), "ok");
+  ASSERT_EQ(first.flow_events, 24u) << "3 connections, 2 sides: start, 2 messages, end each";
+  EXPECT_EQ(wait_for_value(prometheus, events, 24), "ok");
 
   TracedExchange second;
   ASSERT_NO_FATAL_FAILURE(traced_exchange(kSecondPort, 2, &second));
-  ASSERT_EQ(second.flow_events, 8u);
-  EXPECT_EQ(wait_for_value(prometheus, events, 20), "ok") << "the counter rose with the flows";
+  ASSERT_EQ(second.flow_events, 16u);
+  EXPECT_EQ(wait_for_value(prometheus, events, 40), "ok") << "the counter rose with the flows";
+  EXPECT_EQ(wait_for_value(prometheus, "procflow_messages_total", 20), "ok");
   EXPECT_EQ(wait_for_value(prometheus, "procflow_events_total{sink=\"-\",action=\"end\"}", 10),
             "ok");
   EXPECT_EQ(wait_for_value(prometheus, "sum(procflow_events_dropped_total)", 0), "ok");

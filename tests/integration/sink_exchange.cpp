@@ -27,10 +27,14 @@ void SinkExchangeTest::traced_exchange(int port, int connections, TracedExchange
   for (const JsonLine& event : procflow().events()) {
     if (event.integer("dest_port") != port || event.str("dest_ip") != server_ip) continue;
     out->lines.push_back(event.raw());
-    if (event.str("object") == "flow") out->flow_events++;
+    if (event.str("object") != "flow") continue;
+    out->flow_events++;
+    if (event.str("action") == "message") out->messages++;
   }
-  // Every connection: a start and an end on each side.
-  ASSERT_EQ(out->flow_events, static_cast<size_t>(4 * connections)) << procflow().describe();
+  // Every connection, on each side: a start, the request and the response
+  // (`message`, with content capture on by default), and an end.
+  ASSERT_EQ(out->messages, static_cast<size_t>(4 * connections)) << procflow().describe();
+  ASSERT_EQ(out->flow_events, static_cast<size_t>(8 * connections)) << procflow().describe();
 }
 
 }  // namespace procflow_it

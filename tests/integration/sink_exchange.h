@@ -23,7 +23,8 @@ struct TracedExchange {
   int64_t client_sent = 0;
   int64_t server_received = 0;  // the accepting workers' in_bytes, summed
   int64_t server_sent = 0;
-  size_t flow_events = 0;  // start and end events among `lines`
+  size_t flow_events = 0;  // start, message and end events among `lines`
+  size_t messages = 0;     // the message events among them
 };
 
 class SinkExchangeTest : public IntegrationTest {

@@ -385,7 +385,7 @@ void expect_dns_query_flows(const std::vector<JsonLine>& events, int subnet,
   std::string examples;
   for (const JsonLine& e : events) {
     if (e.str("object") != "flow" || e.integer("dest_port") != 53 ||
-        !in_subnet(e.str("dest_ip"), subnet))
+        !in_subnet(e.str("dest_ip"), subnet) || e.str("action") == "message")
       continue;
     const std::string id = e.str("src_ip").value_or("-") + ":" +
                            std::to_string(e.integer("src_port").value_or(0)) +

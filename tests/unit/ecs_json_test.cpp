@@ -140,7 +140,11 @@ TEST(EcsJson, ProcessUserHostAndReplay) {
       EXPECT_EQ(at(d, "user"), nullptr);
     } else if (n.name == "tcp4_message") {
       EXPECT_EQ(text(d, "network.protocol"), "http");
-      EXPECT_EQ(text(d, "procflow.proto_info"), "GET /index.html");
+      EXPECT_EQ(text(d, "procflow.proto_info"),
+                "method=GET; target=/index.html; version=HTTP/1.1; host=www.example.com");
+      EXPECT_EQ(text(d, "procflow.message_direction"), "out");
+      EXPECT_EQ(text(d, "procflow.content_source"), "wire");
+      EXPECT_EQ(text(d, "procflow.dest_fqdn_source"), "http_host");
     }
   }
 }

@@ -98,6 +98,9 @@ ServiceMetrics sample_metrics() {
   t.losses.records[PF_REC_DNS] = 12;
   t.ring_size_bytes = 8 << 20;
   t.ring_used_bytes = 4096;
+  t.payload_records = 40;
+  t.payload_unmatched = 2;
+  t.messages = 21;
   t.bpf_stats_enabled = true;
   t.programs = {{"pf_tc_ingress", 1000, 2'500'000, 0}, {"pf_tc_egress", 900, 1'000'000'000, 1}};
   OutputRouteStats out = route("file:/var/log/procflow/flows.json?fsync=batch", 10, 7, 3, 4);
@@ -115,6 +118,9 @@ TEST(ServiceMetricsTest, TheExpositionSaysWhatWasMeasured) {
   EXPECT_TRUE(contains_line(text, "procflow_flows_started_total{protocol=\"tcp\"} 10"));
   EXPECT_TRUE(contains_line(text, "procflow_flows_started_total{protocol=\"udp\"} 4"));
   EXPECT_TRUE(contains_line(text, "procflow_open_flows{protocol=\"tcp\"} 3"));
+  EXPECT_TRUE(contains_line(text, "procflow_payload_chunks_total{result=\"copied\"} 40"));
+  EXPECT_TRUE(contains_line(text, "procflow_payload_chunks_total{result=\"unmatched\"} 2"));
+  EXPECT_TRUE(contains_line(text, "procflow_messages_total 21"));
   EXPECT_TRUE(contains_line(
       text,
       "procflow_events_total{sink=\"file:/var/log/procflow/flows.json\",action=\"start\"} 10"));

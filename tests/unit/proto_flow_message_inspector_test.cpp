@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "proto/flow_message_inspector.h"
+#include "proto_quic_packet.h"
 #include "proto_test_bytes.h"
 #include "proto_tls_peer.h"
 
@@ -95,6 +96,24 @@ TEST(ProtoFlowMessageInspector, TlsFromOpenSsl) {
   EXPECT_EQ(server.proto_info, "handshake=server_hello; version=TLS1.3; cipher=0x1301");
   EXPECT_EQ(server.guessed_protocol, "TLS");
   EXPECT_EQ(server.server_name, "");
+}
+
+TEST(ProtoFlowMessageInspector, QuicInitialNamesTheServer) {
+  auto exchange = test::tls_exchange({.sni = "Quic.A.Test", .alpn = {"h3"}});
+  std::vector<uint8_t> frames;
+  test::crypto_frame(frames, 0, std::span(exchange.client_hello).subspan(5));
+  frames.resize(1162, 0x00);
+  auto datagram = test::protect_initial({1, 2, 3, 4, 5, 6, 7, 8}, frames);
+  for (std::string_view app_protocol : {"QUIC", ""}) {
+    FlowMessageInspector inspector(InspectorOptions{});
+    auto facts = inspector.inspect({MessageDirection::out, true, datagram}, app_protocol);
+    EXPECT_TRUE(facts.proto_info.starts_with(
+        "handshake=client_hello; version=TLS1.3; sni=Quic.A.Test; alpn=h3; ja4=q13d"))
+        << facts.proto_info;
+    EXPECT_EQ(facts.server_name, "quic.a.test");
+    EXPECT_EQ(facts.server_name_source, ServerNameSource::quic_sni);
+    EXPECT_EQ(facts.guessed_protocol, app_protocol.empty() ? "QUIC" : "");
+  }
 }
 
 const std::vector<Turn> smtp_auth_login = {

@@ -9,6 +9,7 @@
 #include "dns_wire_builder.h"
 #include "proto/ndpi_engine.h"
 #include "proto/ndpi_flow.h"
+#include "proto_quic_packet.h"
 #include "proto_test_bytes.h"
 #include "proto_tls_peer.h"
 
@@ -88,6 +89,17 @@ TEST_F(ProtoNdpi, TlsOverIpv6) {
       run({{true, exchange.client_hello}, {false, exchange.server_hello}}, ip_proto_tcp, 443, true);
   EXPECT_EQ(flow->protocol(), "TLS");
   EXPECT_EQ(flow->server_name(), "v6.a.test");
+}
+
+TEST_F(ProtoNdpi, QuicInitial) {
+  auto exchange = test::tls_exchange({.sni = "quic.a.test", .alpn = {"h3"}});
+  std::vector<uint8_t> frames;
+  test::crypto_frame(frames, 0, std::span(exchange.client_hello).subspan(5));
+  frames.resize(1162, 0x00);
+  auto flow =
+      run({{true, test::protect_initial({1, 2, 3, 4, 5, 6, 7, 8}, frames)}}, ip_proto_udp, 443);
+  EXPECT_EQ(flow->protocol(), "QUIC");
+  EXPECT_EQ(flow->server_name(), "quic.a.test");
 }
 
 TEST_F(ProtoNdpi, Dns) {

@@ -166,9 +166,20 @@ std::vector<NamedEvent> schema_test_events() {
   message.end_time_us.reset();
   message.end_reason = EndReason::none;
   message.application_protocol = "HTTP";
-  message.proto_info = "GET /index.html";
-  message.content = "Host: www.example.com";
+  message.proto_info = "method=GET; target=/index.html; version=HTTP/1.1; host=www.example.com";
+  message.content = "GET /index.html HTTP/1.1\\r\\nHost: www.example.com\\r\\n\\r\\n";
+  message.message_direction = MessageDirection::out;
+  message.content_source = ContentSource::wire;
+  message.content_truncated = true;
+  message.dest_fqdn_source = NameSource::http_host;
   add("tcp4_message", message);
+  FlowEvent plaintext = message;
+  plaintext.message_direction = MessageDirection::in;
+  plaintext.content_source = ContentSource::tls_plaintext;
+  plaintext.content_truncated = false;
+  plaintext.application_protocol = "TLS";
+  plaintext.dest_fqdn_source = NameSource::tls_sni;
+  add("tcp4_message_tls_plaintext", plaintext);
 
   // A UDP client on the wildcard address: the local side has a port but no address.
   FlowEvent udp = outbound_tcp_end();

@@ -39,6 +39,43 @@ TEST(ServiceConfigTest, TheShippedDefaultConfigReads) {
   EXPECT_EQ(config.log_level, "info");
   EXPECT_EQ(config.host_proc, "/proc");
   EXPECT_EQ(config.pod_log_dir, "/var/log/pods");
+  EXPECT_EQ(config.content.bytes, 512u);
+  EXPECT_EQ(config.content.messages, MessagesMode::first);
+  EXPECT_TRUE(config.content.redact) << "credentials stay out by default";
+  EXPECT_TRUE(config.content.tls_plaintext);
+}
+
+TEST(ServiceConfigTest, ContentSettingsLandAndAreCheckedAndNeedARestart) {
+  ServiceConfig config;
+  std::vector<std::string> errors;
+  ASSERT_TRUE(parse_service_config(
+      "content: {bytes: 2048, messages: all, max_turns: 8, turns_per_second: 100, "
+      "redact: false, tls_plaintext: false}\n",
+      "test.yaml", &config, &errors))
+      << testing::PrintToString(errors);
+  EXPECT_EQ(config.content.bytes, 2048u);
+  EXPECT_EQ(config.content.messages, MessagesMode::all);
+  EXPECT_EQ(config.content.max_turns, 8);
+  EXPECT_EQ(config.content.kernel_turns(), 8);
+  EXPECT_EQ(config.content.turns_per_second, 100u);
+  EXPECT_FALSE(config.content.redact);
+  EXPECT_FALSE(config.content.tls_plaintext);
+  EXPECT_EQ(settings_needing_restart(ServiceConfig{}, config),
+            std::vector<std::string>{"content"});
+
+  ASSERT_TRUE(parse_service_config("content: {bytes: 0}\n", "test.yaml", &config, &errors));
+  EXPECT_FALSE(config.content.enabled());
+
+  EXPECT_EQ(errors_of("content: {messages: some}\n"),
+            std::vector<std::string>{
+                "test.yaml:1:21: content.messages: expected first or all, got 'some'"});
+  EXPECT_EQ(errors_of("content: {bytes: 20000}\n"),
+            std::vector<std::string>{"test.yaml:1:18: content.bytes: expected bytes (0: off) "
+                                     "between 0 and 16384, got '20000'"});
+  EXPECT_EQ(errors_of("content: {turns: 3}\n"),
+            std::vector<std::string>{
+                "test.yaml:1:11: content.turns: unknown key; expected one of: bytes, messages, "
+                "max_turns, turns_per_second, redact, tls_plaintext"});
 }
 
 TEST(ServiceConfigTest, EverySettingLandsWhereItBelongs) {

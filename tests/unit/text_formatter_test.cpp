@@ -246,6 +246,10 @@ TEST(TextFormatter, MessageShowsProtocolInfo) {
   EXPECT_NE(l.find(" info=DNS A example.com\n"), std::string::npos) << l;
   EXPECT_EQ(l.find("in="), std::string::npos) << l;
 
+  e.message_direction = MessageDirection::in;
+  e.content_source = ContentSource::tls_plaintext;
+  EXPECT_NE(line_of(e).find(" msg=in,tls info=DNS A example.com\n"), std::string::npos) << line_of(e);
+
   e.proto_info.clear();
   e.content = std::string(200, 'x');
   const std::string cut = line_of(e);

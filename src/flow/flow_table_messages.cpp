@@ -1,0 +1,147 @@
+// FlowTable's `message` events: captured chunks and TLS plaintext joined to
+// their flows, gathered into messages (flow_conversation.h), emitted after
+// the flow's start and before its end.
+#include <algorithm>
+
+#include "flow/flow_table.h"
+
+namespace procflow {
+namespace {
+
+ConversationKey key_of(const pf_tuple& t) {
+  const IpAddress src = tuple_address(t.saddr, t.family);
+  const IpAddress dst = tuple_address(t.daddr, t.family);
+  return conversation_key(src, t.sport, dst, t.dport, ip_proto_tcp);
+}
+
+// A name the flow's own traffic gave its responder replaces no name, or a
+// PTR record's claim; never a name from DNS, the hosts file or this host.
+bool name_is_weaker(NameSource s) { return s == NameSource::none || s == NameSource::ptr; }
+
+NameSource name_source_of(ServerNameSource s) {
+  switch (s) {
+    case ServerNameSource::http_host:
+      return NameSource::http_host;
+    case ServerNameSource::quic_sni:
+      return NameSource::quic_sni;
+    default:
+      return NameSource::tls_sni;
+  }
+}
+
+}  // namespace
+
+void FlowTable::index_conversation(Tracked& f) {
+  if (!ctx_.conversations || f.conversing || !tuple_complete(f)) return;
+  f.conversation_key = key_of(f.tuple);
+  conversations_.add(f.conversation_key, f.sock_id);
+  f.conversing = true;
+  // Chunks that came before the flow was known are its first.
+  unmatched_.take(f.conversation_key, [&](const PayloadChunk& c) { add_chunk(f, c); });
+}
+
+void FlowTable::unindex_conversation(Tracked& f) {
+  if (!f.conversing) return;
+  conversations_.remove(f.conversation_key, f.sock_id);
+  f.conversing = false;
+}
+
+FlowTable::Tracked* FlowTable::find_flow(uint64_t sock_id) {
+  if (auto it = open_.find(sock_id); it != open_.end()) return &it->second;
+  for (auto it = ending_.rbegin(); it != ending_.rend(); ++it)
+    if (it->node.key() == sock_id) return &it->node.mapped();
+  return nullptr;
+}
+
+void FlowTable::on_payload(const PayloadChunk& c) {
+  if (!ctx_.conversations) return;
+  const ConversationKey key = conversation_key(c.src, c.sport, c.dst, c.dport, c.transport);
+  const std::vector<uint64_t>* ids = conversations_.find(key);
+  if (!ids) {
+    unmatched_.keep(key, c);
+    return;
+  }
+  // A copy: add_chunk may change the index (never today, but cheap to be safe).
+  const std::vector<uint64_t> flows = *ids;
+  for (uint64_t id : flows)
+    if (Tracked* f = find_flow(id)) add_chunk(*f, c);
+}
+
+void FlowTable::add_chunk(Tracked& f, const PayloadChunk& c) {
+  if (!f.conversation)
+    f.conversation = std::make_unique<FlowConversation>(*ctx_.conversations, f.initiated);
+  // The local socket's end of the tuple: the initiator's if it initiated.
+  const IpAddress local = f.initiated ? tuple_address(f.tuple.saddr, f.tuple.family)
+                                      : tuple_address(f.tuple.daddr, f.tuple.family);
+  const uint16_t local_port = f.initiated ? f.tuple.sport : f.tuple.dport;
+  const bool sent = c.sport == local_port && c.src.unmapped() == local.unmapped();
+  f.conversation->add_wire(c, sent ? MessageDirection::out : MessageDirection::in, f.held);
+  if (f.conversation->pending()) talking_.insert(f.sock_id);
+  deliver(f);
+}
+
+void FlowTable::on_plaintext(uint64_t sock_id, MessageDirection direction, bool turn_start,
+                             uint64_t ktime_ns, std::span<const uint8_t> bytes, bool truncated) {
+  if (!ctx_.conversations) return;
+  Tracked* f = find_flow(sock_id);
+  if (!f) {
+    stats_.payload_unmatched++;
+    return;
+  }
+  if (!f->conversation)
+    f->conversation = std::make_unique<FlowConversation>(*ctx_.conversations, f->initiated);
+  f->conversation->add_plaintext(direction, turn_start, ktime_ns, bytes, truncated, f->held);
+  if (f->conversation->pending()) talking_.insert(f->sock_id);
+  deliver(*f);
+}
+
+void FlowTable::deliver(Tracked& f) {
+  if (!f.start_emitted || f.held.empty()) return;
+  for (FlowMessage& m : f.held) emit_message(f, m);
+  f.held.clear();
+}
+
+void FlowTable::emit_message(Tracked& f, FlowMessage& m) {
+  stats_.messages++;
+  if (!m.facts.server_name.empty() && f.labels.named && name_is_weaker(f.labels.dest_source)) {
+    f.labels.dest_fqdn = m.facts.server_name;
+    f.labels.dest_source = name_source_of(m.facts.server_name_source);
+    f.labels.dest_canonical.clear();
+    f.labels.dest_conflict.clear();
+  }
+  if (!fill_common(event_, f)) return;
+  event_.action = FlowAction::message;
+  event_.timestamp_us = ctx_.clock.to_unix_us(m.ktime_ns);
+  event_.application_protocol = m.application_protocol;
+  event_.content = std::move(m.facts.content);
+  event_.proto_info = std::move(m.facts.proto_info);
+  event_.message_direction = m.direction;
+  event_.content_source = m.source;
+  event_.content_truncated = m.truncated;
+  event_.in_bytes = m.in_bytes;
+  event_.out_bytes = m.out_bytes;
+  emit_(event_);
+}
+
+void FlowTable::finish_conversation(Tracked& f) {
+  talking_.erase(f.sock_id);
+  if (!f.conversation) return;
+  f.conversation->finish(f.held);
+  deliver(f);
+}
+
+void FlowTable::flush_quiet_turns(uint64_t now_ns) {
+  for (auto it = talking_.begin(); it != talking_.end();) {
+    Tracked* f = find_flow(*it);
+    if (!f || !f->conversation) {
+      it = talking_.erase(it);
+      continue;
+    }
+    f->conversation->flush_idle(now_ns, f->held);
+    deliver(*f);
+    it = f->conversation->pending() ? std::next(it) : talking_.erase(it);
+  }
+  unmatched_.expire(now_ns);
+}
+
+}  // namespace procflow
