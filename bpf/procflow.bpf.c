@@ -16,6 +16,7 @@
  *  tc.bpf.h       per-connection packets and TCP flags on the wire, DNS messages
  *  existing.bpf.h TCP sockets that existed before procflow started (iter/tcp)
  *  flow_filter.bpf.h  --pid/--port where a flow starts (used by the above)
+ *  tls.bpf.h      OpenSSL plaintext: uprobes on SSL_write/SSL_read (+ _ex)
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -27,5 +28,6 @@
 #include "socket_use.bpf.h"
 #include "tc.bpf.h"
 #include "existing.bpf.h"
+#include "tls.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -3,12 +3,14 @@
  * sock:sock_send_length / sock_recv_length (6.3+): every sendmsg/recvmsg on
  * a socket, in the caller's context, with the socket and the byte count.
  * For TCP they say who uses a socket now (accept fallback, fd passing); for
- * UDP they count each datagram of a flow.
+ * UDP they count each datagram of a flow. Inside an OpenSSL call they tell
+ * the TLS uprobes which socket the call used (tls_call.bpf.h).
  */
 #ifndef PROCFLOW_SOCKET_USE_BPF_H
 #define PROCFLOW_SOCKET_USE_BPF_H
 
 #include "tcp.bpf.h"
+#include "tls_call.bpf.h"
 #include "udp.bpf.h"
 
 static __always_inline void on_msg_length(struct trace_event_raw_sock_msg_length *ctx, bool sending)
@@ -17,6 +19,9 @@ static __always_inline void on_msg_length(struct trace_event_raw_sock_msg_length
 		return;
 	if (ctx->protocol == IPPROTO_TCP) {
 		on_owner_seen(ctx->sk, PF_OWNER_SENDRECV, PF_HOOK_SOCK_LENGTH_TP);
+		/* Any result, errors included: a non-blocking SSL_read that
+		 * found nothing still names the SSL object's socket. */
+		tls_note_socket(ctx->sk);
 	} else if (ctx->protocol == IPPROTO_UDP && pf_cfg.udp_enabled) {
 		/* ret 0 is a real, empty datagram for UDP; a peek is no receive */
 		if (ctx->ret >= 0 && !(ctx->flags & PF_MSG_PEEK))

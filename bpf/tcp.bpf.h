@@ -24,6 +24,7 @@
 #include <bpf/bpf_tracing.h>
 #include "flow_filter.bpf.h"
 #include "record.bpf.h"
+#include "tls_call.bpf.h"
 
 #define PF_ECONNREFUSED 111
 #define PF_ECONNRESET 104
@@ -240,6 +241,7 @@ static __always_inline u8 close_cause(u32 sk_err, int oldstate, u8 implied_flags
 static __always_inline void on_close(const struct sock *sk, int oldstate)
 {
 	u64 key = (u64)sk;
+	tls_forget_socket(key); /* also for sockets the flows map does not follow */
 	struct pf_flow_state *st = bpf_map_lookup_elem(&flows, &key);
 	if (!st)
 		return;

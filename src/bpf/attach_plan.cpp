@@ -104,6 +104,16 @@ constexpr HookCandidate udp_release_candidates[] = {
     {HookKind::cgroup_sock, "cgroup/sock_release on the cgroup v2 root", {"pf_udp_release"}, ""},
 };
 
+// The library is found at probe time (src/bpf/tls_library.h): the attach
+// point names what is looked for.
+constexpr HookCandidate tls_candidates[] = {
+    {HookKind::tls_uprobe,
+     "uprobe+uretprobe libssl.so.3 SSL_{write,read}{,_ex}",
+     {"pf_ssl_write_entry", "pf_ssl_read_entry", "pf_ssl_write_ex_entry", "pf_ssl_read_ex_entry",
+      "pf_ssl_return"},
+     ""},
+};
+
 constexpr NeedSpec table[] = {
     {Need::process_exec, "exec", false,
      "exe/image_path of processes that exit before procflow reads /proc are lost", exec_candidates},
@@ -140,6 +150,9 @@ constexpr NeedSpec table[] = {
     {Need::udp_release, "udp_release", false,
      "UDP flows end only by idle timeout or at shutdown, not when their socket closes",
      udp_release_candidates},
+    {Need::tls_plaintext, "tls_plaintext", false,
+     "no TLS plaintext: the content of TLS connections is only the encrypted bytes on the wire",
+     tls_candidates},
 };
 static_assert(std::size(table) == need_count, "every Need has a row in the attach table");
 
@@ -160,6 +173,7 @@ constexpr std::pair<HookKind, std::string_view> kind_names[] = {
     {HookKind::cgroup_sock_addr, "cgroup_sock_addr"},
     {HookKind::cgroup_sock, "cgroup_sock"},
     {HookKind::bpf_iter, "bpf_iter"},
+    {HookKind::tls_uprobe, "tls_uprobe"},
 };
 
 }  // namespace

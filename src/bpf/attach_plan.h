@@ -34,7 +34,8 @@ enum class HookKind : uint8_t {
   raw_tracepoint,  // run on demand through BPF_PROG_TEST_RUN
   cgroup_sock_addr,
   cgroup_sock,
-  bpf_iter,  // a BPF iterator, run once on demand
+  bpf_iter,    // a BPF iterator, run once on demand
+  tls_uprobe,  // uprobes + uretprobes on OpenSSL's libssl.so.3 (src/bpf/tls_uprobes.h)
 };
 
 // The name used by `--disable-hook` and printed by `procflow probe`.
@@ -58,13 +59,14 @@ enum class Need : uint8_t {
   udp_datagrams,
   udp_peers,
   udp_release,
+  tls_plaintext,
 };
-inline constexpr size_t need_count = 14;
+inline constexpr size_t need_count = 15;
 
 struct HookCandidate {
   HookKind kind;
   std::string_view attach_point;             // e.g. "fentry/tcp_connect"
-  std::array<std::string_view, 4> programs;  // BPF program names; "" = unused slot
+  std::array<std::string_view, 5> programs;  // BPF program names; "" = unused slot
   std::string_view cost;                     // what choosing this costs ("" = nothing)
 };
 

@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -37,15 +39,15 @@ std::unique_ptr<BpfSession> BpfSession::load(const std::set<std::string_view>& p
     bpf_map__set_max_entries(skel->maps.wire_retired, 1);
     bpf_map__set_max_entries(skel->maps.udp_flows, 1);
     bpf_map__set_max_entries(skel->maps.payload_budget, 1);
+    bpf_map__set_max_entries(skel->maps.ssl_calls, 1);
+    bpf_map__set_max_entries(skel->maps.ssl_socks, 1);
+    bpf_map__set_max_entries(skel->maps.tls_budget, 1);
   } else {
     bpf_map__set_max_entries(skel->maps.events, options.ringbuf_bytes);
     bpf_map__set_max_entries(skel->maps.flows, options.max_flows);
     bpf_map__set_max_entries(skel->maps.wire, options.max_wire_tuples);
     bpf_map__set_max_entries(skel->maps.wire_retired, options.max_wire_tuples / 4);
     bpf_map__set_max_entries(skel->maps.payload_budget, options.max_wire_tuples);
-    skel->rodata->pf_cfg.payload_bytes = options.payload_bytes;
-    skel->rodata->pf_cfg.payload_turns = options.payload_turns;
-    skel->rodata->pf_cfg.payload_rate = options.payload_rate;
     if (!options.filter_pids.empty()) {
       bpf_map__set_max_entries(skel->maps.filter_pids,
                                static_cast<uint32_t>(options.filter_pids.size()));
@@ -60,6 +62,12 @@ std::unique_ptr<BpfSession> BpfSession::load(const std::set<std::string_view>& p
   skel->rodata->pf_cfg.self_tgid = options.self_tgid;
   skel->rodata->pf_cfg.connect_by_tracepoint = options.connect_by_tracepoint ? 1 : 0;
   skel->rodata->pf_cfg.udp_enabled = options.udp_enabled ? 1 : 0;
+  skel->rodata->pf_cfg.payload_bytes = options.payload_bytes;
+  skel->rodata->pf_cfg.payload_turns = options.payload_turns;
+  skel->rodata->pf_cfg.payload_rate = options.payload_rate;
+  skel->rodata->pf_tls_enabled = !options.tls_library.empty() && options.payload_bytes > 0;
+  session->tls_library_ = skel->rodata->pf_tls_enabled ? options.tls_library : "";
+  session->probing_ = options.probing;
   session->cgroup_path_ = options.cgroup_path;
   int err = procflow_bpf__load(skel);
   if (err) {
@@ -91,7 +99,8 @@ bool BpfSession::fill_filters(const SessionOptions& options, std::string* error)
 }
 
 BpfSession::~BpfSession() {
-  links_.clear();  // detach before the programs go away
+  tls_.reset();  // detach before the programs go away
+  links_.clear();
   if (skel_) procflow_bpf__destroy(skel_);
 }
 
@@ -102,7 +111,8 @@ bool BpfSession::attach_tracing(std::string* error) {
     auto type = bpf_program__type(prog);
     if (type == BPF_PROG_TYPE_SCHED_CLS) continue;  // TcAttachment's job
     std::string_view name = bpf_program__name(prog);
-    if (name == "pf_snapshot") continue;  // run on demand, never attached
+    if (name == "pf_snapshot") continue;    // run on demand, never attached
+    if (is_uprobe_program(prog)) continue;  // attached to a library below
     bpf_link* link = nullptr;
     if (type == BPF_PROG_TYPE_CGROUP_SOCK_ADDR || type == BPF_PROG_TYPE_CGROUP_SOCK) {
       if (cgroup_path_.empty()) {
@@ -128,6 +138,21 @@ bool BpfSession::attach_tracing(std::string* error) {
     }
     links_.emplace_back(link);
   }
+  return attach_tls(error);
+}
+
+bool BpfSession::attach_tls(std::string* error) {
+  if (tls_library_.empty() || tls_) return true;
+  std::string why;
+  tls_ = TlsUprobes::attach([this](std::string_view name) { return program(name); }, tls_library_,
+                            &why);
+  if (tls_) return true;
+  if (probing_) {
+    *error = why;
+    return false;
+  }
+  // The probe attached the same moments ago: the library changed since.
+  spdlog::warn("no TLS plaintext: {}", why);
   return true;
 }
 

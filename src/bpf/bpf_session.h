@@ -14,6 +14,7 @@
 #include "bpf/attach_plan.h"
 #include "bpf/libbpf_raii.h"
 #include "bpf/program_stats.h"
+#include "bpf/tls_uprobes.h"
 #include "procflow_abi.h"
 
 struct procflow_bpf;
@@ -34,12 +35,16 @@ struct SessionOptions {
   // (bpf/flow_filter.bpf.h); empty: off. Userspace still filters every event.
   std::vector<uint32_t> filter_pids;
   std::vector<uint16_t> filter_ports;
-  bool probing = false;  // tiny maps, no config: only to see if programs load
-  // Content capture (procflow_abi.h, "Content capture"): bytes per turn and
-  // direction (0: off), turns per direction and flow, turns per second and CPU.
+  // Content capture (the `message` action), as in pf_config: bytes copied
+  // per turn and direction (0: off, TLS plaintext included), turns per
+  // direction and flow, records per second and CPU (TC and TLS each).
   uint16_t payload_bytes = 0;
   uint16_t payload_turns = 1;
   uint32_t payload_rate = 0;
+  // The libssl.so.3 the TLS uprobes attach to ("" = none: they stay unloaded
+  // or detached, and the send/recv tracepoints skip their look-up).
+  std::string tls_library;
+  bool probing = false;  // tiny maps, no config: only to see if programs load
 };
 
 class BpfSession {
@@ -51,8 +56,12 @@ class BpfSession {
   BpfSession(const BpfSession&) = delete;
   BpfSession& operator=(const BpfSession&) = delete;
 
-  // Attaches every loaded tracing program (not TC: see TcAttachment).
+  // Attaches every loaded tracing program (not TC: see TcAttachment), and
+  // the TLS uprobes when a library was given. A TLS attach failure fails a
+  // probing session only: tracing goes on without TLS plaintext.
   bool attach_tracing(std::string* error);
+  // The library the TLS uprobes are attached to ("" = none).
+  std::string tls_library() const { return tls_ ? tls_->library() : ""; }
 
   bpf_program* program(std::string_view name) const;
   int events_fd() const;
@@ -81,11 +90,15 @@ class BpfSession {
  private:
   BpfSession() = default;
   bool fill_filters(const SessionOptions& options, std::string* error);
+  bool attach_tls(std::string* error);
   static bool read_iterator(bpf_link* link, std::vector<pf_tcp_existing>* out, std::string* error);
   procflow_bpf* skel_ = nullptr;
   std::vector<BpfLinkPtr> links_;
   bpf_link* iter_tcp_ = nullptr;  // in links_: the start-up walk's iterator
   std::string cgroup_path_;
+  std::string tls_library_;  // to attach to; tls_ once attached
+  std::unique_ptr<TlsUprobes> tls_;
+  bool probing_ = false;
   int udp_flows_fd_ = -1;
 };
 

@@ -10,6 +10,8 @@
 
 #include "bpf/bpf_session.h"
 #include "bpf/libbpf_log.h"
+#include "bpf/tls_library.h"
+#include "bpf/tls_uprobes.h"
 
 namespace procflow {
 namespace {
@@ -42,6 +44,15 @@ bool KernelHookProber::try_candidate(const HookCandidate& candidate, std::string
   SessionOptions options;
   options.probing = true;
   options.cgroup_path = cgroup_v2_;
+  if (candidate.kind == HookKind::tls_uprobe) {
+    // What loading cannot tell: the kernel's uprobe PMU and the library.
+    // The attach below then needs each of the four symbols.
+    if (*why = uprobe_support_problem(); !why->empty()) return false;
+    auto library = find_shared_library(host_root_of(host_proc_), tls_soname, why);
+    if (!library) return false;
+    tls_library_ = *library;
+    options.tls_library = *library;
+  }
   auto session = BpfSession::load(programs, options, why);
   if (!session) return false;
 

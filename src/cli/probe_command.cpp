@@ -10,6 +10,7 @@
 #include "bpf/hook_prober.h"
 #include "bpf/kernel_facts.h"
 #include "bpf/libbpf_log.h"
+#include "bpf/tls_plan.h"
 #include "cli/hook_list.h"
 #include "cli/non_empty_option.h"
 
@@ -31,6 +32,11 @@ std::map<HookKind, bool> hook_support(const AttachPlan& plan) {
       out[kind] = out[kind] || ok;
     }
   return out;
+}
+
+// probe has no content settings: it shows what the default (capture on) gets.
+TlsPlanLine tls_line(const AttachPlan& plan, const KernelHookProber& prober) {
+  return describe_tls_plan(plan, prober, /*content_capture=*/true);
 }
 
 void print_text(const KernelFacts& f, const AttachPlan& plan, const KernelHookProber& prober) {
@@ -63,6 +69,8 @@ void print_text(const KernelFacts& f, const AttachPlan& plan, const KernelHookPr
       std::printf("      lost: %s\n", std::string(c.spec->cost_if_none).c_str());
     else if (!c.chosen->cost.empty())
       std::printf("      cost: %s\n", std::string(c.chosen->cost).c_str());
+    if (c.spec->need == Need::tls_plaintext)
+      std::printf("      %s\n", tls_line(plan, prober).text.c_str());
   }
   if (const NeedSpec* missing = plan.missing_required())
     std::printf("\nprocflow cannot trace here: no hook for '%s'\n",
@@ -130,6 +138,16 @@ void print_json(const KernelFacts& f, const AttachPlan& plan, const KernelHookPr
     w.StartArray();
     for (const auto* d : c.disabled) w.String(std::string(d->attach_point).c_str());
     w.EndArray();
+    if (c.spec->need == Need::tls_plaintext) {
+      const TlsPlanLine line = tls_line(plan, prober);
+      w.Key("library");
+      if (line.capturing)
+        w.String(prober.tls_library().c_str());
+      else
+        w.Null();
+      w.Key("detail");
+      w.String(line.text.c_str());
+    }
     w.EndObject();
   }
   w.EndArray();
@@ -160,10 +178,11 @@ int run_probe(const ProbeArgs& args) {
     plan = choose_attach_plan(prober, disabled, /*probe_all=*/true);
   else
     plan = choose_attach_plan(
-        prober, {HookKind::fentry, HookKind::fexit, HookKind::kprobe, HookKind::kretprobe,
-                 HookKind::tp_btf, HookKind::tracepoint, HookKind::syscall_tracepoint,
-                 HookKind::sock_length_tracepoint, HookKind::tcx, HookKind::clsact,
-                 HookKind::raw_tracepoint, HookKind::cgroup_sock_addr, HookKind::cgroup_sock});
+        prober,
+        {HookKind::fentry, HookKind::fexit, HookKind::kprobe, HookKind::kretprobe, HookKind::tp_btf,
+         HookKind::tracepoint, HookKind::syscall_tracepoint, HookKind::sock_length_tracepoint,
+         HookKind::tcx, HookKind::clsact, HookKind::raw_tracepoint, HookKind::cgroup_sock_addr,
+         HookKind::cgroup_sock, HookKind::tls_uprobe});
   if (args.json)
     print_json(facts, plan, prober);
   else

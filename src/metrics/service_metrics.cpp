@@ -117,6 +117,9 @@ void render_losses(PrometheusText& p, const TracerMetrics& t) {
 void render_flows(PrometheusText& p, const TracerMetrics& t) {
   p.family("procflow_ring_records_total", Type::counter, "Records read from the ring buffer.");
   p.sample(t.records);
+  p.family("procflow_tls_plaintext_records_total", Type::counter,
+           "TLS plaintext records (OpenSSL uprobes) read from the ring buffer.");
+  p.sample(t.tls_records);
   p.family("procflow_flows_started_total", Type::counter, "Flows started, by transport.");
   p.sample({{"protocol", "tcp"}}, t.tcp_flows_started);
   p.sample({{"protocol", "udp"}}, t.udp_flows_started);

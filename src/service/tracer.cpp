@@ -19,10 +19,12 @@
 #include "bpf/libbpf_log.h"
 #include "bpf/tc_attachment.h"
 #include "bpf/tc_registry.h"
+#include "bpf/tls_plan.h"
 #include "collect/dns_record.h"
 #include "collect/payload_chunk.h"
 #include "collect/ring_fill.h"
 #include "collect/ring_reader.h"
+#include "collect/tls_plaintext.h"
 #include "collect/udp_stats_map.h"
 #include "collect/wire_stats_map.h"
 #include "dns/dns_message.h"
@@ -168,6 +170,22 @@ struct Tracer::Impl : RecordHandler {
   }
   void on_udp_release(const pf_udp_release& r) override {
     if (udp_table) udp_table->on_udp_release(r);
+  }
+  // TLS plaintext: to the socket's flow, as its tls_plaintext messages.
+  uint64_t tls_records = 0;
+  void on_tls_data(const pf_tls_data& r) override {
+    const std::optional<TlsPlaintext> tls = tls_plaintext_of(r);
+    if (!tls) return;
+    tls_records++;
+    if (spdlog::should_log(spdlog::level::trace))
+      spdlog::trace("tls {} pid={} tid={} sock={:x} len={} copied={} turn_start={} data=\"{}\"",
+                    tls->sent ? "sent" : "received", tls->task.tgid, tls->task.tid, tls->sock_id,
+                    tls->data_len, tls->bytes.size(), tls->turn_start,
+                    escaped_prefix(tls->bytes, 60));
+    if (conversations)
+      table->on_plaintext(tls->sock_id, tls->sent ? MessageDirection::out : MessageDirection::in,
+                          tls->turn_start, tls->ktime_ns, tls->bytes,
+                          tls->data_len > tls->bytes.size());
   }
 
   // report_interval: TCP counters come from a snapshot the kernel writes
@@ -363,8 +381,12 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
     impl->networks = *parsed;
   }
 
-  KernelHookProber prober(facts.cgroup_v2);
-  impl->plan = choose_attach_plan(prober, options.disabled_hooks);
+  KernelHookProber prober(facts.cgroup_v2, options.host_proc);
+  // TLS plaintext is content: with content capture off, its uprobes go too.
+  const bool content_capture = options.content.enabled();
+  std::set<HookKind> disabled = options.disabled_hooks;
+  if (!content_capture || !options.content.tls_plaintext) disabled.insert(HookKind::tls_uprobe);
+  impl->plan = choose_attach_plan(prober, disabled);
   if (const NeedSpec* missing = impl->plan.missing_required()) {
     *error = "this kernel offers no usable hook for '" + std::string(missing->name) + "' (" +
              std::string(missing->cost_if_none) + "); run `procflow probe` for details";
@@ -372,26 +394,33 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
   }
   spdlog::info("attach plan: {}", impl->plan.summary());
   for (const auto& c : impl->plan.choices) {
+    if (c.spec->need == Need::tls_plaintext) continue;  // its own line, below
     if (!c.chosen)
       spdlog::warn("no usable hook for '{}': {}", c.spec->name, c.spec->cost_if_none);
     else if (!c.chosen->cost.empty())
       spdlog::info("{} uses {}: {}", c.spec->name, c.chosen->attach_point, c.chosen->cost);
   }
 
+  const TlsPlanLine tls_line = describe_tls_plan(impl->plan, prober, content_capture);
+  if (tls_line.problem)
+    spdlog::warn("{}", tls_line.text);
+  else
+    spdlog::info("{}", tls_line.text);
+
   SessionOptions session_options = options.session;
+  if (tls_line.capturing) session_options.tls_library = prober.tls_library();
   session_options.self_tgid = static_cast<uint32_t>(getpid());
   session_options.connect_by_tracepoint =
       impl->plan.chosen_kind(Need::tcp_connect) == HookKind::state_transition;
   session_options.udp_enabled = impl->plan.chosen_kind(Need::udp_datagrams).has_value();
   session_options.cgroup_path = facts.cgroup_v2;
-  // Content is copied by the TC programs: without them there is none.
-  if (options.content.enabled() && impl->plan.chosen_kind(Need::packets)) {
+  if (options.content.enabled()) {
     session_options.payload_bytes =
         static_cast<uint16_t>(std::min(options.content.bytes, kMaxContentBytes));
     session_options.payload_turns = options.content.kernel_turns();
     session_options.payload_rate = options.content.turns_per_second;
-  } else if (options.content.enabled()) {
-    spdlog::warn("no message events: content is copied by the TC programs, which are not used");
+    if (!impl->plan.chosen_kind(Need::packets))
+      spdlog::warn("no message events from the wire: the TC programs that copy it are not used");
   }
   if (options.filter && options.filter_in_kernel) {
     session_options.filter_pids.assign(options.filter->pids.begin(), options.filter->pids.end());
@@ -634,6 +663,7 @@ TracerStats Tracer::stats() const {
   s.messages = impl_->table->stats().messages;
   s.payload_records = impl_->payload_records;
   s.payload_unmatched = impl_->table->payload_unmatched();
+  s.tls_records = impl_->tls_records;
   if (impl_->udp_table) {
     s.flows_started += impl_->udp_table->starts();
     s.flows_ended += impl_->udp_table->ends();
@@ -675,6 +705,7 @@ TracerMetrics Tracer::metrics() const {
   }
   t.interfaces_attached = m.tc.size();
   t.interfaces_failed = m.interfaces_failed;
+  t.tls_records = m.tls_records;
   t.bpf_stats_enabled = bpf_stats_enabled();
   if (t.bpf_stats_enabled) t.programs = m.session->program_stats();
   return t;

@@ -21,6 +21,7 @@ struct TracerMetrics {
   uint64_t records = 0;  // ring buffer records read
   LossCounts losses;
   uint64_t filtered_in_kernel = 0;
+  uint64_t tls_records = 0;  // TLS plaintext records decoded
   uint64_t tcp_flows_started = 0;
   uint64_t tcp_flows_ended = 0;
   uint64_t udp_flows_started = 0;

@@ -45,8 +45,10 @@ void IntegrationTest::start_procflow(std::vector<std::string> extra_args) {
 }
 
 void IntegrationTest::start_procflow_on(std::vector<std::string> interfaces,
-                                        std::vector<std::string> extra_args) {
-  runner_ = std::make_unique<ProcflowRunner>(interfaces, std::move(extra_args));
+                                        std::vector<std::string> extra_args,
+                                        std::vector<std::string> global_args) {
+  runner_ =
+      std::make_unique<ProcflowRunner>(interfaces, std::move(extra_args), std::move(global_args));
   ASSERT_TRUE(runner_->start());
 }
 

@@ -44,7 +44,8 @@ class IntegrationTest : public ::testing::Test {
   void start_procflow(std::vector<std::string> extra_args = {});
   // The same with --interfaces of the test's choosing.
   void start_procflow_on(std::vector<std::string> interfaces,
-                         std::vector<std::string> extra_args = {});
+                         std::vector<std::string> extra_args = {},
+                         std::vector<std::string> global_args = {});
   ProcflowRunner& procflow() { return *runner_; }
   // Stops procflow with SIGINT and expects exit status 0.
   void stop_procflow();

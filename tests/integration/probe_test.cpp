@@ -10,6 +10,8 @@
 #include <regex>
 #include <sstream>
 
+#include <unistd.h>
+
 #include "bpf_gate.h"
 #include "procflow_runner.h"
 #include "spawned_process.h"
@@ -152,6 +154,44 @@ TEST_F(ProbeTest, TextNamesEveryNeed) {
     std::regex line("(^|\n)  " + need + " +\\S");
     EXPECT_TRUE(std::regex_search(result.out, line)) << "no line for " << need << ":\n"
                                                      << result.out;
+  }
+}
+
+// The TLS line (issue 11): this machine has uprobes and Debian's libssl.so.3,
+// so the four functions are attached to the library the loader would map;
+// --disable-hook tls_uprobe says so instead, and tracing would go on.
+TEST_F(ProbeTest, TextShowsTheTlsLibraryAndItsFunctions) {
+  std::vector<std::string> argv = {procflow_binary(), "probe"};
+  CommandResult result = run_command(argv, 60s);
+  ASSERT_TRUE(result.ok()) << result.describe(argv);
+  EXPECT_TRUE(std::regex_search(result.out, std::regex("(^|\n)  tls_plaintext +tls_uprobe +")))
+      << result.out;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(
+      result.out, m,
+      std::regex(R"(\n      TLS plaintext from (/\S*/libssl\.so\.3) \(SSL_write, SSL_read, )"
+                 R"(SSL_write_ex, SSL_read_ex\)\n)")))
+      << result.out;
+  EXPECT_EQ(::access(m[1].str().c_str(), R_OK), 0) << m[1];
+
+  argv = {procflow_binary(), "probe", "--disable-hook", "tls_uprobe"};
+  result = run_command(argv, 60s);
+  ASSERT_TRUE(result.ok()) << result.describe(argv);
+  EXPECT_NE(result.out.find("\n      no TLS plaintext: disabled (--no-tls-plaintext, content.tls_plaintext: false, or --disable-hook tls_uprobe)\n"),
+            std::string::npos)
+      << result.out;
+}
+
+TEST_F(ProbeTest, JsonHasTheTlsLibrary) {
+  ASSERT_NO_FATAL_FAILURE(probe_json({}));
+  EXPECT_EQ(hook("tls_plaintext"), "tls_uprobe") << result_.out;
+  for (const auto& entry : doc_["plan"].GetArray()) {
+    if (std::string(entry["need"].GetString()) != "tls_plaintext") continue;
+    ASSERT_TRUE(entry.HasMember("library") && entry["library"].IsString()) << result_.out;
+    EXPECT_EQ(::access(entry["library"].GetString(), R_OK), 0) << result_.out;
+    ASSERT_TRUE(entry.HasMember("detail") && entry["detail"].IsString()) << result_.out;
+    EXPECT_NE(std::string(entry["detail"].GetString()).find("TLS plaintext from "),
+              std::string::npos);
   }
 }
 

@@ -22,8 +22,12 @@ std::string procflow_binary() {
 }
 
 ProcflowRunner::ProcflowRunner(const std::vector<std::string>& interfaces,
-                               std::vector<std::string> extra_args) {
-  argv_ = {procflow_binary(), "trace", "--format", "json", "--interfaces", join(interfaces, ",")};
+                               std::vector<std::string> extra_args,
+                               std::vector<std::string> global_args) {
+  argv_ = {procflow_binary()};
+  argv_.insert(argv_.end(), global_args.begin(), global_args.end());
+  for (const char* arg : {"trace", "--format", "json", "--interfaces"}) argv_.emplace_back(arg);
+  argv_.push_back(join(interfaces, ","));
   argv_.insert(argv_.end(), extra_args.begin(), extra_args.end());
 }
 

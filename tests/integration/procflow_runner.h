@@ -27,8 +27,10 @@ class ProcflowRunner {
  public:
   using EventPredicate = std::function<bool(const std::vector<JsonLine>&)>;
 
-  // `procflow trace --format json --interfaces IF1,IF2 <extra_args>`; call start().
-  ProcflowRunner(const std::vector<std::string>& interfaces, std::vector<std::string> extra_args);
+  // `procflow <global_args> trace --format json --interfaces IF1,IF2 <extra_args>`; call
+  // start(). global_args: options of procflow itself, e.g. {"--log-level", "trace"}.
+  ProcflowRunner(const std::vector<std::string>& interfaces, std::vector<std::string> extra_args,
+                 std::vector<std::string> global_args = {});
   ~ProcflowRunner();
   ProcflowRunner(const ProcflowRunner&) = delete;
   ProcflowRunner& operator=(const ProcflowRunner&) = delete;

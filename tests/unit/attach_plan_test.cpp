@@ -77,7 +77,7 @@ TEST(AttachTableTest, NeedNames) {
   EXPECT_EQ(names, (std::vector<std::string_view>{"exec", "fork", "exit", "tcp_state", "connect",
                                                   "accept", "socket_use", "tcp_reset", "packets",
                                                   "open_flow_counters", "existing_sockets", "udp",
-                                                  "udp_peers", "udp_release"}));
+                                                  "udp_peers", "udp_release", "tls_plaintext"}));
 }
 
 TEST(AttachTableTest, OnlyStateAndConnectAreRequired) {
@@ -138,6 +138,8 @@ TEST(HookKindTest, NamesRoundTrip) {
       HookKind::raw_tracepoint,
       HookKind::cgroup_sock_addr,
       HookKind::cgroup_sock,
+      HookKind::bpf_iter,
+      HookKind::tls_uprobe,
   };
   std::set<std::string_view> seen;
   for (HookKind k : all) {
@@ -157,6 +159,7 @@ TEST(HookKindTest, ExactNames) {
   EXPECT_EQ(hook_kind_name(HookKind::listener_owner), "listener");
   EXPECT_EQ(hook_kind_name(HookKind::raw_tracepoint), "raw_tp");
   EXPECT_EQ(hook_kind_name(HookKind::state_transition), "state_transition");
+  EXPECT_EQ(hook_kind_name(HookKind::tls_uprobe), "tls_uprobe");
 }
 
 TEST(HookKindTest, ParseRejectsUnknownNames) {
@@ -185,7 +188,7 @@ TEST(ChooseAttachPlanTest, KernelWithEverythingGetsThePreferredHooks) {
             "exec=tp_btf,fork=tp_btf,exit=tp_btf,tcp_state=tp_btf,connect=fentry,accept=fexit,"
             "socket_use=sock_length,tcp_reset=tp_btf,packets=tcx,open_flow_counters=raw_tp,"
             "existing_sockets=bpf_iter,udp=sock_length,udp_peers=cgroup_sock_addr,udp_release="
-            "cgroup_sock");
+            "cgroup_sock,tls_plaintext=none");
 }
 
 TEST(ChooseAttachPlanTest, EveryChoiceKnowsItsSpec) {
@@ -232,7 +235,7 @@ TEST(ChooseAttachPlanTest, ThisMachineWithoutTrampolinesOrKprobes) {
             "accept=syscall_tp,socket_use=sock_length,tcp_reset=tp_btf,packets=tcx,"
             "open_flow_counters=raw_tp,"
             "existing_sockets=bpf_iter,udp=sock_length,udp_peers=cgroup_sock_addr,udp_release="
-            "cgroup_sock");
+            "cgroup_sock,tls_plaintext=none");
 
   // connect probed fentry and kprobe (both failed); the state transition is
   // not asked of the prober.
@@ -263,7 +266,7 @@ TEST(ChooseAttachPlanTest, OldKernelFallsBackToTracepointsKprobesAndClsact) {
             "exec=tracepoint,fork=tracepoint,exit=tracepoint,tcp_state=tracepoint,connect=kprobe,"
             "accept=kretprobe,socket_use=none,tcp_reset=tracepoint,packets=clsact,"
             "open_flow_counters=none,existing_sockets=none,"
-            "udp=none,udp_peers=none,udp_release=none");
+            "udp=none,udp_peers=none,udp_release=none,tls_plaintext=none");
   EXPECT_EQ(plan.missing_required(), nullptr);
   EXPECT_EQ(plan.choice(Need::tcp_socket_use).chosen, nullptr);
   EXPECT_FALSE(plan.chosen_kind(Need::open_flow_counters).has_value());
@@ -309,7 +312,7 @@ TEST(ChooseAttachPlanTest, MissingStateHookNamesTcpState) {
             "exec=none,fork=none,exit=none,tcp_state=none,connect=fentry,accept=fexit,"
             "socket_use=sock_length,tcp_reset=none,packets=tcx,open_flow_counters=raw_tp,"
             "existing_sockets=bpf_iter,udp=sock_length,udp_peers=cgroup_sock_addr,udp_release="
-            "cgroup_sock");
+            "cgroup_sock,tls_plaintext=none");
 }
 
 TEST(ChooseAttachPlanTest, WithoutStateHookTheSyntheticFallbacksDoNotWork) {
@@ -325,7 +328,7 @@ TEST(ChooseAttachPlanTest, WithoutStateHookTheSyntheticFallbacksDoNotWork) {
   EXPECT_EQ(plan.summary(),
             "exec=none,fork=none,exit=none,tcp_state=none,connect=none,accept=none,"
             "socket_use=none,tcp_reset=none,packets=none,open_flow_counters=none,"
-            "existing_sockets=none,udp=none,udp_peers=none,udp_release=none");
+            "existing_sockets=none,udp=none,udp_peers=none,udp_release=none,tls_plaintext=none");
 }
 
 TEST(ChooseAttachPlanTest, MissingConnectIsReportedWhenStateWorks) {
@@ -450,6 +453,27 @@ TEST(ChooseAttachPlanTest, ChosenKindOfUnchosenNeedIsEmpty) {
   EXPECT_FALSE(empty.chosen_kind(Need::tcp_state).has_value());
   EXPECT_TRUE(empty.programs().empty());
   EXPECT_EQ(empty.missing_required(), nullptr);  // no spec: nothing to report
+}
+
+// TLS plaintext: optional, its own hook kind, five programs (four entries
+// and the shared return), and --disable-hook tls_uprobe turns it off.
+TEST(ChooseAttachPlanTest, TlsUprobesAreOptionalAndDisableable) {
+  FakeProber prober;
+  prober.kinds = kNoTrampolines;
+  prober.kinds.insert(HookKind::tls_uprobe);
+  AttachPlan plan = choose_attach_plan(prober, {});
+  EXPECT_EQ(plan.chosen_kind(Need::tls_plaintext), HookKind::tls_uprobe);
+  EXPECT_FALSE(need_spec(Need::tls_plaintext).required);
+  for (auto name : {"pf_ssl_write_entry", "pf_ssl_read_entry", "pf_ssl_write_ex_entry",
+                    "pf_ssl_read_ex_entry", "pf_ssl_return"})
+    EXPECT_TRUE(plan.programs().count(name)) << name;
+  EXPECT_NE(plan.summary().find(",tls_plaintext=tls_uprobe"), std::string::npos);
+
+  AttachPlan off = choose_attach_plan(prober, {HookKind::tls_uprobe});
+  EXPECT_EQ(off.choice(Need::tls_plaintext).chosen, nullptr);
+  ASSERT_EQ(off.choice(Need::tls_plaintext).disabled.size(), 1u);
+  EXPECT_EQ(off.missing_required(), nullptr);
+  EXPECT_FALSE(off.programs().count("pf_ssl_return"));
 }
 
 }  // namespace
