@@ -7,8 +7,7 @@
 // version. No DNS names the server: the SNI does (dest_fqdn_source tls_sni).
 //
 // The decrypted request line of HTTPS comes from the OpenSSL uprobes
-// (content_source "tls_plaintext"); that test is DISABLED_ until they are
-// merged: remove the prefix then.
+// (content_source "tls_plaintext").
 #include <unistd.h>
 
 #include <filesystem>
@@ -150,9 +149,9 @@ TEST_F(MessageNginxTlsTest, CurlHttpsWholeHandshakeIsOneMessageEachWay) {
   curl_handshake(kWholeHandshakeBytes);
 }
 
-// Waits for the OpenSSL uprobes (content_source "tls_plaintext"): enable by
-// removing DISABLED_ once they are merged.
-TEST_F(MessageNginxTlsTest, DISABLED_CurlHttpsPlaintextCarriesTheRequestLine) {
+// The OpenSSL uprobes (content_source "tls_plaintext"): curl's request and
+// response, and nginx's (which uses the same libssl.so.3) mirrored.
+TEST_F(MessageNginxTlsTest, CurlHttpsPlaintextCarriesTheRequestLine) {
   ScratchDir dir("procflow-curl-");
   ASSERT_NO_FATAL_FAILURE(start_procflow());
   const auto headers = dir.path() / "headers";
