@@ -27,6 +27,9 @@ packages=(
   qemu-system-x86 busybox-static cpio zstd debootstrap kmod
   # the container image test (podman with runc) and the manifest checks (python3-yaml)
   podman runc python3-yaml
+  # the message suites' real peers: a private sshd (never the system service, see below),
+  # an FTP server (pyftpdlib) and an SMTP server with AUTH LOGIN/PLAIN (aiosmtpd)
+  openssh-server python3-pyftpdlib python3-aiosmtpd
 )
 
 missing=()
@@ -42,6 +45,17 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# openssh-server is installed only for the private sshd the message tests start on
+# a port and config of their own; no system sshd may listen on this machine or in CI.
+if [[ $EUID -eq 0 && -e /lib/systemd/system/ssh.service ]]; then
+  if [[ -d /run/systemd/system ]]; then
+    systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 || true
+  else
+    invoke-rc.d ssh stop >/dev/null 2>&1 || true
+    update-rc.d ssh disable >/dev/null 2>&1 || true
+  fi
 fi
 
 # Debian's kubectl and the Kubernetes API's OpenAPI definitions for the manifest

@@ -40,7 +40,7 @@ std::set<std::string> tcp_flag_names(unsigned bits) {
   return out;
 }
 
-PacketCapture::PacketCapture(const std::string& dev, const std::string& filter)
+PacketCapture::PacketCapture(const std::string& dev, const std::string& filter, int snap_length)
     : dir_(make_temp_dir()), file_(dir_ + "/capture.pcap") {
   // -Z root: tcpdump would otherwise drop to its own user before creating the
   // file in this root-only directory. -U: write each packet as it comes.
@@ -48,9 +48,9 @@ PacketCapture::PacketCapture(const std::string& dev, const std::string& filter)
   // -B, makes the kernel ring hold thousands of packets: at the default
   // snap length of 256 KiB it holds only a handful, and a burst of the
   // exchange overflows it ("packets dropped by kernel").
-  tcpdump_ = std::make_unique<SpawnedProcess>(
-      std::vector<std::string>{"tcpdump", "-i", dev, "-n", "-U", "--immediate-mode", "-s", "256",
-                               "-B", "8192", "-Z", "root", "-w", file_, filter});
+  tcpdump_ = std::make_unique<SpawnedProcess>(std::vector<std::string>{
+      "tcpdump", "-i", dev, "-n", "-U", "--immediate-mode", "-s", std::to_string(snap_length), "-B",
+      "8192", "-Z", "root", "-w", file_, filter});
 }
 
 PacketCapture::~PacketCapture() {

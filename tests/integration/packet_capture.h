@@ -69,7 +69,10 @@ std::set<std::string> tcp_flag_names(unsigned bits);
 class PacketCapture {
  public:
   // Starts `tcpdump -i DEV ... -w FILE FILTER`; call wait_ready() before any traffic.
-  explicit PacketCapture(const std::string& dev, const std::string& filter = "tcp");
+  // `snap_length`: bytes kept of each packet; the default keeps every header
+  // (see the constructor), a suite that reads payloads back passes more.
+  explicit PacketCapture(const std::string& dev, const std::string& filter = "tcp",
+                         int snap_length = 256);
   ~PacketCapture();
   PacketCapture(const PacketCapture&) = delete;
   PacketCapture& operator=(const PacketCapture&) = delete;
