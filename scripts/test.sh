@@ -51,7 +51,7 @@ PROCFLOW_TEST_BINARY="$PWD/build-tsan/procflow" \
 unset TSAN_OPTIONS
 
 echo "== fuzzing the parsers of untrusted input (libFuzzer, ASan/UBSan)"
-bash fuzz/run.sh "${PROCFLOW_FUZZ_SECONDS:-60}"
+bash fuzz/run.sh "${PROCFLOW_FUZZ_SECONDS:-40}"
 
 echo "== kernel matrix (qemu)"
 bash tests/vm/run-matrix.sh --no-build

@@ -6,6 +6,7 @@ namespace procflow {
 namespace {
 
 constexpr uint64_t kDuplicateWindowNs = 100'000'000;
+constexpr uint64_t kProtocolWaitNs = 1'000'000'000;
 
 size_t index_of(MessageDirection d) { return d == MessageDirection::out ? 0 : 1; }
 
@@ -83,6 +84,27 @@ void FlowConversation::flush_idle(uint64_t now_ns, std::vector<FlowMessage>& out
   describe(done_, ContentSource::wire, out);
   plaintext_.flush_idle(now_ns, settings_.idle_ns, done_);
   describe(done_, ContentSource::tls_plaintext, out);
+  if (!waiting_.empty() && now_ns >= waiting_since_ns_ + kProtocolWaitNs)
+    release_waiting(true, out);
+}
+
+void FlowConversation::queue(FlowMessage&& m, std::vector<FlowMessage>& out) {
+  if (waiting_.empty() && !m.application_protocol.empty()) {
+    out.push_back(std::move(m));
+    return;
+  }
+  if (waiting_.empty()) waiting_since_ns_ = m.ktime_ns;
+  waiting_.push_back(std::move(m));
+}
+
+void FlowConversation::release_waiting(bool force, std::vector<FlowMessage>& out) {
+  const std::string& name = !protocol_.empty() ? protocol_ : guessed_;
+  if (waiting_.empty() || (name.empty() && !force)) return;
+  for (FlowMessage& m : waiting_) {
+    if (m.application_protocol.empty()) m.application_protocol = name;
+    out.push_back(std::move(m));
+  }
+  waiting_.clear();
 }
 
 void FlowConversation::finish(std::vector<FlowMessage>& out) {
@@ -96,6 +118,7 @@ void FlowConversation::finish(std::vector<FlowMessage>& out) {
   plaintext_.flush(done_);
   describe(done_, ContentSource::tls_plaintext, out);
   if (protocol_.empty()) protocol_ = guessed_;
+  release_waiting(true, out);
 }
 
 void FlowConversation::describe(std::vector<AssembledMessage>& done, ContentSource source,
@@ -128,9 +151,10 @@ void FlowConversation::describe(std::vector<AssembledMessage>& done, ContentSour
       fm.out_bytes = reported_end_[0];
       fm.in_bytes = reported_end_[1];
     }
-    out.push_back(std::move(fm));
+    queue(std::move(fm), out);
   }
   done.clear();
+  release_waiting(false, out);
 }
 
 }  // namespace procflow

@@ -56,12 +56,17 @@ class FlowConversation {
 
   // nDPI's name for the flow's protocol ("" until known).
   const std::string& application_protocol() const { return protocol_; }
-  bool pending() const { return wire_.pending() || plaintext_.pending(); }
+  bool pending() const { return wire_.pending() || plaintext_.pending() || !waiting_.empty(); }
 
  private:
   void describe(std::vector<AssembledMessage>& done, ContentSource source,
                 std::vector<FlowMessage>& out);
   void classify(const PayloadChunk& chunk);
+  // A message goes out with the flow's application protocol: one said before
+  // anything named it (an SMTP greeting: "220 host") waits for the name, in
+  // order with those after it, until kProtocolWaitNs or the flow's end.
+  void queue(FlowMessage&& m, std::vector<FlowMessage>& out);
+  void release_waiting(bool force, std::vector<FlowMessage>& out);
 
   const ConversationSettings& settings_;
   bool local_initiated_;
@@ -73,6 +78,8 @@ class FlowConversation {
   std::optional<uint64_t> reported_end_[2];  // per direction, as of its last message
   uint16_t plaintext_turns_[2] = {0, 0};
   uint16_t messages_[2][2] = {{0, 0}, {0, 0}};  // by source, then direction
+  std::vector<FlowMessage> waiting_;  // complete, waiting for the protocol's name
+  uint64_t waiting_since_ns_ = 0;
   std::vector<AssembledMessage> done_;  // reused
   // The last wire message per direction, to drop a copy TC saw again on a
   // second interface (DNS is copied wherever it passes).

@@ -13,8 +13,21 @@ void UnmatchedChunks::keep(const ConversationKey& key, const PayloadChunk& chunk
 void UnmatchedChunks::take(const ConversationKey& key,
                            const std::function<void(const PayloadChunk&)>& fn) {
   for (auto it = chunks_.begin(); it != chunks_.end();) {
-    if (!(it->key == key) && !(it->also && *it->also == key)) {
+    const bool by_key = it->key == key;
+    if (!by_key && !(it->also && *it->also == key)) {
       ++it;
+      continue;
+    }
+    if (it->also) {
+      // Filed under two views (a datagram's sender and receiver): the other
+      // flow may still come for it; taken once, it is no longer unclaimed.
+      PayloadChunk chunk = it->chunk;
+      chunk.bytes = it->bytes;
+      if (by_key) it->key = *it->also;
+      it->also.reset();
+      it->counted = false;
+      ++it;
+      fn(chunk);
       continue;
     }
     Kept kept = std::move(*it);

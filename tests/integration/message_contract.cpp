@@ -179,7 +179,9 @@ void expect_messages(const Flow& flow, const MessageCheck& check,
     auto start_time = parse_rfc3339_us(end.str("start_time").value_or(""));
     auto end_time = parse_rfc3339_us(end.str("end_time").value_or(""));
     EXPECT_TRUE(at) << "timestamp: " << event.raw();
-    if (at && end_time) EXPECT_LE(*at, *end_time) << event.raw();
+    if (at && end_time) {
+      EXPECT_LE(*at, *end_time) << event.raw();
+    }
     if (at && start_time && check.selector.initiated == true) {
       EXPECT_LE(*start_time, *at) << event.raw();
     }
