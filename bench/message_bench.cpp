@@ -54,8 +54,8 @@ void exchange(benchmark::State& state, NdpiEngine* ndpi) {
     benchmark::DoNotOptimize(out.data());
     out.clear();
   }
-  state.counters["messages/s"] =
-      benchmark::Counter(2.0 * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["messages/s"] = benchmark::Counter(2.0 * static_cast<double>(state.iterations()),
+                                                    benchmark::Counter::kIsRate);
 }
 
 void BM_HttpExchangeWithNdpi(benchmark::State& state) {
@@ -69,7 +69,9 @@ void BM_HttpExchangeWithNdpi(benchmark::State& state) {
 }
 BENCHMARK(BM_HttpExchangeWithNdpi);
 
-void BM_HttpExchangeDecodersOnly(benchmark::State& state) { exchange(state, nullptr); }
+void BM_HttpExchangeDecodersOnly(benchmark::State& state) {
+  exchange(state, nullptr);
+}
 BENCHMARK(BM_HttpExchangeDecodersOnly);
 
 }  // namespace

@@ -24,8 +24,9 @@
 #include "wire_key.bpf.h"
 
 #define PF_NO_DIRECTION 2
-/* Records one packet's payload may take: a 64 KiB GSO packet within the
- * largest per-turn budget (16 KiB, content.bytes) needs 32 of 512 bytes. */
+/* Records one packet's payload may take at most: the largest per-turn budget
+ * (16 KiB, content.bytes) in 512-byte records. The loader sets the real
+ * bound, pf_cfg.payload_pieces (the budget's records). */
 #define PF_PAYLOAD_RECORDS_PER_PACKET 32
 
 struct {
@@ -129,13 +130,7 @@ static __noinline int emit_payload_piece(struct __sk_buff *skb, const struct pf_
 		bpf_ringbuf_discard(rec, 0);
 		return -1;
 	}
-	__builtin_memset(&rec->tuple, 0, sizeof(rec->tuple));
-	rec->tuple.family = p->family;
-	rec->tuple.proto = p->proto;
-	__builtin_memcpy(rec->tuple.saddr, p->saddr, 16);
-	__builtin_memcpy(rec->tuple.daddr, p->daddr, 16);
-	rec->tuple.sport = p->sport;
-	rec->tuple.dport = p->dport;
+	fill_wire_tuple(&rec->tuple, p);
 	rec->ifindex = skb->ifindex;
 	u8 flags = piece->flags;
 	rec->stream_offset = 0;
@@ -207,7 +202,17 @@ static __noinline void capture_payload(struct __sk_buff *skb, const struct pf_pa
 	if (!left)
 		return;
 	u32 take = len < left ? len : left;
-	s->turn_left[dir] = left - take;
+	u32 pieces = pf_cfg.payload_pieces;
+	if (pieces > PF_PAYLOAD_RECORDS_PER_PACKET)
+		pieces = PF_PAYLOAD_RECORDS_PER_PACKET;
+	if (take > pieces * PF_PAYLOAD_MAX) {
+		/* More than this kernel copies from one packet: the turn ends here,
+		 * so its content never skips bytes. */
+		take = pieces * PF_PAYLOAD_MAX;
+		s->turn_left[dir] = 0;
+	} else {
+		s->turn_left[dir] = left - take;
+	}
 	if (tcp)
 		s->next_seq[dir] = p->seq + len;
 	struct pf_payload_piece piece = {
@@ -219,7 +224,7 @@ static __noinline void capture_payload(struct __sk_buff *skb, const struct pf_pa
 	};
 	/* A turn's budget may be larger than a record: the packet's bytes go out
 	 * in records of PF_PAYLOAD_MAX, as many as the budget allows. */
-	for (u32 i = 0; i < PF_PAYLOAD_RECORDS_PER_PACKET; i++) {
+	for (u32 i = 0; i < pieces; i++) {
 		u32 off = i * PF_PAYLOAD_MAX;
 		if (off >= take)
 			break;

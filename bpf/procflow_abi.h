@@ -462,6 +462,11 @@ struct pf_config {
 	__u16 payload_bytes;	    /* bytes copied per turn and direction; 0: content capture off */
 	__u16 payload_turns;	    /* turns copied per direction and flow (1: the first only) */
 	__u32 payload_rate;	    /* payload and TLS records per second and CPU at most */
+	/* Records one packet's payload may take: payload_bytes in PF_PAYLOAD_MAX
+	 * pieces. Read-only at load, so the verifier walks only that many turns
+	 * of the copy loop (older verifiers give up on 32). */
+	__u8 payload_pieces;
+	__u8 _pad[7];
 };
 
 #endif /* PROCFLOW_ABI_H */

@@ -121,6 +121,18 @@ static __always_inline int parse_packet(struct __sk_buff *skb, struct pf_packet 
 	return 0;
 }
 
+/* A record's tuple as the packet has it: source -> destination. */
+static __always_inline void fill_wire_tuple(struct pf_tuple *t, const struct pf_packet *p)
+{
+	__builtin_memset(t, 0, sizeof(*t));
+	t->family = p->family;
+	t->proto = p->proto;
+	__builtin_memcpy(t->saddr, p->saddr, 16);
+	__builtin_memcpy(t->daddr, p->daddr, 16);
+	t->sport = p->sport;
+	t->dport = p->dport;
+}
+
 /* Copies n + 1 bytes (n <= PF_DNS_MAX - 1) of the payload: from the linear
  * data when it is there, else through the absolute offset of the network
  * header, which the IP length tells (skb->len - ip_len; no link trailer on a
@@ -165,13 +177,7 @@ static __always_inline void capture_dns(struct __sk_buff *skb, const struct pf_p
 	rec->ifindex = skb->ifindex;
 	rec->proto = p->proto;
 	rec->egress = egress;
-	__builtin_memset(&rec->tuple, 0, sizeof(rec->tuple));
-	rec->tuple.family = p->family;
-	rec->tuple.proto = p->proto;
-	__builtin_memcpy(rec->tuple.saddr, p->saddr, 16);
-	__builtin_memcpy(rec->tuple.daddr, p->daddr, 16);
-	rec->tuple.sport = p->sport;
-	rec->tuple.dport = p->dport;
+	fill_wire_tuple(&rec->tuple, p);
 	/* len is 1..PF_DNS_MAX here. Copy (len - 1) masked, plus one: older
 	 * verifiers do not learn a lower bound from a `len == 0` test, and a
 	 * zero-size copy is refused. The barrier keeps the compiler from folding

@@ -65,6 +65,11 @@ std::unique_ptr<BpfSession> BpfSession::load(const std::set<std::string_view>& p
   skel->rodata->pf_cfg.payload_bytes = options.payload_bytes;
   skel->rodata->pf_cfg.payload_turns = options.payload_turns;
   skel->rodata->pf_cfg.payload_rate = options.payload_rate;
+  // The copy loop's bound, known to the verifier: as many records as the budget needs.
+  skel->rodata->pf_cfg.payload_pieces =
+      options.payload_pieces
+          ? options.payload_pieces
+          : static_cast<uint8_t>((options.payload_bytes + PF_PAYLOAD_MAX - 1) / PF_PAYLOAD_MAX);
   skel->rodata->pf_tls_enabled = !options.tls_library.empty() && options.payload_bytes > 0;
   session->tls_library_ = skel->rodata->pf_tls_enabled ? options.tls_library : "";
   session->probing_ = options.probing;

@@ -41,6 +41,9 @@ struct SessionOptions {
   uint16_t payload_bytes = 0;
   uint16_t payload_turns = 1;
   uint32_t payload_rate = 0;
+  // Records one packet may take (the copy loop's bound); 0: as many as
+  // payload_bytes needs. An older verifier refuses a long loop: 1 then.
+  uint8_t payload_pieces = 0;
   // The libssl.so.3 the TLS uprobes attach to ("" = none: they stay unloaded
   // or detached, and the send/recv tracepoints skip their look-up).
   std::string tls_library;

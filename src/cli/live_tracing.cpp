@@ -66,9 +66,10 @@ void report_losses(const TracerStats& s) {
     spdlog::info("{} connections and datagrams left out in the kernel by --pid/--port",
                  s.filtered_in_kernel);
   if (s.payload_records || s.messages)
-    spdlog::info("{} chunks of content copied, {} messages built, {} chunks no traced flow "
-                 "claimed",
-                 s.payload_records, s.messages, s.payload_unmatched);
+    spdlog::info(
+        "{} chunks of content copied, {} messages built, {} chunks no traced flow "
+        "claimed",
+        s.payload_records, s.messages, s.payload_unmatched);
   spdlog::info("{} records, {} flows started, {} ended, {} records lost, {} events not written",
                s.records, s.flows_started, s.flows_ended, l.records_lost() + l.undecodable,
                l.events_not_written);

@@ -12,7 +12,9 @@ void fill_tuple(PayloadChunk& c, const pf_tuple& t) {
   c.transport = t.proto;
 }
 
-bool known_family(uint8_t family) { return family == 4 || family == 6; }
+bool known_family(uint8_t family) {
+  return family == 4 || family == 6;
+}
 
 }  // namespace
 

@@ -23,7 +23,7 @@ struct PayloadChunk {
   bool cut = false;         // the packet carried more than was copied
   // TCP: the sender's payload bytes before this chunk, when the SYN was seen.
   std::optional<uint32_t> stream_offset;
-  uint32_t wire_len = 0;          // payload bytes the packet carried
+  uint32_t wire_len = 0;  // payload bytes the packet carried
   // A DNS message: TC copies those on every interface they cross, so the
   // same message may come twice (payload is copied on one interface only).
   bool from_dns_capture = false;

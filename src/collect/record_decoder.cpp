@@ -22,7 +22,7 @@ static_assert(sizeof(pf_tcp_established) == 16 + 8 + 40);
 static_assert(sizeof(pf_tcp_end) == 16 + 8 + 8 + 40 + 24 + 8 + 4 + 4 + 8);
 static_assert(sizeof(pf_tcp_reset) == 16 + 8);
 static_assert(sizeof(pf_tcp_snapshot) == 16 + 8 + 16 + 8 + 8);
-static_assert(sizeof(pf_config) == 16);
+static_assert(sizeof(pf_config) == 24);
 static_assert(sizeof(pf_udp_key) == 32);
 static_assert(sizeof(pf_udp_stats) == 40);
 static_assert(sizeof(pf_udp_start) == 16 + 32 + 8 + 40 + 64 + 8);

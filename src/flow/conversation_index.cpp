@@ -50,8 +50,8 @@ size_t hash_conversation(const ConversationKey& k) noexcept {
   std::memcpy(&words[2], k.addr_hi.data(), 8);
   std::memcpy(&words[3], k.addr_hi.data() + 8, 8);
   h = hash_mix(h ^ words[2]) ^ words[3];
-  h = hash_mix(h ^ (uint64_t{k.port_lo} << 32 | uint64_t{k.port_hi} << 16 | k.transport << 8 |
-                    k.family));
+  h = hash_mix(
+      h ^ (uint64_t{k.port_lo} << 32 | uint64_t{k.port_hi} << 16 | k.transport << 8 | k.family));
   return static_cast<size_t>(h);
 }
 

@@ -8,7 +8,9 @@ namespace {
 constexpr uint64_t kDuplicateWindowNs = 100'000'000;
 constexpr uint64_t kProtocolWaitNs = 1'000'000'000;
 
-size_t index_of(MessageDirection d) { return d == MessageDirection::out ? 0 : 1; }
+size_t index_of(MessageDirection d) {
+  return d == MessageDirection::out ? 0 : 1;
+}
 
 }  // namespace
 
@@ -41,9 +43,9 @@ void FlowConversation::add_wire(const PayloadChunk& c, MessageDirection d,
                                 std::vector<FlowMessage>& out) {
   Recent& recent = recent_[index_of(d)];
   if (c.from_dns_capture) {
-    const bool same = c.ktime_ns - recent.ktime_ns < kDuplicateWindowNs &&
-                      std::equal(c.bytes.begin(), c.bytes.end(), recent.bytes.begin(),
-                                 recent.bytes.end());
+    const bool same =
+        c.ktime_ns - recent.ktime_ns < kDuplicateWindowNs &&
+        std::equal(c.bytes.begin(), c.bytes.end(), recent.bytes.begin(), recent.bytes.end());
     if (same) return;  // the same message on a second interface
     recent.ktime_ns = c.ktime_ns;
     recent.bytes.assign(c.bytes.begin(), c.bytes.end());

@@ -23,7 +23,7 @@ struct FlowMessage {
   ContentSource source = ContentSource::wire;
   uint64_t ktime_ns = 0;   // its first byte
   bool truncated = false;  // the turn carried more than was captured
-  MessageFacts facts;     // content, proto_info, a name for the responder
+  MessageFacts facts;      // content, proto_info, a name for the responder
   std::string application_protocol;
   // The flow's payload bytes so far (TCP, from sequence numbers): in the
   // message's direction up to the end of its captured packets, in the other
@@ -34,7 +34,7 @@ struct FlowMessage {
 // Shared by every conversation of a tracer (or a replay).
 struct ConversationSettings {
   ContentOptions options;
-  NdpiEngine* ndpi = nullptr;  // nullptr: no application_protocol from nDPI
+  NdpiEngine* ndpi = nullptr;      // nullptr: no application_protocol from nDPI
   uint64_t idle_ns = 200'000'000;  // a turn quiet this long is complete
 };
 
@@ -48,8 +48,7 @@ class FlowConversation {
                 std::vector<FlowMessage>& out);
   // Plaintext one call of the process moved (one turn's first bytes at most).
   void add_plaintext(MessageDirection direction, bool turn_start, uint64_t ktime_ns,
-                     std::span<const uint8_t> bytes, bool truncated,
-                     std::vector<FlowMessage>& out);
+                     std::span<const uint8_t> bytes, bool truncated, std::vector<FlowMessage>& out);
   void flush_idle(uint64_t now_ns, std::vector<FlowMessage>& out);
   // The flow ends: every pending message, and nDPI's final word.
   void finish(std::vector<FlowMessage>& out);
@@ -74,11 +73,11 @@ class FlowConversation {
   FlowMessageInspector inspector_;
   std::unique_ptr<NdpiFlow> ndpi_;  // until nDPI settles
   std::string protocol_;
-  std::string guessed_;  // from the bytes, while nDPI has no answer
+  std::string guessed_;                      // from the bytes, while nDPI has no answer
   std::optional<uint64_t> reported_end_[2];  // per direction, as of its last message
   uint16_t plaintext_turns_[2] = {0, 0};
   uint16_t messages_[2][2] = {{0, 0}, {0, 0}};  // by source, then direction
-  std::vector<FlowMessage> waiting_;  // complete, waiting for the protocol's name
+  std::vector<FlowMessage> waiting_;            // complete, waiting for the protocol's name
   uint64_t waiting_since_ns_ = 0;
   std::vector<AssembledMessage> done_;  // reused
   // The last wire message per direction, to drop a copy TC saw again on a

@@ -128,13 +128,13 @@ class FlowTable {
     bool start_emitted = false;
     FlowLabels labels;
     std::optional<pf_tcp_snapshot> snapshot;
-    FlowPeriod period;     // what earlier report_interval periods counted
-    bool indexed = false;  // in endpoints_ (once both ports are known)
-    bool missing = false;  // not in the kernel's map at the last reconcile()
+    FlowPeriod period;        // what earlier report_interval periods counted
+    bool indexed = false;     // in endpoints_ (once both ports are known)
+    bool missing = false;     // not in the kernel's map at the last reconcile()
     bool conversing = false;  // in conversations_ (from a complete tuple to its end event)
     ConversationKey conversation_key;
     std::unique_ptr<FlowConversation> conversation;  // once it carried content
-    std::vector<FlowMessage> held;  // messages waiting for the flow's start
+    std::vector<FlowMessage> held;                   // messages waiting for the flow's start
   };
   using OpenFlows = std::unordered_map<uint64_t, Tracked>;
   // An ended flow waits for its linger in the node open_ held it in: no copy of the flow, and
@@ -192,7 +192,7 @@ class FlowTable {
   std::unordered_set<uint64_t> talking_;       // flows with a turn not yet complete
   UnmatchedChunks unmatched_;
   std::vector<FlowMessage> messages_;  // reused
-  FlowEvent event_;  // reused: no per-event allocation once warmed up
+  FlowEvent event_;                    // reused: no per-event allocation once warmed up
 };
 
 }  // namespace procflow

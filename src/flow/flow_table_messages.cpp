@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "flow/flow_table.h"
+#include "flow/message_event.h"
 
 namespace procflow {
 namespace {
@@ -12,21 +13,6 @@ ConversationKey key_of(const pf_tuple& t) {
   const IpAddress src = tuple_address(t.saddr, t.family);
   const IpAddress dst = tuple_address(t.daddr, t.family);
   return conversation_key(src, t.sport, dst, t.dport, ip_proto_tcp);
-}
-
-// A name the flow's own traffic gave its responder replaces no name, or a
-// PTR record's claim; never a name from DNS, the hosts file or this host.
-bool name_is_weaker(NameSource s) { return s == NameSource::none || s == NameSource::ptr; }
-
-NameSource name_source_of(ServerNameSource s) {
-  switch (s) {
-    case ServerNameSource::http_host:
-      return NameSource::http_host;
-    case ServerNameSource::quic_sni:
-      return NameSource::quic_sni;
-    default:
-      return NameSource::tls_sni;
-  }
 }
 
 }  // namespace
@@ -103,23 +89,9 @@ void FlowTable::deliver(Tracked& f) {
 
 void FlowTable::emit_message(Tracked& f, FlowMessage& m) {
   stats_.messages++;
-  if (!m.facts.server_name.empty() && f.labels.named && name_is_weaker(f.labels.dest_source)) {
-    f.labels.dest_fqdn = m.facts.server_name;
-    f.labels.dest_source = name_source_of(m.facts.server_name_source);
-    f.labels.dest_canonical.clear();
-    f.labels.dest_conflict.clear();
-  }
+  name_responder_by(m.facts, &f.labels);
   if (!fill_common(event_, f)) return;
-  event_.action = FlowAction::message;
-  event_.timestamp_us = ctx_.clock.to_unix_us(m.ktime_ns);
-  event_.application_protocol = m.application_protocol;
-  event_.content = std::move(m.facts.content);
-  event_.proto_info = std::move(m.facts.proto_info);
-  event_.message_direction = m.direction;
-  event_.content_source = m.source;
-  event_.content_truncated = m.truncated;
-  event_.in_bytes = m.in_bytes;
-  event_.out_bytes = m.out_bytes;
+  fill_message_event(event_, m, ctx_.clock.to_unix_us(m.ktime_ns));
   emit_(event_);
 }
 

@@ -13,8 +13,8 @@ void MessageAssembler::complete(Side& s, std::vector<AssembledMessage>& done) {
 
 void MessageAssembler::add(const ChunkView& c, std::vector<AssembledMessage>& done) {
   Side& mine = side(c.direction);
-  Side& other = side(c.direction == MessageDirection::out ? MessageDirection::in
-                                                           : MessageDirection::out);
+  Side& other =
+      side(c.direction == MessageDirection::out ? MessageDirection::in : MessageDirection::out);
   if (mine.open && (c.turn_start || c.turn != mine.turn)) complete(mine, done);
   complete(other, done);  // whatever the other side said before this is whole
   if (!mine.open) {

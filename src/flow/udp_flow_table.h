@@ -7,12 +7,12 @@
 // in one batch per sweep, never per datagram.
 #pragma once
 
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
 #include <functional>
-#include <set>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -85,7 +85,7 @@ class UdpFlowTable {
     pf_udp_start start;
     OwnerView owner;  // the first datagram's process, resolved when it came
     FlowLabels labels;
-    FlowPeriod period;  // what earlier report_interval periods counted
+    FlowPeriod period;                               // what earlier report_interval periods counted
     std::unique_ptr<FlowConversation> conversation;  // once it carried content
   };
 

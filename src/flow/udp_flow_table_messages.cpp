@@ -2,6 +2,8 @@
 // to the flows of the local sockets that sent or received them.
 #include "flow/udp_flow_table.h"
 
+#include "flow/message_event.h"
+
 namespace procflow {
 
 ConversationKey UdpFlowTable::peer_key(const IpAddress& peer, uint16_t peer_port,
@@ -59,15 +61,11 @@ void UdpFlowTable::add_chunk(const pf_udp_key& id, Tracked& f, const PayloadChun
 void UdpFlowTable::emit_messages(Tracked& f) {
   for (FlowMessage& m : messages_) {
     messages_emitted_++;
+    name_responder_by(m.facts, &f.labels);  // a QUIC Initial's server name
     if (!fill_flow(f)) continue;
-    event_.action = FlowAction::message;
-    event_.timestamp_us = std::max(ctx_.clock.to_unix_us(m.ktime_ns), *event_.start_time_us);
-    event_.application_protocol = m.application_protocol;
-    event_.content = std::move(m.facts.content);
-    event_.proto_info = std::move(m.facts.proto_info);
-    event_.message_direction = m.direction;
-    event_.content_source = m.source;
-    event_.content_truncated = m.truncated;
+    // Never before the flow's start: its first datagram's time, as the kernel counted it.
+    fill_message_event(event_, m,
+                       std::max(ctx_.clock.to_unix_us(m.ktime_ns), *event_.start_time_us));
     emit_(event_);
   }
   messages_.clear();

@@ -38,8 +38,8 @@
 #include "enrich/user_resolver.h"
 #include "flow/dns_learner.h"
 #include "flow/flow_conversation.h"
-#include "proto/ndpi_engine.h"
 #include "flow/udp_flow_table.h"
+#include "proto/ndpi_engine.h"
 #include "service/table_sizes.h"
 #include "util/host_proc.h"
 #include "util/seconds.h"
@@ -427,6 +427,14 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
     session_options.filter_ports.assign(options.filter->ports.begin(), options.filter->ports.end());
   }
   impl->session = BpfSession::load(impl->plan.programs(), session_options, error);
+  if (!impl->session && session_options.payload_bytes > PF_PAYLOAD_MAX) {
+    // An older verifier gives up on the loop that copies a large packet in
+    // several records: one record per packet, a turn ends at a packet it cuts.
+    spdlog::warn("{}; retrying with at most {} content bytes copied per packet", *error,
+                 PF_PAYLOAD_MAX);
+    session_options.payload_pieces = 1;
+    impl->session = BpfSession::load(impl->plan.programs(), session_options, error);
+  }
   if (!impl->session) return nullptr;
 
   // Enrichers and the flow table exist before the first record can arrive.
@@ -462,14 +470,13 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
     std::string ndpi_error;
     impl->ndpi = NdpiEngine::create(&ndpi_error);
     if (!impl->ndpi)
-      spdlog::warn("no application_protocol from nDPI: {}; messages are still decoded",
-                   ndpi_error);
+      spdlog::warn("no application_protocol from nDPI: {}; messages are still decoded", ndpi_error);
     impl->conversations = std::make_unique<ConversationSettings>(
         ConversationSettings{.options = options.content, .ndpi = impl->ndpi.get()});
   }
-  FlowContext ctx{impl->processes,  impl->users,    impl->host,
-                  impl->networks,   impl->clock,    impl->names.get(),
-                  impl->wire.get(), options.filter, impl->containers.get(),
+  FlowContext ctx{impl->processes,          impl->users,    impl->host,
+                  impl->networks,           impl->clock,    impl->names.get(),
+                  impl->wire.get(),         options.filter, impl->containers.get(),
                   impl->conversations.get()};
   impl->table = std::make_unique<FlowTable>(ctx, emit, options.flow);
   if (session_options.udp_enabled) {

@@ -74,7 +74,7 @@ struct TracerStats {
   uint64_t messages = 0;           // `message` events built
   uint64_t payload_records = 0;    // chunks of content the kernel copied
   uint64_t payload_unmatched = 0;  // chunks no followed flow claimed (not a loss of a flow's own)
-  uint64_t tls_records = 0;  // TLS plaintext records decoded
+  uint64_t tls_records = 0;        // TLS plaintext records decoded
 };
 
 class Tracer {

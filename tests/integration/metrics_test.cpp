@@ -83,8 +83,7 @@ TEST_F(MetricsTest, PrometheusSeesEventsRiseToExactlyWhatWasPrinted) {
   ASSERT_TRUE(prometheus.start()) << prometheus.describe();
   EXPECT_EQ(wait_for_value(prometheus, "up{job=\"procflow\"}", 1), "ok");
   EXPECT_EQ(wait_for_value(prometheus, "procflow_ready", 1), "ok");
-  const std::string events =
-      "sum(procflow_events_total{sink=\"-\",action=~\"start|message|end\"})";
+  const std::string events = "sum(procflow_events_total{sink=\"-\",action=~\"start|message|end\"})";
 
   TracedExchange first;
   ASSERT_NO_FATAL_FAILURE(traced_exchange(kFirstPort, 3, &first));

@@ -177,7 +177,8 @@ TEST_F(ProbeTest, TextShowsTheTlsLibraryAndItsFunctions) {
   argv = {procflow_binary(), "probe", "--disable-hook", "tls_uprobe"};
   result = run_command(argv, 60s);
   ASSERT_TRUE(result.ok()) << result.describe(argv);
-  EXPECT_NE(result.out.find("\n      no TLS plaintext: disabled (--no-tls-plaintext, content.tls_plaintext: false, or --disable-hook tls_uprobe)\n"),
+  EXPECT_NE(result.out.find("\n      no TLS plaintext: disabled (--no-tls-plaintext, "
+                            "content.tls_plaintext: false, or --disable-hook tls_uprobe)\n"),
             std::string::npos)
       << result.out;
 }

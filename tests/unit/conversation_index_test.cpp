@@ -9,7 +9,9 @@
 namespace procflow {
 namespace {
 
-IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+IpAddress ip(const char* text) {
+  return *IpAddress::parse(text);
+}
 
 TEST(ConversationIndexTest, BothDirectionsHaveOneKey) {
   const auto a = conversation_key(ip("10.0.0.2"), 40000, ip("10.0.0.1"), 80, ip_proto_tcp);

@@ -15,8 +15,8 @@ constexpr auto in = MessageDirection::in;
 
 class MessageAssemblerTest : public ::testing::Test {
  protected:
-  void add(MessageDirection d, uint16_t turn, bool start, const std::string& text,
-           uint64_t at_ns, bool cut = false, std::optional<uint64_t> end = std::nullopt) {
+  void add(MessageDirection d, uint16_t turn, bool start, const std::string& text, uint64_t at_ns,
+           bool cut = false, std::optional<uint64_t> end = std::nullopt) {
     assembler_.add(ChunkView{.direction = d,
                              .turn = turn,
                              .turn_start = start,
@@ -26,9 +26,7 @@ class MessageAssemblerTest : public ::testing::Test {
                              .bytes = {reinterpret_cast<const uint8_t*>(text.data()), text.size()}},
                    done_);
   }
-  std::string text(size_t i) const {
-    return {done_.at(i).bytes.begin(), done_.at(i).bytes.end()};
-  }
+  std::string text(size_t i) const { return {done_.at(i).bytes.begin(), done_.at(i).bytes.end()}; }
 
   MessageAssembler assembler_{16};
   std::vector<AssembledMessage> done_;

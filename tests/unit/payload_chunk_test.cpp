@@ -50,9 +50,9 @@ TEST(PayloadChunkTest, CarriesTheRecordsFacts) {
 }
 
 TEST(PayloadChunkTest, RefusesLengthsThatDoNotAddUp) {
-  EXPECT_FALSE(payload_chunk_of(record(0, 10)));                   // nothing copied
+  EXPECT_FALSE(payload_chunk_of(record(0, 10)));                     // nothing copied
   EXPECT_FALSE(payload_chunk_of(record(PF_PAYLOAD_MAX + 1, 4000)));  // past the buffer
-  EXPECT_FALSE(payload_chunk_of(record(20, 10)));                  // more than the packet had
+  EXPECT_FALSE(payload_chunk_of(record(20, 10)));                    // more than the packet had
   pf_payload r = record(5, 5);
   r.tuple.family = 9;
   EXPECT_FALSE(payload_chunk_of(r));

@@ -60,8 +60,7 @@ TEST(ServiceConfigTest, ContentSettingsLandAndAreCheckedAndNeedARestart) {
   EXPECT_EQ(config.content.turns_per_second, 100u);
   EXPECT_FALSE(config.content.redact);
   EXPECT_FALSE(config.content.tls_plaintext);
-  EXPECT_EQ(settings_needing_restart(ServiceConfig{}, config),
-            std::vector<std::string>{"content"});
+  EXPECT_EQ(settings_needing_restart(ServiceConfig{}, config), std::vector<std::string>{"content"});
 
   ASSERT_TRUE(parse_service_config("content: {bytes: 0}\n", "test.yaml", &config, &errors));
   EXPECT_FALSE(config.content.enabled());

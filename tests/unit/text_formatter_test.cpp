@@ -248,7 +248,8 @@ TEST(TextFormatter, MessageShowsProtocolInfo) {
 
   e.message_direction = MessageDirection::in;
   e.content_source = ContentSource::tls_plaintext;
-  EXPECT_NE(line_of(e).find(" msg=in,tls info=DNS A example.com\n"), std::string::npos) << line_of(e);
+  EXPECT_NE(line_of(e).find(" msg=in,tls info=DNS A example.com\n"), std::string::npos)
+      << line_of(e);
 
   e.proto_info.clear();
   e.content = std::string(200, 'x');

@@ -33,7 +33,8 @@ TEST(TlsPlanTest, ContentCaptureOff) {
   const TlsPlanLine line = describe_tls_plan(plan, "", "", false);
   EXPECT_FALSE(line.capturing);
   EXPECT_FALSE(line.problem);
-  EXPECT_EQ(line.text, "no TLS plaintext: content capture is off (--content-bytes 0, content.bytes: 0)");
+  EXPECT_EQ(line.text,
+            "no TLS plaintext: content capture is off (--content-bytes 0, content.bytes: 0)");
 }
 
 TEST(TlsPlanTest, DisabledHook) {
