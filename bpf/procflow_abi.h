@@ -77,9 +77,9 @@ enum pf_drop_counter {
 	PF_DROP_UDP_UNKNOWN_PEER = 5, /* a datagram on an unconnected socket with no known peer */
 	PF_DROP_DNS_TRUNCATED = 6,    /* a DNS message longer than PF_DNS_MAX: not captured whole */
 	PF_DROP_DNS_UNREADABLE = 7,   /* a DNS message whose bytes could not be read from the skb */
-	PF_DROP_PAYLOAD_RATE = 8,   /* payload over the global rate bound: that turn not captured */
-	PF_DROP_TLS_RATE = 9,	    /* TLS plaintext over the global rate bound: not captured */
-	PF_DROP_TLS_UNREADABLE = 10, /* TLS plaintext whose user memory could not be read */
+	PF_DROP_PAYLOAD_RATE = 8, /* payload over the global rate bound: that turn not captured */
+	PF_DROP_TLS_RATE = 9,	  /* TLS plaintext over the global rate bound: not captured */
+	PF_DROP_TLS_UNREADABLE = 10,	 /* TLS plaintext whose user memory could not be read */
 	PF_DROP_PAYLOAD_UNREADABLE = 11, /* payload whose bytes could not be read from the skb */
 	PF_DROP_COUNTER_MAX = 12,
 	/* Not a loss: connects, accepted connections and datagrams the --pid and
@@ -385,7 +385,7 @@ struct pf_wire_stats {
 #define PF_PAYLOAD_MAX 512 /* bytes one record carries; a longer turn takes several */
 
 enum pf_payload_flag {
-	PF_PAYLOAD_OFFSET_KNOWN = 1 << 0, /* TCP: stream_offset is valid (the direction's SYN was seen) */
+	PF_PAYLOAD_OFFSET_KNOWN = 1 << 0, /* TCP: stream_offset valid (the SYN was seen) */
 	PF_PAYLOAD_TURN_START = 1 << 1,	  /* the first bytes of a new turn in this direction */
 	PF_PAYLOAD_CUT = 1 << 2,	  /* the packet carried more than was copied */
 };
@@ -444,10 +444,10 @@ enum pf_tls_direction {
 struct pf_tls_data {
 	struct pf_header hdr;
 	struct pf_task task;
-	__u64 sock_id;	/* the socket's kernel address, as in pf_tcp_start; 0: unknown */
-	__u32 data_len; /* plaintext bytes the call moved (its result) */
-	__u16 copied;	/* bytes in data (1..PF_TLS_MAX) */
-	__u8 direction; /* enum pf_tls_direction */
+	__u64 sock_id;	 /* the socket's kernel address, as in pf_tcp_start; 0: unknown */
+	__u32 data_len;	 /* plaintext bytes the call moved (its result) */
+	__u16 copied;	 /* bytes in data (1..PF_TLS_MAX) */
+	__u8 direction;	 /* enum pf_tls_direction */
 	__u8 turn_start; /* 1: the first bytes of a new turn on this socket */
 	__u8 data[PF_TLS_MAX];
 };
@@ -459,9 +459,9 @@ struct pf_config {
 	__u8 udp_enabled;	    /* count UDP datagrams (the UDP hooks are attached) */
 	__u8 filter_by_pid;	    /* --pid: filter_pids holds the wanted tgids */
 	__u8 filter_by_port;	    /* --port: filter_ports holds the wanted ports */
-	__u16 payload_bytes;	    /* bytes copied per turn and direction; 0: content capture off */
-	__u16 payload_turns;	    /* turns copied per direction and flow (1: the first only) */
-	__u32 payload_rate;	    /* payload and TLS records per second and CPU at most */
+	__u16 payload_bytes; /* bytes copied per turn and direction; 0: content capture off */
+	__u16 payload_turns; /* turns copied per direction and flow (1: the first only) */
+	__u32 payload_rate;  /* payload and TLS records per second and CPU at most */
 	/* Records one packet's payload may take: payload_bytes in PF_PAYLOAD_MAX
 	 * pieces. Read-only at load, so the verifier walks only that many turns
 	 * of the copy loop (older verifiers give up on 32). */

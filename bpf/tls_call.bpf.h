@@ -19,10 +19,10 @@
 const volatile bool pf_tls_enabled = false;
 
 struct pf_ssl_call {
-	u64 ssl;     /* the SSL* the call was made on */
-	u64 buf;     /* the caller's plaintext buffer */
-	u64 len_ptr; /* _ex: the size_t * the call writes the byte count to */
-	u64 sock_id; /* the first TCP socket the call sent or received on; 0: none */
+	u64 ssl;      /* the SSL* the call was made on */
+	u64 buf;      /* the caller's plaintext buffer */
+	u64 len_ptr;  /* _ex: the size_t * the call writes the byte count to */
+	u64 sock_id;  /* the first TCP socket the call sent or received on; 0: none */
 	u8 direction; /* enum pf_tls_direction */
 	u8 ex;	      /* 1: SSL_write_ex / SSL_read_ex (result 1 = success) */
 	u8 _pad[6];

@@ -39,7 +39,7 @@ static __always_inline u32 canonicalize_wire_key(struct pf_wire_key *k)
 /* Fills k (zeroed by the caller) from one direction of a connection.
  * Returns the direction: 0 when saddr:sport is the key's lower endpoint. */
 static __always_inline u32 make_wire_key(struct pf_wire_key *k, u8 family, const u8 *saddr,
-					  u16 sport, const u8 *daddr, u16 dport)
+					 u16 sport, const u8 *daddr, u16 dport)
 {
 	if (family == 6 && is_v4_mapped(saddr) && is_v4_mapped(daddr)) {
 		k->family = 4;

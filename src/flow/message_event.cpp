@@ -3,7 +3,9 @@
 namespace procflow {
 namespace {
 
-bool name_is_weaker(NameSource s) { return s == NameSource::none || s == NameSource::ptr; }
+bool name_is_weaker(NameSource s) {
+  return s == NameSource::none || s == NameSource::ptr;
+}
 
 NameSource name_source_of(ServerNameSource s) {
   switch (s) {

@@ -68,8 +68,7 @@ TEST_F(FlowConversationTest, FirstModeGivesOneMessagePerDirection) {
   say(c, false, 1, "HTTP/1.1 404 Not Found\r\n\r\n", 4'000);
   c.finish(out_);
   ASSERT_EQ(out_.size(), 2u);
-  EXPECT_EQ(out_[0].facts.proto_info,
-            "method=GET; target=/a; version=HTTP/1.1; host=a.test");
+  EXPECT_EQ(out_[0].facts.proto_info, "method=GET; target=/a; version=HTTP/1.1; host=a.test");
   EXPECT_EQ(out_[0].facts.server_name, "a.test");
   EXPECT_EQ(out_[1].facts.proto_info, "version=HTTP/1.1; status=200; reason=OK");
   EXPECT_EQ(out_[1].application_protocol, "HTTP");
