@@ -6,8 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <string>
-#include <vector>
+#include <span>
 
 #include "procflow_abi.h"
 
@@ -20,15 +19,11 @@ struct TlsPlaintext {
   bool turn_start = false;  // the first bytes of a new turn on this socket
   uint32_t data_len = 0;    // plaintext bytes the call moved (bytes holds the first)
   pf_task task{};
-  std::vector<uint8_t> bytes;
+  std::span<const uint8_t> bytes;  // the copied plaintext; valid while the record is
 };
 
 // nullopt when the record contradicts itself: no bytes or more than
 // PF_TLS_MAX copied, more copied than the call moved, an unknown direction.
 std::optional<TlsPlaintext> tls_plaintext_of(const pf_tls_data& record);
-
-// The first `max` bytes for a log line: printable ASCII as is, CR, LF, tab
-// and backslash as \r, \n, \t and \\, anything else as \xNN.
-std::string escaped_prefix(const std::vector<uint8_t>& bytes, size_t max);
 
 }  // namespace procflow

@@ -38,10 +38,6 @@ ConversationKey conversation_key(const IpAddress& a_in, uint16_t port_a, const I
   return k;
 }
 
-bool is_lower_endpoint(const ConversationKey& key, const IpAddress& addr, uint16_t port) {
-  return port == key.port_lo && address_bytes(addr.unmapped()) == key.addr_lo;
-}
-
 size_t hash_conversation(const ConversationKey& k) noexcept {
   uint64_t words[4];
   std::memcpy(&words[0], k.addr_lo.data(), 8);

@@ -30,9 +30,6 @@ struct ConversationKey {
 ConversationKey conversation_key(const IpAddress& a, uint16_t port_a, const IpAddress& b,
                                  uint16_t port_b, uint8_t transport);
 
-// Whether endpoint (addr, port) is the key's lower one (after unmapping).
-bool is_lower_endpoint(const ConversationKey& key, const IpAddress& addr, uint16_t port);
-
 template <typename FlowId>
 class ConversationIndex {
  public:

@@ -53,10 +53,8 @@ void FlowConversation::add_wire(const PayloadChunk& c, MessageDirection d,
   classify(c);
   std::optional<uint64_t> end;
   if (c.stream_offset) end = uint64_t{*c.stream_offset} + c.wire_len;
-  // Each DNS message is a turn of its own.
-  const uint16_t turn = c.from_dns_capture ? 0 : c.turn;
   wire_.add(ChunkView{.direction = d,
-                      .turn = turn,
+                      .turn = c.turn,
                       .turn_start = c.turn_start,
                       .cut = c.cut,
                       .ktime_ns = c.ktime_ns,
@@ -69,10 +67,8 @@ void FlowConversation::add_wire(const PayloadChunk& c, MessageDirection d,
 void FlowConversation::add_plaintext(MessageDirection d, bool turn_start, uint64_t ktime_ns,
                                      std::span<const uint8_t> bytes, bool truncated,
                                      std::vector<FlowMessage>& out) {
-  uint16_t& turns = plaintext_turns_[index_of(d)];
-  if (turn_start) turns++;
+  // The kernel marks where each turn starts; that is all the assembler needs.
   plaintext_.add(ChunkView{.direction = d,
-                           .turn = turns,
                            .turn_start = turn_start,
                            .cut = truncated,
                            .ktime_ns = ktime_ns,

@@ -73,9 +73,8 @@ class FlowConversation {
   FlowMessageInspector inspector_;
   std::unique_ptr<NdpiFlow> ndpi_;  // until nDPI settles
   std::string protocol_;
-  std::string guessed_;                      // from the bytes, while nDPI has no answer
-  std::optional<uint64_t> reported_end_[2];  // per direction, as of its last message
-  uint16_t plaintext_turns_[2] = {0, 0};
+  std::string guessed_;                         // from the bytes, while nDPI has no answer
+  std::optional<uint64_t> reported_end_[2];     // per direction, as of its last message
   uint16_t messages_[2][2] = {{0, 0}, {0, 0}};  // by source, then direction
   std::vector<FlowMessage> waiting_;            // complete, waiting for the protocol's name
   uint64_t waiting_since_ns_ = 0;

@@ -270,8 +270,7 @@ void FlowTable::emit_end(Ending& e) {
   stats_.ends++;
   Tracked& f = e.node.mapped();
   const pf_tcp_end& end = e.end;
-  finish_conversation(f);
-  unindex_conversation(f);
+  finish_conversation(f);  // out of the index since its end record (on_tcp_end)
   if (!fill_common(event_, f)) return;
   if (f.conversation) event_.application_protocol = f.conversation->application_protocol();
   event_.action = FlowAction::end;

@@ -151,6 +151,7 @@ class FlowTable {
   void unindex_conversation(Tracked& f);
   Tracked* find_flow(uint64_t sock_id);  // open or ending
   void add_chunk(Tracked& f, const PayloadChunk& chunk);
+  FlowConversation& conversation_of(Tracked& f);  // made on the flow's first content
   // Emits the flow's messages once its start is out, holds them before.
   void deliver(Tracked& f);
   void emit_message(Tracked& f, FlowMessage& m);

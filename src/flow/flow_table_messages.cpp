@@ -47,21 +47,24 @@ void FlowTable::on_payload(const PayloadChunk& c) {
     unmatched_.keep(key, c);
     return;
   }
-  // A copy: add_chunk may change the index (never today, but cheap to be safe).
-  const std::vector<uint64_t> flows = *ids;
-  for (uint64_t id : flows)
+  // add_chunk never changes the index: the flows are walked in place.
+  for (uint64_t id : *ids)
     if (Tracked* f = find_flow(id)) add_chunk(*f, c);
 }
 
-void FlowTable::add_chunk(Tracked& f, const PayloadChunk& c) {
+FlowConversation& FlowTable::conversation_of(Tracked& f) {
   if (!f.conversation)
     f.conversation = std::make_unique<FlowConversation>(*ctx_.conversations, f.initiated);
+  return *f.conversation;
+}
+
+void FlowTable::add_chunk(Tracked& f, const PayloadChunk& c) {
   // The local socket's end of the tuple: the initiator's if it initiated.
   const IpAddress local = f.initiated ? tuple_address(f.tuple.saddr, f.tuple.family)
                                       : tuple_address(f.tuple.daddr, f.tuple.family);
   const uint16_t local_port = f.initiated ? f.tuple.sport : f.tuple.dport;
   const bool sent = c.sport == local_port && c.src.unmapped() == local.unmapped();
-  f.conversation->add_wire(c, sent ? MessageDirection::out : MessageDirection::in, f.held);
+  conversation_of(f).add_wire(c, sent ? MessageDirection::out : MessageDirection::in, f.held);
   if (f.conversation->pending()) talking_.insert(f.sock_id);
   deliver(f);
 }
@@ -74,9 +77,7 @@ void FlowTable::on_plaintext(uint64_t sock_id, MessageDirection direction, bool 
     stats_.payload_unmatched++;
     return;
   }
-  if (!f->conversation)
-    f->conversation = std::make_unique<FlowConversation>(*ctx_.conversations, f->initiated);
-  f->conversation->add_plaintext(direction, turn_start, ktime_ns, bytes, truncated, f->held);
+  conversation_of(*f).add_plaintext(direction, turn_start, ktime_ns, bytes, truncated, f->held);
   if (f->conversation->pending()) talking_.insert(f->sock_id);
   deliver(*f);
 }

@@ -28,31 +28,25 @@ void UdpFlowTable::on_udp_start(const pf_udp_start& rec) {
     conversations_.remove(peer_key_of(it->second.start), rec.key);
     talking_.erase(rec.key);
   }
-  endpoints_.add(endpoints_of(rec), rec.netns);
+  const SocketEndpoints e = endpoints_of(rec);
+  endpoints_.add(e, rec.netns);
   it->second = Tracked{rec, OwnerView{}, FlowLabels{}};
   starts_++;
   Tracked& f = it->second;
   enricher_.resolve_owner(rec.owner, &f.owner);
-  if (ctx_.conversations) {
-    const ConversationKey key = peer_key_of(rec);
-    conversations_.add(key, rec.key);
-    if (fill_flow(f)) {
-      event_.action = FlowAction::start;
-      event_.timestamp_us = *event_.start_time_us;
-      emit_(event_);
-    }
-    // What it received (or sent) before its start was read: its first messages.
-    const SocketEndpoints e = endpoints_of(rec);
-    unmatched_.take(key, [&](const PayloadChunk& c) {
-      const bool sent = c.sport == e.local_port && c.dst.unmapped() == e.peer.unmapped();
-      add_chunk(rec.key, f, c, sent ? MessageDirection::out : MessageDirection::in);
-    });
-    return;
+  if (fill_flow(f)) {
+    event_.action = FlowAction::start;
+    event_.timestamp_us = *event_.start_time_us;
+    emit_(event_);
   }
-  if (!fill_flow(f)) return;
-  event_.action = FlowAction::start;
-  event_.timestamp_us = *event_.start_time_us;
-  emit_(event_);
+  if (!ctx_.conversations) return;
+  const ConversationKey key = peer_key(e.peer, e.peer_port, e.local_port);
+  conversations_.add(key, rec.key);
+  // What it received (or sent) before its start was read: its first messages.
+  unmatched_.take(key, [&](const PayloadChunk& c) {
+    const bool sent = c.sport == e.local_port && c.dst.unmapped() == e.peer.unmapped();
+    add_chunk(rec.key, f, c, sent ? MessageDirection::out : MessageDirection::in);
+  });
 }
 
 void UdpFlowTable::on_udp_release(const pf_udp_release& rec) {

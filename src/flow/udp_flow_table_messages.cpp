@@ -26,10 +26,9 @@ void UdpFlowTable::on_payload(const PayloadChunk& c) {
   int side = 0;
   for (const auto& [key, direction] :
        {std::pair{received, MessageDirection::in}, std::pair{sent, MessageDirection::out}}) {
-    const std::vector<pf_udp_key>* ids = conversations_.find(key);
-    if (ids) {
-      const std::vector<pf_udp_key> flows = *ids;
-      for (const pf_udp_key& id : flows) {
+    // add_chunk never changes the index: the flows are walked in place.
+    if (const std::vector<pf_udp_key>* ids = conversations_.find(key)) {
+      for (const pf_udp_key& id : *ids) {
         auto it = flows_.find(id);
         if (it == flows_.end()) continue;
         add_chunk(id, it->second, c, direction);

@@ -39,6 +39,7 @@
 #include "flow/dns_learner.h"
 #include "flow/flow_conversation.h"
 #include "flow/udp_flow_table.h"
+#include "proto/content_text.h"
 #include "proto/ndpi_engine.h"
 #include "service/table_sizes.h"
 #include "util/host_proc.h"
@@ -181,7 +182,7 @@ struct Tracer::Impl : RecordHandler {
       spdlog::trace("tls {} pid={} tid={} sock={:x} len={} copied={} turn_start={} data=\"{}\"",
                     tls->sent ? "sent" : "received", tls->task.tgid, tls->task.tid, tls->sock_id,
                     tls->data_len, tls->bytes.size(), tls->turn_start,
-                    escaped_prefix(tls->bytes, 60));
+                    content_text(tls->bytes.first(std::min<size_t>(tls->bytes.size(), 60))));
     if (conversations)
       table->on_plaintext(tls->sock_id, tls->sent ? MessageDirection::out : MessageDirection::in,
                           tls->turn_start, tls->ktime_ns, tls->bytes,

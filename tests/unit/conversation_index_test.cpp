@@ -17,8 +17,8 @@ TEST(ConversationIndexTest, BothDirectionsHaveOneKey) {
   const auto a = conversation_key(ip("10.0.0.2"), 40000, ip("10.0.0.1"), 80, ip_proto_tcp);
   const auto b = conversation_key(ip("10.0.0.1"), 80, ip("10.0.0.2"), 40000, ip_proto_tcp);
   EXPECT_EQ(a, b);
-  EXPECT_TRUE(is_lower_endpoint(a, ip("10.0.0.1"), 80));
-  EXPECT_FALSE(is_lower_endpoint(a, ip("10.0.0.2"), 40000));
+  EXPECT_EQ(a.port_lo, 80) << "the lower endpoint first: 10.0.0.1:80";
+  EXPECT_EQ(a.port_hi, 40000);
 }
 
 TEST(ConversationIndexTest, MappedAddressesMeetTheirIpv4Form) {
