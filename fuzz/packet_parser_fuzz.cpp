@@ -16,8 +16,8 @@
 #include <span>
 #include <vector>
 
-#include "replay/packet_parser.h"
 #include "proto/ndpi_engine.h"
+#include "replay/packet_parser.h"
 #include "replay/replay_flows.h"
 
 namespace {
@@ -67,8 +67,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // One engine for every input: creating nDPI's module costs milliseconds.
   static const std::unique_ptr<procflow::NdpiEngine> ndpi = procflow::NdpiEngine::create(nullptr);
   procflow::ConversationSettings settings{
-      .options = procflow::ContentOptions{.bytes = 64, .messages = procflow::MessagesMode::all,
-                                          .max_turns = 4},
+      .options =
+          procflow::ContentOptions{
+              .bytes = 64, .messages = procflow::MessagesMode::all, .max_turns = 4},
       .ndpi = ndpi.get()};
   if (data[0] & 0x80) options.conversations = &settings;
   Tally tally;
