@@ -97,10 +97,10 @@ T_START=$(now)
 
 # ---- binaries and the common initramfs ---------------------------------------------
 
-HELPERS=(tcp_client prefork_server quick_connect)
+HELPERS=(tcp_client prefork_server quick_connect tls_pair)
 
 build_binaries() {
-  local targets=(procflow pf_it_tcp_client pf_it_prefork_server pf_it_quick_connect)
+  local targets=(procflow pf_it_tcp_client pf_it_prefork_server pf_it_quick_connect pf_it_tls_pair)
   if [ "$BUILD_FIRST" = 1 ]; then
     [ -f "$BUILD/CMakeCache.txt" ] || cmake -S "$REPO" -B "$BUILD" >&2
     if cmake --build "$BUILD" --target help 2>/dev/null | grep -q 'procflow_vm_check'; then

@@ -11,13 +11,18 @@
 //      and checks, against the helper programs' own ground truth, on loopback:
 //      - tcp4/tcp6: tcp_client -> prefork_server (2 workers): the client's flow
 //        (exact pid, ppid, exe, image_path, uid, user, bytes both ways) and the
-//        accepting worker's flow (its pid, not the listener's; bytes both ways);
+//        accepting worker's flow (its pid, not the listener's; bytes both ways),
+//        and on both flows one `message` per direction with the first 512 bytes
+//        each side sent, copied by the TC programs;
 //      - quick: quick_connect x10, exits at once: exact pid/exe/image_path;
 //      - refused4/refused6: a connect to a closed port ends with "reset";
 //      - udp4/udp6: a connected UDP client and a server (forked copies of
 //        vm_check), 3 datagrams each way: both flows' pid, exe, bytes,
 //        datagram count, end_reason close; where the plan has udp=none (before
 //        6.3), no UDP event at all;
+//      - tls: tls_pair (OpenSSL 3) sends a request and gets a response over
+//        TLS 1.3: where the plan has the TLS uprobes, both flows carry them as
+//        tls_plaintext messages (exact content, the helper's pid);
 //      - dns: a responder on 127.0.0.1:53 answers A vm-dns.test = 127.0.0.7,
 //        the client's TCP connect to 127.0.0.7 carries dest_fqdn/dest_hostname;
 //      - existing: a connection opened before procflow started is reported
@@ -489,7 +494,43 @@ struct ExpectedFlow {
   std::set<std::string> flags;
   std::string transport = "TCP";
   std::optional<int64_t> packet_count;  // exact (UDP: datagrams); else > 0
+  // The content of its one `message` event per direction (--messages first), copied by the TC
+  // programs: what the local socket sent / received first; unset: not checked.
+  std::optional<std::string> out_content, in_content;
+  std::string content_source = "wire";  // of the messages checked
 };
+
+// 'a'..'z' repeated: what pf_helper::send_pattern sends, cut to the bytes a turn's message
+// holds (--content-bytes' default). Printable, so content shows it unescaped.
+constexpr size_t kMessageBytes = 512;
+std::string pattern_content(int64_t sent) {
+  std::string s;
+  for (size_t i = 0; i < std::min<size_t>(kMessageBytes, static_cast<size_t>(sent)); ++i)
+    s += static_cast<char>('a' + i % 26);
+  return s;
+}
+
+void expect_messages(Check& c, const std::vector<const Json*>& events, const ExpectedFlow& want,
+                     const std::string& what) {
+  for (const auto& [direction, content] :
+       {std::pair{"out", want.out_content}, std::pair{"in", want.in_content}}) {
+    if (!content) continue;
+    std::vector<const Json*> messages;
+    for (const Json* e : events)
+      if (e->str("action") == std::optional<std::string>("message") &&
+          e->str("message_direction") == std::optional<std::string>(direction) &&
+          e->str("content_source") == want.content_source)
+        messages.push_back(e);
+    const std::string where = what + " " + want.content_source + " message " + direction;
+    if (messages.size() != 1) {
+      c.fail(where + ": " + std::to_string(messages.size()) + " events, expected 1");
+      continue;
+    }
+    const Json& m = *messages.front();
+    if (m.str("content") != content)
+      c.fail(where + ": content is " + m.text("content") + ", expected \"" + *content + "\"");
+  }
+}
 
 void expect_process(Check& c, const Json& e, const Process& p, bool required,
                     const std::string& where) {
@@ -548,6 +589,7 @@ void expect_flow(Check& c, const std::vector<Json>& events, const Selector& sel,
       c.fail(what + ": timestamp is not RFC 3339: " + e->text("timestamp"));
     expect_process(c, *e, want.process, false, what + " " + e->str("action").value_or("?"));
   }
+  expect_messages(c, all, want, what);
   const Json& end = *ends.front();
   if (!starts.empty())
     expect_process(c, *starts.front(), want.process, want.process_on_start, what + " start");
@@ -1169,6 +1211,7 @@ class ScenarioRun {
     check_udp("udp4", "127.0.0.1");
     check_udp("udp6", "::1");
     check_dns();
+    check_tls();
 
     for (Server* s : {&*v4, &*v6, &*quick}) {
       s->child->signal(SIGTERM);
@@ -1318,6 +1361,51 @@ class ScenarioRun {
   }
 
   // tcp_client -> prefork worker: both flows of the connection.
+  // tls_pair: one TLS 1.3 request and response through OpenSSL. Where the plan has the TLS
+  // uprobes, both flows carry the plaintext as tls_plaintext messages, attributed to the
+  // helper's pid; without them, none.
+  void check_tls() {
+    Check c{"tls"};
+    const bool traced = plan_.hook["tls_plaintext"] != "none";
+    auto truth = run_helper(c, {paths_.helper("tls_pair")});
+    if (!truth) return report_.finish(c, "");
+    if (truth->has("error")) {
+      c.fail("tls_pair failed: " + truth->raw());
+      return report_.finish(c, "");
+    }
+    const int64_t cport = truth->integer("client_port").value_or(0);
+    const int64_t sport = truth->integer("server_port").value_or(0);
+    Selector client{"127.0.0.1", cport, "127.0.0.1", sport, true};
+    Selector accepted{"127.0.0.1", cport, "127.0.0.1", sport, false};
+    if (!trace_->wait_ends({client, accepted}, kEndTimeout))
+      c.fail("no end event within 20 s for both flows");
+    const auto& events = trace_->events();
+    ExpectedFlow ce;
+    ce.process = client_process("tls_pair", truth->integer("pid").value_or(-1));
+    ce.end_reason = "close";
+    ce.flags = {"SYN", "ACK", "FIN"};
+    ce.content_source = "tls_plaintext";
+    ExpectedFlow se = ce;
+    se.process.role = "TLS server thread";
+    se.process_on_start = false;
+    if (traced) {
+      ce.out_content = se.in_content = truth->str("request");
+      ce.in_content = se.out_content = truth->str("response");
+    }
+    std::string client_cid, server_cid;
+    expect_flow(c, events, client, ce, &client_cid);
+    expect_flow(c, events, accepted, se, &server_cid);
+    if (!traced)
+      for (const auto& e : events)
+        if ((client.matches(e) || accepted.matches(e)) &&
+            e.str("content_source") == std::optional<std::string>("tls_plaintext"))
+          c.fail("tls_plaintext message without the TLS uprobes in the plan: " + e.raw());
+    if (!c.ok()) c.details = events_of(events, {client, accepted});
+    report_.finish(c, traced ? "the request and response in plaintext on both flows, pid " +
+                                   ce.process.pid_text()
+                             : "no TLS uprobes in the plan: no plaintext messages");
+  }
+
   void check_exchange(const std::string& name, Server& server) {
     Check c{name};
     auto truth = run_helper(c, {paths_.helper("tcp_client"), server.ip, std::to_string(server.port),
@@ -1352,6 +1440,8 @@ class ScenarioRun {
     ce.in_bytes = truth->integer("received");
     ce.end_reason = "close";
     ce.flags = {"SYN", "ACK", "FIN"};
+    ce.out_content = pattern_content(kClientBytes);
+    ce.in_content = pattern_content(kServerBytes);
     std::string client_cid, server_cid;
     expect_flow(c, events, client, ce, &client_cid);
 
@@ -1369,6 +1459,8 @@ class ScenarioRun {
     se.out_bytes = worker->integer("sent");
     se.end_reason = "close";
     se.flags = {"SYN", "ACK", "FIN"};
+    se.out_content = ce.in_content;
+    se.in_content = ce.out_content;
     expect_flow(c, events, accepted, se, &server_cid);
     if (!client_cid.empty() && client_cid != server_cid)
       c.fail("the two ends of one connection have different community_id");
@@ -1376,7 +1468,9 @@ class ScenarioRun {
     if (!c.ok()) c.details = events_of(events, {client});
     report_.finish(c, "client pid " + ce.process.pid_text() + " and " + se.process.role + " pid " +
                           se.process.pid_text() + ", " + std::to_string(kClientBytes) + "/" +
-                          std::to_string(kServerBytes) + " bytes, exe, image_path, user");
+                          std::to_string(kServerBytes) +
+                          " bytes, exe, image_path, user, the first 512 B of each side as a "
+                          "message on both flows");
   }
 
   // quick_connect: connects, sends 1 byte, exits at once.
