@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <thread>
 
 namespace {
@@ -62,6 +63,18 @@ int port_of(int fd) {
   return ntohs(a.sin_port);
 }
 
+// Reads exactly `want` (what the peer sends in one SSL_write) and dies on anything else.
+void read_expected(SSL* ssl, std::string_view want, const char* who) {
+  std::string got;
+  char buf[512];
+  while (got.size() < want.size()) {
+    int n = SSL_read(ssl, buf, sizeof buf);
+    if (n <= 0) die(who);
+    got.append(buf, static_cast<size_t>(n));
+  }
+  if (got != want) die(who);
+}
+
 // close_notify sent and the peer's read, then the socket drained to its FIN: no RST.
 void close_cleanly(SSL* ssl, int fd) {
   char buf[256];
@@ -99,14 +112,7 @@ int main() {
     SSL* ssl = SSL_new(server_ctx);
     SSL_set_fd(ssl, fd);
     if (SSL_accept(ssl) != 1) die("SSL_accept");
-    std::string got;
-    char buf[512];
-    while (got.size() < sizeof kRequest - 1) {
-      int n = SSL_read(ssl, buf, sizeof buf);
-      if (n <= 0) die("server SSL_read");
-      got.append(buf, static_cast<size_t>(n));
-    }
-    if (got != kRequest) die("request differs");
+    read_expected(ssl, kRequest, "server: the request");
     if (SSL_write(ssl, kResponse, sizeof kResponse - 1) != sizeof kResponse - 1)
       die("server SSL_write");
     close_cleanly(ssl, fd);
@@ -120,14 +126,8 @@ int main() {
   SSL_set_fd(ssl, fd);
   if (SSL_connect(ssl) != 1) die("SSL_connect");
   if (SSL_write(ssl, kRequest, sizeof kRequest - 1) != sizeof kRequest - 1) die("client SSL_write");
-  std::string got;
-  char buf[512];
-  while (got.size() < sizeof kResponse - 1) {
-    int n = SSL_read(ssl, buf, sizeof buf);
-    if (n <= 0) die("client SSL_read");
-    got.append(buf, static_cast<size_t>(n));
-  }
-  if (got != kResponse) die("response differs");
+  read_expected(ssl, kResponse, "client: the response");
+  char buf[256];
   SSL_shutdown(ssl);
   shutdown(fd, SHUT_WR);
   while (recv(fd, buf, sizeof buf, 0) > 0) {
