@@ -10,8 +10,12 @@ namespace {
 class TlsProber : public HookProber {
  public:
   bool tls = true;
+  bool handshake = true;
+  bool sock_length = true;
   bool works(const HookCandidate& c) override {
-    return c.kind == HookKind::tls_uprobe ? tls : true;
+    if (c.kind == HookKind::sock_length_tracepoint) return sock_length;
+    if (c.kind != HookKind::tls_uprobe) return true;
+    return c.attach_point.find("SSL_do_handshake") != std::string_view::npos ? handshake : tls;
   }
 };
 
@@ -23,7 +27,36 @@ TEST(TlsPlanTest, Attached) {
   EXPECT_FALSE(line.problem);
   EXPECT_EQ(line.text,
             "TLS plaintext from /usr/lib/x/libssl.so.3 (SSL_write, SSL_read, SSL_write_ex, "
-            "SSL_read_ex)");
+            "SSL_read_ex; sockets also from SSL_do_handshake)");
+}
+
+// A failed handshake probe is a warning, the plaintext is still captured.
+TEST(TlsPlanTest, AttachedWithoutTheHandshake) {
+  TlsProber prober;
+  prober.handshake = false;
+  const AttachPlan plan = choose_attach_plan(prober, {});
+  const TlsPlanLine line = describe_tls_plan(plan, "/l/libssl.so.3", "", true,
+                                             "cannot attach a uprobe to SSL_do_handshake in "
+                                             "/l/libssl.so.3: no such symbol");
+  EXPECT_TRUE(line.capturing);
+  EXPECT_TRUE(line.problem);
+  EXPECT_EQ(line.text,
+            "TLS plaintext from /l/libssl.so.3 (SSL_write, SSL_read, SSL_write_ex, SSL_read_ex; "
+            "not SSL_do_handshake: cannot attach a uprobe to SSL_do_handshake in /l/libssl.so.3: "
+            "no such symbol)");
+}
+
+// Before Linux 6.3 nothing names a socket: the handshake is left out, as planned.
+TEST(TlsPlanTest, AttachedWithoutSendRecvTracepoints) {
+  TlsProber prober;
+  prober.sock_length = false;
+  const AttachPlan plan = choose_attach_plan(prober, {});
+  const TlsPlanLine line = describe_tls_plan(plan, "/l/libssl.so.3", "", true);
+  EXPECT_TRUE(line.capturing);
+  EXPECT_FALSE(line.problem);
+  EXPECT_EQ(line.text,
+            "TLS plaintext from /l/libssl.so.3 (SSL_write, SSL_read, SSL_write_ex, SSL_read_ex; "
+            "not SSL_do_handshake: no send/recv tracepoints to name its socket)");
 }
 
 TEST(TlsPlanTest, ContentCaptureOff) {
