@@ -459,7 +459,8 @@ TEST(ChooseAttachPlanTest, ChosenKindOfUnchosenNeedIsEmpty) {
 }
 
 // TLS plaintext: optional, its own hook kind, five programs (four entries
-// and the shared return), and --disable-hook tls_uprobe turns it off.
+// and the shared return), with the handshake's entry as a need of its own;
+// --disable-hook tls_uprobe turns both off.
 TEST(ChooseAttachPlanTest, TlsUprobesAreOptionalAndDisableable) {
   FakeProber prober;
   prober.kinds = kNoTrampolines;
@@ -470,7 +471,12 @@ TEST(ChooseAttachPlanTest, TlsUprobesAreOptionalAndDisableable) {
   for (auto name : {"pf_ssl_write_entry", "pf_ssl_read_entry", "pf_ssl_write_ex_entry",
                     "pf_ssl_read_ex_entry", "pf_ssl_return"})
     EXPECT_TRUE(plan.programs().count(name)) << name;
-  EXPECT_NE(plan.summary().find(",tls_plaintext=tls_uprobe"), std::string::npos);
+  // The handshake uprobe too: the send/recv tracepoints tell it the socket.
+  EXPECT_EQ(plan.chosen_kind(Need::tls_handshake), HookKind::tls_uprobe);
+  EXPECT_FALSE(need_spec(Need::tls_handshake).required);
+  EXPECT_TRUE(plan.programs().count("pf_ssl_handshake_entry"));
+  EXPECT_NE(plan.summary().find(",tls_plaintext=tls_uprobe,tls_handshake=tls_uprobe"),
+            std::string::npos);
 
   AttachPlan off = choose_attach_plan(prober, {HookKind::tls_uprobe});
   EXPECT_EQ(off.choice(Need::tls_plaintext).chosen, nullptr);
@@ -483,19 +489,12 @@ TEST(ChooseAttachPlanTest, TlsUprobesAreOptionalAndDisableable) {
 }
 
 // The handshake uprobe (SSL_do_handshake) only names the socket of an SSL
-// object: it is chosen with the plaintext uprobes and the send/recv
-// tracepoints that tell it the socket, and with neither missing.
+// object: without the plaintext uprobes or the send/recv tracepoints that
+// tell it the socket, it is left out.
 TEST(ChooseAttachPlanTest, TlsHandshakeNeedsThePlaintextAndTheSendRecvTracepoints) {
   FakeProber prober;
   prober.kinds = kNoTrampolines;
   prober.kinds.insert(HookKind::tls_uprobe);
-  AttachPlan plan = choose_attach_plan(prober, {});
-  EXPECT_EQ(plan.chosen_kind(Need::tls_handshake), HookKind::tls_uprobe);
-  EXPECT_FALSE(need_spec(Need::tls_handshake).required);
-  EXPECT_TRUE(plan.programs().count("pf_ssl_handshake_entry"));
-  EXPECT_NE(plan.summary().find(",tls_plaintext=tls_uprobe,tls_handshake=tls_uprobe"),
-            std::string::npos);
-
   // Before 6.3: no sock_{send,recv}_length, no socket to learn.
   AttachPlan old = choose_attach_plan(prober, {HookKind::sock_length_tracepoint});
   EXPECT_EQ(old.chosen_kind(Need::tls_plaintext), HookKind::tls_uprobe);
