@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * TLS plaintext from OpenSSL 3 (libssl.so.3): uprobes on SSL_write, SSL_read,
- * SSL_write_ex and SSL_read_ex, one shared uretprobe on all four.
+ * SSL_write_ex and SSL_read_ex, one shared uretprobe on all four; and on
+ * SSL_do_handshake (the same uretprobe), which only learns the socket.
  *
  *   entry   remembers the call per thread (tls_call.bpf.h): SSL*, buffer,
  *           the _ex byte-count pointer, the direction;
@@ -13,10 +14,16 @@
  *
  * An SSL_read served from a record OpenSSL had already buffered touches no
  * socket: the socket is then the one last seen for that SSL object in that
- * process (ssl_socks). What is copied follows the budget of the TC payload
- * capture: the first payload_bytes of each turn (a turn begins when the
- * direction changes), payload_turns turns per direction and socket, and a
- * per-CPU bound of payload_rate records per second.
+ * process (ssl_socks). The handshake is what names it first: a TLS 1.3
+ * server (nginx) reads the client's Finished and its request in the
+ * handshake's last recv, so its first SSL_read is served from the buffer.
+ * SSL_accept and SSL_connect end in a call to SSL_do_handshake through the
+ * PLT, so its uprobe sees them too.
+ *
+ * What is copied follows the budget of the TC payload capture: the first
+ * payload_bytes of each turn (a turn begins when the direction changes),
+ * payload_turns turns per direction and socket, and a per-CPU bound of
+ * payload_rate records per second.
  *
  * The programs are attached by userspace to the library file
  * (src/bpf/tls_uprobes.cpp): every process that maps it is covered.
@@ -83,12 +90,16 @@ static __always_inline bool tls_take_token(void)
 	return true;
 }
 
+/* Whether calls of the current thread are traced at all. */
+static __always_inline bool ssl_call_wanted(u64 id)
+{
+	return pf_cfg.payload_bytes && !current_is_self() && pid_wanted(id >> 32);
+}
+
 static __always_inline int ssl_enter(struct pt_regs *ctx, u8 direction, bool ex)
 {
-	if (!pf_cfg.payload_bytes || current_is_self())
-		return 0;
 	u64 id = bpf_get_current_pid_tgid();
-	if (!pid_wanted(id >> 32))
+	if (!ssl_call_wanted(id))
 		return 0;
 	struct pf_ssl_call call = {
 	    .ssl = (u64)PT_REGS_PARM1(ctx),
@@ -219,10 +230,12 @@ static __always_inline int ssl_return(struct pt_regs *ctx)
 		return 0;
 	struct pf_ssl_call call = *found;
 	bpf_map_delete_elem(&ssl_calls, &id);
-	u64 moved = ssl_bytes_moved(ctx, &call);
 	u32 tgid = id >> 32;
 	/* Even a call that moved nothing names the SSL object's socket. */
 	u64 sock_id = ssl_socket(&call, tgid);
+	if (call.handshake)
+		return 0; /* its result is no byte count, its bytes no plaintext */
+	u64 moved = ssl_bytes_moved(ctx, &call);
 	if (!moved || !tls_ports_wanted(sock_id))
 		return 0;
 	struct pf_tls_budget_key key = {.id = sock_id, .tgid = 0};
@@ -261,7 +274,20 @@ int BPF_KPROBE(pf_ssl_read_ex_entry)
 	return ssl_enter(ctx, PF_TLS_READ, true);
 }
 
-/* One program for the four returns: the entry said which call it was. */
+/* Every call of the handshake, blocking or not (WANT_READ), names the
+ * socket it read or wrote: the next SSL_read may touch none. */
+SEC("uprobe")
+int BPF_KPROBE(pf_ssl_handshake_entry)
+{
+	u64 id = bpf_get_current_pid_tgid();
+	if (!ssl_call_wanted(id))
+		return 0;
+	struct pf_ssl_call call = {.ssl = (u64)PT_REGS_PARM1(ctx), .handshake = 1};
+	bpf_map_update_elem(&ssl_calls, &id, &call, BPF_ANY);
+	return 0;
+}
+
+/* One program for the five returns: the entry said which call it was. */
 SEC("uretprobe")
 int BPF_KRETPROBE(pf_ssl_return)
 {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * An OpenSSL call in progress, per thread: what SSL_write/SSL_read (and their
- * _ex forms) were given at entry, and the socket the call moved bytes on;
+ * _ex forms) were given at entry, or that it is SSL_do_handshake, and the
+ * socket the call moved bytes on;
  * and the capture budget of each socket, forgotten when the socket closes.
  *
  * Split from tls.bpf.h because the send/recv tracepoints (socket_use.bpf.h)
@@ -25,7 +26,8 @@ struct pf_ssl_call {
 	u64 sock_id;  /* the first TCP socket the call sent or received on; 0: none */
 	u8 direction; /* enum pf_tls_direction */
 	u8 ex;	      /* 1: SSL_write_ex / SSL_read_ex (result 1 = success) */
-	u8 _pad[6];
+	u8 handshake; /* 1: SSL_do_handshake: only its socket is wanted */
+	u8 _pad[5];
 };
 
 /* One entry per thread inside a call. LRU: a thread that dies (or a

@@ -1,5 +1,7 @@
 #include "bpf/attach_plan.h"
 
+#include <algorithm>
+
 namespace procflow {
 namespace {
 
@@ -113,6 +115,14 @@ constexpr HookCandidate tls_candidates[] = {
       "pf_ssl_return"},
      ""},
 };
+// A need of its own so that a library whose handshake cannot be probed still
+// gives its plaintext.
+constexpr HookCandidate tls_handshake_candidates[] = {
+    {HookKind::tls_uprobe,
+     "uprobe+uretprobe libssl.so.3 SSL_do_handshake",
+     {"pf_ssl_handshake_entry", "pf_ssl_return"},
+     ""},
+};
 
 constexpr NeedSpec table[] = {
     {Need::process_exec, "exec", false,
@@ -153,6 +163,10 @@ constexpr NeedSpec table[] = {
     {Need::tls_plaintext, "tls_plaintext", false,
      "no TLS plaintext: the content of TLS connections is only the encrypted bytes on the wire",
      tls_candidates},
+    {Need::tls_handshake, "tls_handshake", false,
+     "plaintext a server read inside the TLS handshake (nginx with TLS 1.3: the request) joins no "
+     "flow (needs tls_plaintext and the sock_{send,recv}_length tracepoints, Linux 6.3+)",
+     tls_handshake_candidates},
 };
 static_assert(std::size(table) == need_count, "every Need has a row in the attach table");
 
@@ -274,6 +288,14 @@ AttachPlan choose_attach_plan(HookProber& prober, const std::set<HookKind>& disa
     plan.choices[static_cast<size_t>(Need::udp_peers)].chosen = nullptr;
     plan.choices[static_cast<size_t>(Need::udp_release)].chosen = nullptr;
   }
+  // The handshake probe only names the socket an SSL object reads and
+  // writes: for nothing without the plaintext probes, and it learns the
+  // socket from the send/recv tracepoints, without which it learns nothing.
+  const bool sock_length = std::ranges::any_of(
+      std::array{Need::tcp_accept, Need::tcp_socket_use, Need::udp_datagrams},
+      [&plan](Need n) { return plan.chosen_kind(n) == HookKind::sock_length_tracepoint; });
+  if (!plan.choice(Need::tls_plaintext).chosen || !sock_length)
+    plan.choices[static_cast<size_t>(Need::tls_handshake)].chosen = nullptr;
   return plan;
 }
 

@@ -60,8 +60,9 @@ enum class Need : uint8_t {
   udp_peers,
   udp_release,
   tls_plaintext,
+  tls_handshake,
 };
-inline constexpr size_t need_count = 15;
+inline constexpr size_t need_count = 16;
 
 struct HookCandidate {
   HookKind kind;

@@ -4,13 +4,33 @@
 
 namespace procflow {
 
+namespace {
+
+// The probe failure of a need's last candidate, "" if it did not fail.
+std::string probe_failure(const AttachPlan& plan, Need need, const KernelHookProber& prober) {
+  const NeedChoice& choice = plan.choice(need);
+  if (choice.probed.empty() || choice.probed.back().second) return "";
+  return prober.failure(choice.probed.back().first->attach_point);
+}
+
+}  // namespace
+
 TlsPlanLine describe_tls_plan(const AttachPlan& plan, const std::string& library,
-                              std::string_view failure, bool content_capture) {
+                              std::string_view failure, bool content_capture,
+                              std::string_view handshake_failure) {
   TlsPlanLine line;
   const NeedChoice& choice = plan.choice(Need::tls_plaintext);
   if (choice.chosen) {
     line.capturing = true;
-    line.text = "TLS plaintext from " + library + " (" + tls_function_list() + ")";
+    line.text = "TLS plaintext from " + library + " (" + tls_function_list();
+    if (plan.choice(Need::tls_handshake).chosen) {
+      line.text += "; sockets also from SSL_do_handshake)";
+    } else if (!handshake_failure.empty()) {
+      line.problem = true;
+      line.text += "; not SSL_do_handshake: " + std::string(handshake_failure) + ")";
+    } else {
+      line.text += "; not SSL_do_handshake: no send/recv tracepoints to name its socket)";
+    }
     return line;
   }
   if (!content_capture) {
@@ -29,10 +49,9 @@ TlsPlanLine describe_tls_plan(const AttachPlan& plan, const std::string& library
 
 TlsPlanLine describe_tls_plan(const AttachPlan& plan, const KernelHookProber& prober,
                               bool content_capture) {
-  const NeedChoice& choice = plan.choice(Need::tls_plaintext);
-  std::string failure;
-  if (!choice.probed.empty()) failure = prober.failure(choice.probed.back().first->attach_point);
-  return describe_tls_plan(plan, prober.tls_library(), failure, content_capture);
+  return describe_tls_plan(plan, prober.tls_library(),
+                           probe_failure(plan, Need::tls_plaintext, prober), content_capture,
+                           probe_failure(plan, Need::tls_handshake, prober));
 }
 
 }  // namespace procflow

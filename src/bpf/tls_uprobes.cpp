@@ -35,9 +35,9 @@ BpfLinkPtr attach_one(bpf_program* prog, const std::string& library, std::string
 
 std::string tls_function_list() {
   std::string out;
-  for (const auto& f : tls_functions) {
+  for (size_t i = 0; i < tls_plaintext_function_count; i++) {
     if (!out.empty()) out += ", ";
-    out += f.symbol;
+    out += tls_functions[i].symbol;
   }
   return out;
 }
@@ -71,6 +71,7 @@ std::unique_ptr<TlsUprobes> TlsUprobes::attach(const ProgramLookup& program,
       *error = "the TLS program " + std::string(f.entry_program) + " is not loaded";
       return nullptr;
     }
+    if (!bpf_program__autoload(entry)) continue;  // its need is not in the plan
     // Return first: a return without its entry finds nothing and is
     // ignored, while an entry without its return would leave the call
     // remembered until the thread's next one.

@@ -395,7 +395,8 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
   }
   spdlog::info("attach plan: {}", impl->plan.summary());
   for (const auto& c : impl->plan.choices) {
-    if (c.spec->need == Need::tls_plaintext) continue;  // its own line, below
+    // TLS has its own line, below.
+    if (c.spec->need == Need::tls_plaintext || c.spec->need == Need::tls_handshake) continue;
     if (!c.chosen)
       spdlog::warn("no usable hook for '{}': {}", c.spec->name, c.spec->cost_if_none);
     else if (!c.chosen->cost.empty())

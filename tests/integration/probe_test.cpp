@@ -158,7 +158,8 @@ TEST_F(ProbeTest, TextNamesEveryNeed) {
 }
 
 // The TLS line (issue 11): this machine has uprobes and Debian's libssl.so.3,
-// so the four functions are attached to the library the loader would map;
+// so the four functions are attached to the library the loader would map,
+// and SSL_do_handshake (its own row: the send/recv tracepoints are here);
 // --disable-hook tls_uprobe says so instead, and tracing would go on.
 TEST_F(ProbeTest, TextShowsTheTlsLibraryAndItsFunctions) {
   std::vector<std::string> argv = {procflow_binary(), "probe"};
@@ -166,11 +167,15 @@ TEST_F(ProbeTest, TextShowsTheTlsLibraryAndItsFunctions) {
   ASSERT_TRUE(result.ok()) << result.describe(argv);
   EXPECT_TRUE(std::regex_search(result.out, std::regex("(^|\n)  tls_plaintext +tls_uprobe +")))
       << result.out;
+  EXPECT_TRUE(std::regex_search(
+      result.out, std::regex("\n  tls_handshake +tls_uprobe +uprobe\\+uretprobe libssl\\.so\\.3 "
+                             "SSL_do_handshake\n")))
+      << result.out;
   std::smatch m;
   ASSERT_TRUE(std::regex_search(
       result.out, m,
       std::regex(R"(\n      TLS plaintext from (/\S*/libssl\.so\.3) \(SSL_write, SSL_read, )"
-                 R"(SSL_write_ex, SSL_read_ex\)\n)")))
+                 R"(SSL_write_ex, SSL_read_ex; sockets also from SSL_do_handshake\)\n)")))
       << result.out;
   EXPECT_EQ(::access(m[1].str().c_str(), R_OK), 0) << m[1];
 
@@ -186,6 +191,7 @@ TEST_F(ProbeTest, TextShowsTheTlsLibraryAndItsFunctions) {
 TEST_F(ProbeTest, JsonHasTheTlsLibrary) {
   ASSERT_NO_FATAL_FAILURE(probe_json({}));
   EXPECT_EQ(hook("tls_plaintext"), "tls_uprobe") << result_.out;
+  EXPECT_EQ(hook("tls_handshake"), "tls_uprobe") << result_.out;
   for (const auto& entry : doc_["plan"].GetArray()) {
     if (std::string(entry["need"].GetString()) != "tls_plaintext") continue;
     ASSERT_TRUE(entry.HasMember("library") && entry["library"].IsString()) << result_.out;

@@ -18,10 +18,12 @@ class FakeProber : public HookProber {
  public:
   std::set<HookKind> kinds;
   std::set<std::string> attach_points;
+  std::set<std::string> failing;   // fail whatever their kind
   std::vector<std::string> asked;  // every attach point probed, in order
 
   bool works(const HookCandidate& c) override {
     asked.emplace_back(c.attach_point);
+    if (failing.count(std::string(c.attach_point))) return false;
     return kinds.count(c.kind) || attach_points.count(std::string(c.attach_point));
   }
 };
@@ -74,10 +76,10 @@ TEST(AttachTableTest, HasEveryNeedInEnumOrder) {
 TEST(AttachTableTest, NeedNames) {
   std::vector<std::string_view> names;
   for (const auto& spec : attach_table()) names.push_back(spec.name);
-  EXPECT_EQ(names, (std::vector<std::string_view>{"exec", "fork", "exit", "tcp_state", "connect",
-                                                  "accept", "socket_use", "tcp_reset", "packets",
-                                                  "open_flow_counters", "existing_sockets", "udp",
-                                                  "udp_peers", "udp_release", "tls_plaintext"}));
+  EXPECT_EQ(names, (std::vector<std::string_view>{
+                       "exec", "fork", "exit", "tcp_state", "connect", "accept", "socket_use",
+                       "tcp_reset", "packets", "open_flow_counters", "existing_sockets", "udp",
+                       "udp_peers", "udp_release", "tls_plaintext", "tls_handshake"}));
 }
 
 TEST(AttachTableTest, OnlyStateAndConnectAreRequired) {
@@ -188,7 +190,7 @@ TEST(ChooseAttachPlanTest, KernelWithEverythingGetsThePreferredHooks) {
             "exec=tp_btf,fork=tp_btf,exit=tp_btf,tcp_state=tp_btf,connect=fentry,accept=fexit,"
             "socket_use=sock_length,tcp_reset=tp_btf,packets=tcx,open_flow_counters=raw_tp,"
             "existing_sockets=bpf_iter,udp=sock_length,udp_peers=cgroup_sock_addr,udp_release="
-            "cgroup_sock,tls_plaintext=none");
+            "cgroup_sock,tls_plaintext=none,tls_handshake=none");
 }
 
 TEST(ChooseAttachPlanTest, EveryChoiceKnowsItsSpec) {
@@ -235,7 +237,7 @@ TEST(ChooseAttachPlanTest, ThisMachineWithoutTrampolinesOrKprobes) {
             "accept=syscall_tp,socket_use=sock_length,tcp_reset=tp_btf,packets=tcx,"
             "open_flow_counters=raw_tp,"
             "existing_sockets=bpf_iter,udp=sock_length,udp_peers=cgroup_sock_addr,udp_release="
-            "cgroup_sock,tls_plaintext=none");
+            "cgroup_sock,tls_plaintext=none,tls_handshake=none");
 
   // connect probed fentry and kprobe (both failed); the state transition is
   // not asked of the prober.
@@ -266,7 +268,7 @@ TEST(ChooseAttachPlanTest, OldKernelFallsBackToTracepointsKprobesAndClsact) {
             "exec=tracepoint,fork=tracepoint,exit=tracepoint,tcp_state=tracepoint,connect=kprobe,"
             "accept=kretprobe,socket_use=none,tcp_reset=tracepoint,packets=clsact,"
             "open_flow_counters=none,existing_sockets=none,"
-            "udp=none,udp_peers=none,udp_release=none,tls_plaintext=none");
+            "udp=none,udp_peers=none,udp_release=none,tls_plaintext=none,tls_handshake=none");
   EXPECT_EQ(plan.missing_required(), nullptr);
   EXPECT_EQ(plan.choice(Need::tcp_socket_use).chosen, nullptr);
   EXPECT_FALSE(plan.chosen_kind(Need::open_flow_counters).has_value());
@@ -312,7 +314,7 @@ TEST(ChooseAttachPlanTest, MissingStateHookNamesTcpState) {
             "exec=none,fork=none,exit=none,tcp_state=none,connect=fentry,accept=fexit,"
             "socket_use=sock_length,tcp_reset=none,packets=tcx,open_flow_counters=raw_tp,"
             "existing_sockets=bpf_iter,udp=sock_length,udp_peers=cgroup_sock_addr,udp_release="
-            "cgroup_sock,tls_plaintext=none");
+            "cgroup_sock,tls_plaintext=none,tls_handshake=none");
 }
 
 TEST(ChooseAttachPlanTest, WithoutStateHookTheSyntheticFallbacksDoNotWork) {
@@ -328,7 +330,8 @@ TEST(ChooseAttachPlanTest, WithoutStateHookTheSyntheticFallbacksDoNotWork) {
   EXPECT_EQ(plan.summary(),
             "exec=none,fork=none,exit=none,tcp_state=none,connect=none,accept=none,"
             "socket_use=none,tcp_reset=none,packets=none,open_flow_counters=none,"
-            "existing_sockets=none,udp=none,udp_peers=none,udp_release=none,tls_plaintext=none");
+            "existing_sockets=none,udp=none,udp_peers=none,udp_release=none,tls_plaintext=none,tls_"
+            "handshake=none");
 }
 
 TEST(ChooseAttachPlanTest, MissingConnectIsReportedWhenStateWorks) {
@@ -456,7 +459,8 @@ TEST(ChooseAttachPlanTest, ChosenKindOfUnchosenNeedIsEmpty) {
 }
 
 // TLS plaintext: optional, its own hook kind, five programs (four entries
-// and the shared return), and --disable-hook tls_uprobe turns it off.
+// and the shared return), with the handshake's entry as a need of its own;
+// --disable-hook tls_uprobe turns both off.
 TEST(ChooseAttachPlanTest, TlsUprobesAreOptionalAndDisableable) {
   FakeProber prober;
   prober.kinds = kNoTrampolines;
@@ -467,13 +471,52 @@ TEST(ChooseAttachPlanTest, TlsUprobesAreOptionalAndDisableable) {
   for (auto name : {"pf_ssl_write_entry", "pf_ssl_read_entry", "pf_ssl_write_ex_entry",
                     "pf_ssl_read_ex_entry", "pf_ssl_return"})
     EXPECT_TRUE(plan.programs().count(name)) << name;
-  EXPECT_NE(plan.summary().find(",tls_plaintext=tls_uprobe"), std::string::npos);
+  // The handshake uprobe too: the send/recv tracepoints tell it the socket.
+  EXPECT_EQ(plan.chosen_kind(Need::tls_handshake), HookKind::tls_uprobe);
+  EXPECT_FALSE(need_spec(Need::tls_handshake).required);
+  EXPECT_TRUE(plan.programs().count("pf_ssl_handshake_entry"));
+  EXPECT_NE(plan.summary().find(",tls_plaintext=tls_uprobe,tls_handshake=tls_uprobe"),
+            std::string::npos);
 
   AttachPlan off = choose_attach_plan(prober, {HookKind::tls_uprobe});
   EXPECT_EQ(off.choice(Need::tls_plaintext).chosen, nullptr);
   ASSERT_EQ(off.choice(Need::tls_plaintext).disabled.size(), 1u);
+  EXPECT_EQ(off.choice(Need::tls_handshake).chosen, nullptr);
+  ASSERT_EQ(off.choice(Need::tls_handshake).disabled.size(), 1u);
   EXPECT_EQ(off.missing_required(), nullptr);
   EXPECT_FALSE(off.programs().count("pf_ssl_return"));
+  EXPECT_FALSE(off.programs().count("pf_ssl_handshake_entry"));
+}
+
+// The handshake uprobe (SSL_do_handshake) only names the socket of an SSL
+// object: without the plaintext uprobes or the send/recv tracepoints that
+// tell it the socket, it is left out.
+TEST(ChooseAttachPlanTest, TlsHandshakeNeedsThePlaintextAndTheSendRecvTracepoints) {
+  FakeProber prober;
+  prober.kinds = kNoTrampolines;
+  prober.kinds.insert(HookKind::tls_uprobe);
+  // Before 6.3: no sock_{send,recv}_length, no socket to learn.
+  AttachPlan old = choose_attach_plan(prober, {HookKind::sock_length_tracepoint});
+  EXPECT_EQ(old.chosen_kind(Need::tls_plaintext), HookKind::tls_uprobe);
+  EXPECT_EQ(old.choice(Need::tls_handshake).chosen, nullptr);
+  EXPECT_FALSE(old.programs().count("pf_ssl_handshake_entry"));
+
+  // The plaintext probes fail (say a symbol is missing): the handshake goes too.
+  prober.kinds.erase(HookKind::tls_uprobe);
+  prober.attach_points.insert("uprobe+uretprobe libssl.so.3 SSL_do_handshake");
+  AttachPlan alone = choose_attach_plan(prober, {});
+  EXPECT_EQ(alone.choice(Need::tls_plaintext).chosen, nullptr);
+  EXPECT_EQ(alone.choice(Need::tls_handshake).chosen, nullptr);
+  EXPECT_FALSE(alone.programs().count("pf_ssl_return"));
+
+  // The handshake probe fails: the plaintext stays.
+  prober.kinds.insert(HookKind::tls_uprobe);
+  prober.attach_points.clear();
+  prober.failing.insert("uprobe+uretprobe libssl.so.3 SSL_do_handshake");
+  AttachPlan partial = choose_attach_plan(prober, {});
+  EXPECT_EQ(partial.chosen_kind(Need::tls_plaintext), HookKind::tls_uprobe);
+  EXPECT_EQ(partial.choice(Need::tls_handshake).chosen, nullptr);
+  EXPECT_FALSE(partial.programs().count("pf_ssl_handshake_entry"));
 }
 
 }  // namespace
