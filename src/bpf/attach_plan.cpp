@@ -161,7 +161,9 @@ constexpr NeedSpec table[] = {
      "UDP flows end only by idle timeout or at shutdown, not when their socket closes",
      udp_release_candidates},
     {Need::tls_plaintext, "tls_plaintext", false,
-     "no TLS plaintext: the content of TLS connections is only the encrypted bytes on the wire",
+     "no TLS plaintext: the content of TLS connections is only the encrypted bytes on the wire "
+     "(needs the uprobes and the sock_{send,recv}_length tracepoints, Linux 6.3+, that name "
+     "each call's socket)",
      tls_candidates},
     {Need::tls_handshake, "tls_handshake", false,
      "plaintext a server read inside the TLS handshake (nginx with TLS 1.3: the request) joins no "
@@ -288,13 +290,15 @@ AttachPlan choose_attach_plan(HookProber& prober, const std::set<HookKind>& disa
     plan.choices[static_cast<size_t>(Need::udp_peers)].chosen = nullptr;
     plan.choices[static_cast<size_t>(Need::udp_release)].chosen = nullptr;
   }
-  // The handshake probe only names the socket an SSL object reads and
-  // writes: for nothing without the plaintext probes, and it learns the
-  // socket from the send/recv tracepoints, without which it learns nothing.
+  // The TLS probes learn which socket a call used from the send/recv
+  // tracepoints that fire inside it: without them no plaintext could join its
+  // flow, and every SSL call of every process would pay the uprobes for
+  // nothing. The handshake probe only serves the plaintext probes.
   const bool sock_length = std::ranges::any_of(
       std::array{Need::tcp_accept, Need::tcp_socket_use, Need::udp_datagrams},
       [&plan](Need n) { return plan.chosen_kind(n) == HookKind::sock_length_tracepoint; });
-  if (!plan.choice(Need::tls_plaintext).chosen || !sock_length)
+  if (!sock_length) plan.choices[static_cast<size_t>(Need::tls_plaintext)].chosen = nullptr;
+  if (!plan.choice(Need::tls_plaintext).chosen)
     plan.choices[static_cast<size_t>(Need::tls_handshake)].chosen = nullptr;
   return plan;
 }

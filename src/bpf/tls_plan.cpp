@@ -29,7 +29,7 @@ TlsPlanLine describe_tls_plan(const AttachPlan& plan, const std::string& library
       line.problem = true;
       line.text += "; not SSL_do_handshake: " + std::string(handshake_failure) + ")";
     } else {
-      line.text += "; not SSL_do_handshake: no send/recv tracepoints to name its socket)";
+      line.text += "; not SSL_do_handshake: not probed)";
     }
     return line;
   }
@@ -39,6 +39,11 @@ TlsPlanLine describe_tls_plan(const AttachPlan& plan, const std::string& library
     line.text =
         "no TLS plaintext: disabled (--no-tls-plaintext, content.tls_plaintext: false, or "
         "--disable-hook tls_uprobe)";
+  } else if (!choice.probed.empty() && choice.probed.back().second) {
+    line.problem = true;
+    line.text =
+        "no TLS plaintext: the uprobes work, but without the sock_{send,recv}_length "
+        "tracepoints (Linux 6.3+) no call could be joined to its socket's flow";
   } else {
     line.problem = true;
     line.text = "no TLS plaintext: " + (failure.empty() ? std::string("the uprobes were not probed")

@@ -85,6 +85,10 @@ bool DnsLearner::learn(const DnsWireMessage& wire, DnsMessage& message,
   return true;
 }
 
+void DnsLearner::retry_waiting() {
+  std::erase_if(waiting_, [this](Waiting& w) { return learn(w.wire, w.message, w.check); });
+}
+
 void DnsLearner::tick(uint64_t now_ns) {
   for (auto it = waiting_.begin(); it != waiting_.end();) {
     if (learn(it->wire, it->message, it->check)) {

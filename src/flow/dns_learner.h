@@ -49,6 +49,10 @@ class DnsLearner {
   void on_message(const DnsWireMessage& wire, std::span<const uint8_t> payload);
   // Retries answers waiting for their socket, expires old queries.
   void tick(uint64_t now_ns);
+  // Retries answers waiting for their socket, now: called before a flow
+  // starts, so an answer whose querying socket's flow was read after it (the
+  // records raced on two CPUs) names the connection its answer led to.
+  void retry_waiting();
 
   const DnsQueryTracker& tracker() const { return tracker_; }
   uint64_t answers_learned() const { return learned_; }

@@ -135,6 +135,7 @@ struct Tracer::Impl : RecordHandler {
     spdlog::trace("tcp start sock={:x} initiated={} owner={} source={} hook={} ports={}->{}",
                   r.sock_id, r.initiated, r.owner.tgid, r.owner_source, r.hook, r.tuple.sport,
                   r.tuple.dport);
+    retry_dns_answers();
     table->on_tcp_start(r);
   }
   void on_tcp_owner(const pf_tcp_owner& r) override {
@@ -147,7 +148,14 @@ struct Tracer::Impl : RecordHandler {
   void on_tcp_snapshot(const pf_tcp_snapshot& r) override { table->on_tcp_snapshot(r); }
   void on_tcp_reset(const pf_tcp_reset& r) override { table->on_tcp_reset(r); }
   void on_udp_start(const pf_udp_start& r) override {
+    retry_dns_answers();
     if (udp_table) udp_table->on_udp_start(r);
+  }
+  // A DNS answer read before its querying socket's flow waits for it; the
+  // flow a client opens to the answered address must not start before the
+  // answer had its chance (the socket's start was read by now).
+  void retry_dns_answers() {
+    if (dns && dns->answers_waiting()) dns->retry_waiting();
   }
   void on_dns(const pf_dns& r) override {
     dns->on_message(dns_wire_of(r), dns_payload_of(r));

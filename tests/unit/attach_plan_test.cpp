@@ -491,15 +491,19 @@ TEST(ChooseAttachPlanTest, TlsUprobesAreOptionalAndDisableable) {
 // The handshake uprobe (SSL_do_handshake) only names the socket of an SSL
 // object: without the plaintext uprobes or the send/recv tracepoints that
 // tell it the socket, it is left out.
-TEST(ChooseAttachPlanTest, TlsHandshakeNeedsThePlaintextAndTheSendRecvTracepoints) {
+TEST(ChooseAttachPlanTest, TlsProbesNeedTheSendRecvTracepoints) {
   FakeProber prober;
   prober.kinds = kNoTrampolines;
   prober.kinds.insert(HookKind::tls_uprobe);
-  // Before 6.3: no sock_{send,recv}_length, no socket to learn.
+  // Before 6.3: no sock_{send,recv}_length, no call's socket to learn: the
+  // uprobes work (probed) but are left out, plaintext and handshake alike.
   AttachPlan old = choose_attach_plan(prober, {HookKind::sock_length_tracepoint});
-  EXPECT_EQ(old.chosen_kind(Need::tls_plaintext), HookKind::tls_uprobe);
+  EXPECT_EQ(old.choice(Need::tls_plaintext).chosen, nullptr);
+  ASSERT_FALSE(old.choice(Need::tls_plaintext).probed.empty());
+  EXPECT_TRUE(old.choice(Need::tls_plaintext).probed.back().second);
   EXPECT_EQ(old.choice(Need::tls_handshake).chosen, nullptr);
   EXPECT_FALSE(old.programs().count("pf_ssl_handshake_entry"));
+  EXPECT_FALSE(old.programs().count("pf_ssl_return"));
 
   // The plaintext probes fail (say a symbol is missing): the handshake goes too.
   prober.kinds.erase(HookKind::tls_uprobe);

@@ -138,6 +138,21 @@ TEST_F(DnsLearnerTest, AnAnswerWaitsForItsSocketThenIsRefused) {
   EXPECT_EQ(cache_.find(kNetnsA, ip("192.0.2.2"), 100), nullptr);
 }
 
+// The tracer retries before every flow start: once the socket's flow is
+// known, the answer is filed at once, with no tick in between.
+TEST_F(DnsLearnerTest, AWaitingAnswerIsFiledOnRetry) {
+  auto l = learner();
+  socket_netns_.reset();
+  l->on_message(wire("10.0.0.2", 40000, "10.0.0.53", 53, 100 * kSec), query(3));
+  l->on_message(wire("10.0.0.53", 53, "10.0.0.2", 40000, 100 * kSec), answer(3, "192.0.2.3"));
+  l->retry_waiting();
+  EXPECT_EQ(l->answers_waiting(), 1u);  // still unknown: keeps waiting
+  socket_netns_ = kNetnsA;
+  l->retry_waiting();
+  EXPECT_EQ(l->answers_waiting(), 0u);
+  EXPECT_EQ(name_in(kNetnsA, "192.0.2.3"), "www.example.com/dns");
+}
+
 // Two namespaces each have a socket on the querier's port talking to this
 // server: the answer could be either's, so it names nothing, at once.
 TEST_F(DnsLearnerTest, AnAnswerSeveralNamespacesCouldHaveAskedForNamesNothing) {

@@ -22,8 +22,7 @@ class TlsProber : public HookProber {
   }
 };
 
-// Capturing, with the handshake uprobe or why not: a failed probe is a
-// warning; before Linux 6.3 nothing names a socket, so it is left out as planned.
+// Capturing, with the handshake uprobe or why not: a failed probe is a warning.
 TEST(TlsPlanTest, AttachedWithOrWithoutTheHandshake) {
   const std::string failure =
       "cannot attach a uprobe to SSL_do_handshake in /l/libssl.so.3: no such symbol";
@@ -34,8 +33,6 @@ TEST(TlsPlanTest, AttachedWithOrWithoutTheHandshake) {
   for (const Case& c : std::vector<Case>{
            {true, true, false, "sockets also from SSL_do_handshake"},
            {false, true, true, "not SSL_do_handshake: " + failure},
-           {true, false, false,
-            "not SSL_do_handshake: no send/recv tracepoints to name its socket"},
        }) {
     TlsProber prober;
     prober.handshake = c.handshake;
@@ -72,6 +69,19 @@ TEST(TlsPlanTest, DisabledHook) {
   EXPECT_EQ(line.text,
             "no TLS plaintext: disabled (--no-tls-plaintext, content.tls_plaintext: false, or "
             "--disable-hook tls_uprobe)");
+}
+
+// Before Linux 6.3 the uprobes work but nothing names a call's socket: left out, and said so.
+TEST(TlsPlanTest, NoSendRecvTracepoints) {
+  TlsProber prober;
+  prober.sock_length = false;
+  const AttachPlan plan = choose_attach_plan(prober, {});
+  const TlsPlanLine line = describe_tls_plan(plan, "/l/libssl.so.3", "", true);
+  EXPECT_FALSE(line.capturing);
+  EXPECT_TRUE(line.problem);
+  EXPECT_EQ(line.text,
+            "no TLS plaintext: the uprobes work, but without the sock_{send,recv}_length "
+            "tracepoints (Linux 6.3+) no call could be joined to its socket's flow");
 }
 
 TEST(TlsPlanTest, ProbeFailureIsTheReason) {

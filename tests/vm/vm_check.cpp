@@ -1003,15 +1003,15 @@ const std::vector<std::pair<std::string, std::vector<std::pair<int, std::string>
     // The UDP peer and release hooks only attach where datagrams are counted.
     {"udp_peers", {{603, "cgroup_sock_addr"}, {0, "none"}}},
     {"udp_release", {{603, "cgroup_sock"}, {0, "none"}}},
-    // The guest has Debian's libssl.so.3 (procflow links it) and uprobes.
-    {"tls_plaintext", {{0, "tls_uprobe"}}},
-    // The handshake uprobe learns its socket from sock_{send,recv}_length:
-    // left out before 6.3, but probed (loaded, attached) there too.
+    // The guest has Debian's libssl.so.3 (procflow links it) and uprobes. The
+    // TLS uprobes learn each call's socket from sock_{send,recv}_length: left
+    // out before 6.3, but probed (loaded, attached) there too.
+    {"tls_plaintext", {{603, "tls_uprobe"}, {0, "none"}}},
     {"tls_handshake", {{603, "tls_uprobe"}, {0, "none"}}},
 };
 // Needs whose candidates must all load and attach on every kernel, even where
 // the plan leaves them out.
-const std::vector<std::string> kProbedEverywhere = {"tls_handshake"};
+const std::vector<std::string> kProbedEverywhere = {"tls_plaintext", "tls_handshake"};
 
 // 6.12.117+deb12-cloud-amd64 -> 612.
 int kernel_version(const std::string& release) {
