@@ -1,6 +1,8 @@
 // libFuzzer target: the replay's packet parser and flow table on arbitrary bytes.
 //
-// Input: one byte choosing the link type, then records of
+// Input: one byte choosing the link type (low 2 bits) and whether messages are built (top bit:
+// the payloads then go through CaptureTurns, the conversation code, nDPI and the decoders), then
+// records of
 //   [length: 2 bytes, big-endian][clock step: 1][wire extra: 1][frame]
 // (a record cut short takes what is left). Each frame is parsed as captured with a wire length
 // of its size plus 16 x `wire extra` bytes (what a snap length leaves), and every decoded packet
@@ -10,9 +12,11 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
+#include "proto/ndpi_engine.h"
 #include "replay/packet_parser.h"
 #include "replay/replay_flows.h"
 
@@ -47,7 +51,7 @@ void check_packet(ParseStatus s, const ParsedPacket& p, std::span<const uint8_t>
 }
 
 struct Tally {
-  uint64_t starts = 0, ends = 0, packets_in_ended_flows = 0;
+  uint64_t starts = 0, ends = 0, messages = 0, packets_in_ended_flows = 0;
 };
 
 }  // namespace
@@ -60,6 +64,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   procflow::ReplayOptions options;
   options.max_flows = 32;  // small, so the limit is reached too
   options.dns.max_entries = 64;
+  // One engine for every input: creating nDPI's module costs milliseconds.
+  static const std::unique_ptr<procflow::NdpiEngine> ndpi = procflow::NdpiEngine::create(nullptr);
+  procflow::ConversationSettings settings{
+      .options =
+          procflow::ContentOptions{
+              .bytes = 64, .messages = procflow::MessagesMode::all, .max_turns = 4},
+      .ndpi = ndpi.get()};
+  if (data[0] & 0x80) options.conversations = &settings;
   Tally tally;
   procflow::ReplayFlows flows(options, [&](const FlowEvent& e, const ReplayFlowRecord& r) {
     check(r.first_us <= r.last_us);
@@ -68,6 +80,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (e.action == FlowAction::start) {
       tally.starts++;
       check(!e.packet_count.has_value());
+      return;
+    }
+    if (e.action == FlowAction::message) {
+      tally.messages++;
+      check(options.conversations != nullptr);
+      check(e.message_direction.has_value() && !e.packet_count.has_value());
       return;
     }
     check(e.action == FlowAction::end);
@@ -111,6 +129,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check(flows.open_flows() == 0);
   check(tally.starts == st.flows_started && tally.ends == st.flows_ended);
   check(tally.starts == tally.ends);
+  check(tally.messages == st.messages);
+  // At most max_turns messages per direction, flow and source (wire only here).
+  check(tally.messages <= tally.starts * 2 * settings.options.max_turns);
   check(open <= options.max_flows);
   check(tally.packets_in_ended_flows == st.packets - st.after_close - st.table_full);
   return 0;

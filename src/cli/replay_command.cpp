@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/content_flags.h"
 #include "cli/filter_options.h"
 #include "cli/non_empty_option.h"
 #include "cli/option_ranges.h"
@@ -15,6 +16,7 @@
 #include "flow/event_filter.h"
 #include "output/event_output.h"
 #include "output/sink_uri.h"
+#include "proto/ndpi_engine.h"
 #include "replay/capture_replay.h"
 #include "util/seconds.h"
 
@@ -29,6 +31,7 @@ struct ReplayArgs {
   std::vector<std::string> hosts;
   std::vector<std::string> internal_networks;
   double udp_idle_timeout = 60;
+  ContentArgs content;
 };
 
 // A replay waits for its outputs rather than dropping: this much may wait in
@@ -58,8 +61,8 @@ std::string skipped_summary(const CaptureStats& capture, const ReplayFlowStats& 
 void report(const CaptureStats& capture, const ReplayFlows& flows, size_t open_at_end) {
   const ReplayFlowStats& f = flows.stats();
   const ReplayDnsStats& d = flows.dns().stats();
-  spdlog::info("{} packets, {} flows ({} still open at the end of the capture)", capture.frames,
-               f.flows_started, open_at_end);
+  spdlog::info("{} packets, {} flows ({} still open at the end of the capture), {} messages",
+               capture.frames, f.flows_started, open_at_end, f.messages);
   std::string dns = std::to_string(d.messages) + " DNS responses parsed, " +
                     std::to_string(d.address_answers) + " address answers, " +
                     std::to_string(flows.dns().cache().size()) + " addresses named";
@@ -86,6 +89,19 @@ int run_replay(const ReplayArgs& args) {
       return 2;
     }
     options.networks = std::move(*networks);
+  }
+
+  // Messages: the capture's payload through the live tracer's conversation code, with nDPI.
+  ConversationSettings conversations;
+  apply_content_args(args.content, &conversations.options);
+  std::unique_ptr<NdpiEngine> ndpi;
+  if (conversations.options.enabled()) {
+    std::string ndpi_error;
+    ndpi = NdpiEngine::create(&ndpi_error);
+    if (!ndpi)
+      spdlog::warn("no application_protocol from nDPI: {}; messages are still decoded", ndpi_error);
+    conversations.ndpi = ndpi.get();
+    options.conversations = &conversations;
   }
 
   std::vector<OutputRoute> routes;
@@ -139,8 +155,8 @@ std::function<int()> add_replay_command(CLI::App& app) {
       ->required()
       ->check(non_empty("a capture file, or - for stdin"));
   add_output_options(cmd, &args->output);
-  cmd->add_option("--actions", args->actions, "start,end (default: all)")
-      ->check(non_empty("start or end"));
+  cmd->add_option("--actions", args->actions, "start,message,end (default: all)")
+      ->check(non_empty("start, message or end"));
   cmd->add_option("--port", args->ports, "only flows with this source or destination port")
       ->type_name("PORT")
       ->transform(in_range(ranges::kPort))
@@ -158,6 +174,7 @@ std::function<int()> add_replay_command(CLI::App& app) {
                   "loopback, link-local, ULA)")
       ->check(non_empty("CIDRs"))
       ->delimiter(',');
+  add_content_options(cmd, &args->content);
   return [cmd, args]() -> int {
     if (!cmd->parsed()) return -1;
     return run_replay(*args);

@@ -92,22 +92,7 @@ void add_trace_options(CLI::App* cmd, TraceArgs* args) {
                   "/var/log/pods; a missing one names nothing)")
       ->type_name("DIR")
       ->check(non_empty("a directory"));
-  cmd->add_option("--content-bytes", args->content_bytes,
-                  "bytes of each turn of a conversation captured per direction for message "
-                  "events; 0 turns content capture off (default 512)")
-      ->type_name("BYTES")
-      ->transform(in_range(ranges::kContentBytes));
-  cmd->add_option("--messages", args->messages,
-                  "first: one message per direction per flow (a request and its response); "
-                  "all: one per turn, e.g. each request on a keep-alive connection (default first)")
-      ->check(CLI::IsMember({"first", "all"}));
-  cmd->add_option("--max-turns", args->max_turns,
-                  "with --messages all: turns captured per direction and flow at most (default 32)")
-      ->type_name("N")
-      ->transform(in_range(ranges::kMaxTurns));
-  cmd->add_flag("--no-redact", args->no_redact,
-                "show credentials in content and proto_info (Authorization, cookies, passwords; "
-                "for a lab only: every reader of the output sees them)");
+  add_content_options(cmd, &args->content);
   cmd->add_flag("--no-tls-plaintext", args->no_tls_plaintext,
                 "no OpenSSL uprobes: HTTPS messages show the TLS handshake, not the request");
 }
@@ -147,10 +132,7 @@ bool build_trace_config(const TraceArgs& args, ServiceConfig* config) {
   config->reverse_dns_rate = args.reverse_dns_rate;
   config->host_proc = args.host_proc;
   config->pod_log_dir = args.pod_log_dir;
-  config->content.bytes = args.content_bytes;
-  config->content.messages = args.messages == "all" ? MessagesMode::all : MessagesMode::first;
-  config->content.max_turns = static_cast<uint16_t>(args.max_turns);
-  config->content.redact = !args.no_redact;
+  apply_content_args(args.content, &config->content);
   config->content.tls_plaintext = !args.no_tls_plaintext;
   if (!parse_hook_list(args.disable_hooks, &config->disabled_hooks, &error)) {
     spdlog::error("--disable-hook: {}", error);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/content_flags.h"
 #include "config/service_config.h"
 
 namespace procflow {
@@ -34,10 +35,7 @@ struct TraceArgs {
   std::string host_proc = "/proc";
   std::string pod_log_dir = "/var/log/pods";
   std::string metrics_address;
-  uint32_t content_bytes = ContentOptions{}.bytes;
-  std::string messages = "first";
-  uint32_t max_turns = ContentOptions{}.max_turns;
-  bool no_redact = false;
+  ContentArgs content;
   bool no_tls_plaintext = false;
 };
 

@@ -7,28 +7,9 @@
 
 #include "enrich/community_id.h"
 #include "enrich/host_names.h"
+#include "replay/replay_flow.h"
 
 namespace procflow {
-
-struct ReplayFlows::Flow {
-  Key key;
-  ReplayFlowRecord record;
-  uint64_t serial = 0;  // start order, so events at the end of the capture come out in it
-  // Fixed at the start, so the flow's end event says what its start said even if a later DNS
-  // answer renames an address.
-  std::string community_id, src_fqdn, dest_fqdn, src_canonical, dest_canonical;
-  uint64_t active_us = 0;  // the capture clock at its last packet
-  bool closed = false;     // ended; lingering in closed_ to absorb stray packets
-  uint64_t closed_us = 0;
-  std::list<Flow*>::iterator position;  // in udp_lru_ (open UDP) or closed_ (closed TCP)
-  // TCP close: per direction (0 = the initiator's), a FIN was sent, the sequence number just
-  // past it, and whether the other side acknowledged it.
-  bool fin[2] = {false, false};
-  bool fin_acked[2] = {false, false};
-  uint32_t fin_next[2] = {0, 0};
-  // DNS over TCP, per direction sent from a DNS port; allocated only for those.
-  std::unique_ptr<DnsTcpStream> dns[2];
-};
 
 namespace {
 
@@ -79,6 +60,7 @@ void ReplayFlows::add(const ParsedPacket& p, uint64_t ts_us, uint32_t frame_byte
   stats_.packets++;
   now_us_ = std::max(now_us_, ts_us);
   expire(now_us_);
+  flush_idle_messages();
 
   const Key key = key_of(p);
   Flow* f = nullptr;
@@ -124,15 +106,19 @@ ReplayFlows::Flow* ReplayFlows::start_flow(const Key& key, const ParsedPacket& p
   r.responder_ip = reply_first ? p.src_ip : p.dest_ip;
   r.responder_port = reply_first ? p.src_port : p.dest_port;
   r.first_us = r.last_us = ts_us;
-  f.community_id =
+  FlowLabels& labels = f.labels;
+  labels.named = true;
+  labels.community_id =
       community_id(r.initiator_ip, r.responder_ip, r.initiator_port, r.responder_port, r.ip_proto);
   const uint64_t now_s = now_us_ / 1'000'000;
   const ResolvedName src = dns_.name_of(r.initiator_ip, now_s);
   const ResolvedName dest = dns_.name_of(r.responder_ip, now_s);
-  f.src_fqdn = src.fqdn;
-  f.src_canonical = src.canonical;
-  f.dest_fqdn = dest.fqdn;
-  f.dest_canonical = dest.canonical;
+  labels.src_fqdn = src.fqdn;
+  labels.src_canonical = src.canonical;
+  labels.dest_fqdn = dest.fqdn;
+  labels.dest_canonical = dest.canonical;
+  if (!src.fqdn.empty()) labels.src_source = NameSource::dns;
+  if (!dest.fqdn.empty()) labels.dest_source = NameSource::dns;
   if (r.ip_proto == ip_proto_udp) f.position = udp_lru_.insert(udp_lru_.end(), &f);
   flows_.emplace(key, std::move(owned));
 
@@ -156,6 +142,9 @@ void ReplayFlows::count(Flow& f, const ParsedPacket& p, uint64_t ts_us, uint32_t
   r.last_us = std::max(r.last_us, ts_us);
   f.active_us = now_us_;
   const uint64_t now_s = now_us_ / 1'000'000;
+  // A SYN carries where its side's stream starts.
+  if (options_.conversations && (!p.payload.empty() || (p.tcp_flags & tcp_flag::syn)))
+    add_content(f, p, from_initiator);
 
   if (r.ip_proto == ip_proto_udp) {
     udp_lru_.splice(udp_lru_.end(), udp_lru_, f.position);  // now the most recently active
@@ -197,7 +186,15 @@ void ReplayFlows::end_flow(Flow& f, EndReason reason) {
   ReplayFlowRecord& r = f.record;
   r.end_reason = reason;
   stats_.flows_ended++;
+  std::string protocol;
+  if (f.content) {
+    finish_messages(f);
+    protocol = f.content->conversation.application_protocol();
+    talking_.erase(f.content->talking);
+    f.content.reset();
+  }
   fill_event(event_, f);
+  event_.application_protocol = std::move(protocol);
   event_.action = FlowAction::end;
   event_.end_time_us = r.last_us;
   event_.timestamp_us = r.last_us;
@@ -221,6 +218,7 @@ void ReplayFlows::erase(Table::iterator it) {
     udp_lru_.erase(f.position);
   for (auto& stream : f.dns)
     if (stream) dns_.release(*stream);
+  if (f.content) talking_.erase(f.content->talking);
   flows_.erase(it);
 }
 
@@ -247,6 +245,7 @@ void ReplayFlows::finish() {
   for (Flow* f : open) end_flow(*f, f->fin[0] && f->fin[1] ? EndReason::close : EndReason::none);
   udp_lru_.clear();
   closed_.clear();
+  talking_.clear();
   flows_.clear();
 }
 
@@ -258,15 +257,16 @@ void ReplayFlows::fill_event(FlowEvent& ev, const Flow& f) const {
   ev.dest_ip = r.responder_ip;
   ev.src_port = r.initiator_port;
   ev.dest_port = r.responder_port;
-  ev.src_fqdn = f.src_fqdn;
-  ev.dest_fqdn = f.dest_fqdn;
-  ev.src_canonical = f.src_canonical;
-  ev.dest_canonical = f.dest_canonical;
-  if (!f.src_fqdn.empty()) ev.src_fqdn_source = NameSource::dns;
-  if (!f.dest_fqdn.empty()) ev.dest_fqdn_source = NameSource::dns;
+  const FlowLabels& labels = f.labels;
+  ev.src_fqdn = labels.src_fqdn;
+  ev.dest_fqdn = labels.dest_fqdn;
+  ev.src_canonical = labels.src_canonical;
+  ev.dest_canonical = labels.dest_canonical;
+  ev.src_fqdn_source = labels.src_source;
+  ev.dest_fqdn_source = labels.dest_source;
   fill_short_hostnames(ev);
   ev.network_direction = options_.networks.classify(r.initiator_ip, r.responder_ip);
-  ev.community_id = f.community_id;
+  ev.community_id = labels.community_id;
   ev.start_time_us = r.first_us;
 }
 

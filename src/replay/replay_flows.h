@@ -25,7 +25,11 @@
 //  - End of the capture (finish()): every flow still open ends with no end_reason, meaning "the
 //    capture stopped, the flow had not ended"; a TCP flow whose FINs were both seen but not both
 //    acknowledged ends with "close".
-// There are no `message` events.
+// Messages, when options.conversations is set (replay_flows_messages.cpp): the payload of each
+// flow becomes `message` events as a live flow's would (CaptureTurns stands in for the kernel's
+// turn tracking), with application_protocol from nDPI on messages and the end event, and a TLS
+// SNI or HTTP Host naming a responder no DNS answer in the capture named. The initiator is the
+// "local" side: its messages are `out`.
 //
 // Not set, because a capture has none: pid, ppid, uid, user, exe, image_path, comm (no processes),
 // hostname and fqdn (a capture has no sensor host: the file may come from anywhere), netns,
@@ -45,11 +49,14 @@
 #include <unordered_map>
 
 #include "enrich/network_direction.h"
+#include "flow/flow_conversation.h"
 #include "procflow/flow_event.h"
 #include "replay/packet_parser.h"
 #include "replay/replay_dns.h"
 
 namespace procflow {
+
+struct ReplayFlowContent;
 
 struct ReplayOptions {
   uint64_t udp_idle_timeout_us = 60'000'000;
@@ -59,6 +66,8 @@ struct ReplayOptions {
   size_t max_flows = 1'000'000;
   NetworkClassifier networks = NetworkClassifier::defaults();
   DnsCacheConfig dns;
+  // nullptr: no `message` events (and no application_protocol). Must outlive the ReplayFlows.
+  const ConversationSettings* conversations = nullptr;
 };
 
 struct DirectionCounters {
@@ -89,6 +98,7 @@ struct ReplayFlowStats {
   uint64_t flows_ended = 0;    // end events
   uint64_t after_close = 0;    // packets of a flow that had already closed
   uint64_t table_full = 0;     // packets of flows not tracked: max_flows reached
+  uint64_t messages = 0;       // message events
 };
 
 class ReplayFlows {
@@ -122,7 +132,8 @@ class ReplayFlows {
   struct KeyHash {
     size_t operator()(const Key& k) const noexcept;
   };
-  struct Flow;
+  struct Flow;  // replay/replay_flow.h
+  friend struct ReplayFlowContent;
   using Table = std::unordered_map<Key, std::unique_ptr<Flow>, KeyHash>;
 
   static Key key_of(const ParsedPacket& p);
@@ -133,6 +144,11 @@ class ReplayFlows {
   void end_flow(Flow& f, EndReason reason);
   void erase(Table::iterator it);
   void fill_event(FlowEvent& ev, const Flow& f) const;
+  // Messages (replay_flows_messages.cpp).
+  void add_content(Flow& f, const ParsedPacket& p, bool from_initiator);
+  void flush_idle_messages();
+  void finish_messages(Flow& f);
+  void emit_messages(Flow& f);
 
   ReplayOptions options_;
   Emit emit_;
@@ -142,6 +158,10 @@ class ReplayFlows {
   std::list<Flow*> udp_lru_;
   // Closed TCP flows lingering for stray packets, oldest close first.
   std::list<Flow*> closed_;
+  // Flows whose conversation may hold unfinished messages, and when they were last flushed.
+  std::list<Flow*> talking_;
+  uint64_t idle_swept_us_ = 0;
+  std::vector<FlowMessage> messages_;
   uint64_t now_us_ = 0;
   ReplayFlowStats stats_;
   FlowEvent event_;

@@ -15,6 +15,8 @@
 #include "dns_wire_builder.h"
 #include "enrich/community_id.h"
 #include "output/json_serializer.h"
+#include "proto/ndpi_engine.h"
+#include "proto_tls_peer.h"
 
 namespace procflow {
 namespace {
@@ -491,6 +493,120 @@ TEST(ReplayFlowsTest, Ipv6FlowsAndSelfConnections) {
   EXPECT_EQ(ends[0].event.dest_ip.to_string(), "ff02::fb");
   EXPECT_EQ(ends[1].event.packet_count, 2u);
   EXPECT_EQ(ends[1].event.out_bytes, 10u);  // one endpoint: everything counts as sent
+}
+
+// Messages: the payload of a capture through the live tracer's conversation code.
+struct MessageReplay {
+  explicit MessageReplay(MessagesMode mode = MessagesMode::first)
+      : ndpi(NdpiEngine::create(nullptr)),
+        settings{.options = ContentOptions{.messages = mode}, .ndpi = ndpi.get()},
+        replay(ReplayOptions{.conversations = &settings}) {}
+  std::unique_ptr<NdpiEngine> ndpi;
+  ConversationSettings settings;
+  Replay replay;
+};
+
+std::span<const uint8_t> bytes_of(std::string_view s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+constexpr std::string_view kRequest =
+    "GET /index.html HTTP/1.1\r\nHost: web.test\r\nAuthorization: Basic c2VjcmV0\r\n\r\n";
+constexpr std::string_view kResponse = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi";
+
+// A keep-alive HTTP connection with `requests` request/response pairs, then a close.
+void add_http_connection(Replay& r, int requests) {
+  const auto req = static_cast<uint32_t>(kRequest.size());
+  const auto resp = static_cast<uint32_t>(kResponse.size());
+  r.add(tcp_packet(kClient, kServer, kSyn, 100, 0), 0);
+  r.add(tcp_packet(kServer, kClient, kSyn | kAck, 500, 101), 1);
+  r.add(tcp_packet(kClient, kServer, kAck, 101, 501), 2);
+  uint32_t c = 101, s = 501;
+  uint64_t t = 1000;
+  for (int i = 0; i < requests; i++) {
+    r.add(tcp_packet(kClient, kServer, kPsh | kAck, c, s, req, bytes_of(kRequest)), t);
+    // A retransmission of the request: not a message of its own.
+    r.add(tcp_packet(kClient, kServer, kPsh | kAck, c, s, req, bytes_of(kRequest)), t + 10);
+    c += req;
+    r.add(tcp_packet(kServer, kClient, kPsh | kAck, s, c, resp, bytes_of(kResponse)), t + 20);
+    s += resp;
+    t += 1000;
+  }
+  r.add(tcp_packet(kClient, kServer, kFin | kAck, c, s), t);
+  r.add(tcp_packet(kServer, kClient, kFin | kAck, s, c + 1), t + 1);
+  r.add(tcp_packet(kClient, kServer, kAck, c + 1, s + 1), t + 2);
+}
+
+TEST(ReplayFlowsTest, HttpMessagesWithProtocolAndRedaction) {
+  MessageReplay m;
+  ASSERT_NE(m.ndpi, nullptr);
+  add_http_connection(m.replay, 1);
+  const auto messages = m.replay.of(FlowAction::message);
+  ASSERT_EQ(messages.size(), 2u);
+  ASSERT_EQ(m.replay.events.back().event.action, FlowAction::end);  // messages come before it
+  EXPECT_EQ(m.replay.flows.stats().messages, 2u);
+
+  const FlowEvent& request = messages[0].event;
+  EXPECT_EQ(request.message_direction, MessageDirection::out);
+  EXPECT_EQ(request.content_source, ContentSource::wire);
+  EXPECT_EQ(request.application_protocol, "HTTP");
+  EXPECT_EQ(request.timestamp_us, kT0 + 1000);
+  EXPECT_EQ(request.proto_info, "method=GET; target=/index.html; version=HTTP/1.1; host=web.test");
+  EXPECT_NE(request.content.find("Authorization: [redacted]"), std::string::npos);
+  EXPECT_EQ(request.content.find("c2VjcmV0"), std::string::npos);
+  EXPECT_EQ(request.out_bytes, kRequest.size());  // the retransmission is not counted twice
+  EXPECT_EQ(request.src_port, 40000);
+
+  const FlowEvent& response = messages[1].event;
+  EXPECT_EQ(response.message_direction, MessageDirection::in);
+  EXPECT_EQ(response.proto_info, "version=HTTP/1.1; status=200; reason=OK");
+  EXPECT_EQ(response.in_bytes, kResponse.size());
+
+  const FlowEvent& end = m.replay.events.back().event;
+  EXPECT_EQ(end.application_protocol, "HTTP");
+  // No DNS answer named the server: the request's Host does.
+  EXPECT_EQ(end.dest_fqdn, "web.test");
+  EXPECT_EQ(end.dest_fqdn_source, NameSource::http_host);
+}
+
+TEST(ReplayFlowsTest, MessagesAllGivesEveryTurn) {
+  MessageReplay m(MessagesMode::all);
+  add_http_connection(m.replay, 2);
+  const auto messages = m.replay.of(FlowAction::message);
+  ASSERT_EQ(messages.size(), 4u);
+  EXPECT_EQ(messages[2].event.message_direction, MessageDirection::out);
+  EXPECT_EQ(messages[2].event.out_bytes, 2 * kRequest.size());
+  EXPECT_EQ(messages[3].event.in_bytes, 2 * kResponse.size());
+}
+
+TEST(ReplayFlowsTest, TlsClientHelloNamesTheServer) {
+  MessageReplay m;
+  const test::TlsExchange tls = test::tls_exchange({.sni = "shop.example.test", .alpn = {"h2"}});
+  constexpr Endpoint kHttps{"10.0.0.2", 443};
+  Replay& r = m.replay;
+  r.add(tcp_packet(kClient, kHttps, kSyn, 100, 0), 0);
+  r.add(tcp_packet(kHttps, kClient, kSyn | kAck, 500, 101), 1);
+  const auto hello = static_cast<uint32_t>(tls.client_hello.size());
+  r.add(tcp_packet(kClient, kHttps, kPsh | kAck, 101, 501, hello, tls.client_hello), 2);
+  const auto reply = static_cast<uint32_t>(tls.server_hello.size());
+  r.add(tcp_packet(kHttps, kClient, kPsh | kAck, 501, 101 + hello, reply, tls.server_hello), 3);
+  r.flows.finish();
+
+  const auto messages = r.of(FlowAction::message);
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages[0].event.application_protocol, "TLS");
+  EXPECT_NE(messages[0].event.proto_info.find("sni=shop.example.test"), std::string::npos)
+      << messages[0].event.proto_info;
+  const FlowEvent& end = r.events.back().event;
+  EXPECT_EQ(end.dest_fqdn, "shop.example.test");
+  EXPECT_EQ(end.dest_fqdn_source, NameSource::tls_sni);
+}
+
+TEST(ReplayFlowsTest, NoMessagesWithoutConversationSettings) {
+  Replay r;
+  add_http_connection(r, 1);
+  EXPECT_TRUE(r.of(FlowAction::message).empty());
+  EXPECT_EQ(r.events.back().event.application_protocol, "");
 }
 
 }  // namespace
