@@ -76,11 +76,12 @@ TEST_F(TopTest, ShowsTheTrafficAndEveryKeyDoesWhatTheHelpSays) {
   const auto stty_file = dir.path() / "stty";
   const int64_t first_prog = max_bpf_prog_id();
   // LC_ALL=C: the plain-ASCII screen (the sort mark is "v", the sparkline .:-=#).
+  // --content-bytes 0: no message names a protocol, so the flows stay under TCP/PORT.
   // After top: its exit status and the terminal's modes, read by the test.
   const std::string command = "LC_ALL=C " + procflow_binary() + " top --interfaces " +
-                              topo().host_if() + " --port " + std::to_string(kServerPort) +
-                              "; echo $? > " + status_file.string() + "; stty -a > " +
-                              stty_file.string() + "; sleep 60";
+                              topo().host_if() + " --content-bytes 0 --port " +
+                              std::to_string(kServerPort) + "; echo $? > " + status_file.string() +
+                              "; stty -a > " + stty_file.string() + "; sleep 60";
   TmuxSession tmux("top" + std::to_string(getpid()), 160, 40, command);
   ASSERT_TRUE(tmux.started());
   ASSERT_TRUE(tmux.wait_for_text("procflow top |", 30s)) << tmux.screen_text();
