@@ -66,7 +66,17 @@ std::string read_file(const std::filesystem::path& p) {
   return s.str();
 }
 
-class TopTest : public IntegrationTest {};
+class TopTest : public IntegrationTest {
+ protected:
+  // `procflow top` on the test's veth, for the test's port, in `locale`, then
+  // (after it exits) its exit status and the terminal's modes into `dir`.
+  // --content-bytes 0: no message names a protocol, so the flows stay under TCP/PORT.
+  std::string top_command(const std::string& locale, const std::filesystem::path& dir) {
+    return "LC_ALL=" + locale + " " + procflow_binary() + " top --interfaces " + topo().host_if() +
+           " --content-bytes 0 --port " + std::to_string(kServerPort) + "; echo $? > " +
+           (dir / "status").string() + "; stty -a > " + (dir / "stty").string() + "; sleep 60";
+  }
+};
 
 TEST_F(TopTest, ShowsTheTrafficAndEveryKeyDoesWhatTheHelpSays) {
   const std::string server_ip = topo().host_ip4();
@@ -76,12 +86,7 @@ TEST_F(TopTest, ShowsTheTrafficAndEveryKeyDoesWhatTheHelpSays) {
   const auto stty_file = dir.path() / "stty";
   const int64_t first_prog = max_bpf_prog_id();
   // LC_ALL=C: the plain-ASCII screen (the sort mark is "v", the sparkline .:-=#).
-  // --content-bytes 0: no message names a protocol, so the flows stay under TCP/PORT.
-  // After top: its exit status and the terminal's modes, read by the test.
-  const std::string command = "LC_ALL=C " + procflow_binary() + " top --interfaces " +
-                              topo().host_if() + " --content-bytes 0 --port " +
-                              std::to_string(kServerPort) + "; echo $? > " + status_file.string() +
-                              "; stty -a > " + stty_file.string() + "; sleep 60";
+  const std::string command = top_command("C", dir.path());
   TmuxSession tmux("top" + std::to_string(getpid()), 160, 40, command);
   ASSERT_TRUE(tmux.started());
   ASSERT_TRUE(tmux.wait_for_text("procflow top |", 30s)) << tmux.screen_text();
@@ -244,6 +249,36 @@ TEST_F(TopTest, ShowsTheTrafficAndEveryKeyDoesWhatTheHelpSays) {
   EXPECT_TRUE(orphaned_programs(first_prog).empty());
   for (const std::string& line : attachments_on(topo().host_if()))
     EXPECT_EQ(line.find(kProgramPrefix), std::string::npos) << line;
+}
+
+// A UTF-8 locale: the sort mark and the history in block characters; q still quits cleanly.
+TEST_F(TopTest, Utf8LocaleDrawsBlocks) {
+  const std::string server_ip = topo().host_ip4();
+  ScratchDir dir("pf-top-utf8");
+  TmuxSession tmux("top-utf8-" + std::to_string(getpid()), 160, 40,
+                   top_command("C.UTF-8", dir.path()));
+  ASSERT_TRUE(tmux.started());
+  ASSERT_TRUE(tmux.wait_for_text("procflow top |", 30s)) << tmux.screen_text();
+  EXPECT_NE(tmux.screen_text().find("IN/S\u25bc"), std::string::npos) << tmux.screen_text();
+  ASSERT_NE(start_server(server_ip, kServerPort, 1, kServerBytes), nullptr);
+  SpawnedProcess& client = run_in_ns({helper_path(Helper::tcp_client), server_ip,
+                                      std::to_string(kServerPort), std::to_string(kClientBytes)});
+  auto truth = client_truth(client);
+  ASSERT_TRUE(truth && truth->error.empty()) << client.describe();
+  // The client's row, its bytes in the history as a full block (its one busy second).
+  ASSERT_TRUE(tmux.wait_for(
+      [&](const std::string& s) {
+        auto r = row(s, std::to_string(truth->pid) + " tcp_client");
+        return r && r->size() >= 8 && (*r)[5] == kib(kServerBytes) &&
+               r->back().find("\u2588") != std::string::npos;
+      },
+      15s))
+      << tmux.screen_text();
+  tmux.send_keys({"q"});
+  ASSERT_TRUE(tmux.wait_for(
+      [&](const std::string&) { return std::filesystem::exists(dir.path() / "stty"); }, 20s))
+      << tmux.screen_text();
+  EXPECT_EQ(read_file(dir.path() / "status"), "0\n") << tmux.screen_text();
 }
 
 }  // namespace
