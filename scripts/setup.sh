@@ -11,12 +11,16 @@ packages=(
   # libraries
   libspdlog-dev libfmt-dev libcli11-dev rapidjson-dev libyaml-cpp-dev libssl-dev
   libpcap-dev libldns-dev libc-ares-dev libndpi-dev libcpp-httplib-dev libsystemd-dev
+  # procflow top's screen
+  libncurses-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev
   # real peers and tools the tests drive
   iproute2 util-linux python3 curl openssl tshark tcpdump ethtool dnsmasq nginx libbpf-tools
   # the fsync policy test watches procflow's fsync calls
   strace
+  # the top suite drives procflow top in a terminal it can read back
+  tmux
   # packaging checks: cpack needs dpkg-shlibdeps; the .deb and the unit are checked
   dpkg-dev lintian systemd
   # the sink suites' real servers

@@ -9,6 +9,7 @@
 #include "cli/probe_command.h"
 #include "cli/replay_command.h"
 #include "cli/run_command.h"
+#include "cli/top_command.h"
 #include "cli/trace_command.h"
 #include "cli/usage_error.h"
 
@@ -27,13 +28,14 @@ int main(int argc, char** argv) {
   auto probe = procflow::add_probe_command(app);
   auto replay = procflow::add_replay_command(app);
   auto run = procflow::add_run_command(app);
+  auto top = procflow::add_top_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return procflow::report_parse_error(app, e);
   }
   spdlog::set_level(spdlog::level::from_str(log_level));
-  for (const auto& command : {trace, probe, replay, run}) {
+  for (const auto& command : {trace, probe, replay, run, top}) {
     int status = command();
     if (status >= 0) return status;
   }

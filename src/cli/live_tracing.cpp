@@ -33,8 +33,8 @@ constexpr std::chrono::milliseconds kOutputDrainTimeout{500};
 // they hold before the new ones take over (a dead one is given up on).
 constexpr std::chrono::milliseconds kReloadDrainTimeout{2000};
 
-std::vector<OutputRoute> routes_of(const ServiceConfig& config) {
-  if (!config.outputs.empty()) return config.outputs;
+std::vector<OutputRoute> routes_of(const ServiceConfig& config, const LiveMode& mode) {
+  if (!config.outputs.empty() || !mode.stdout_by_default) return config.outputs;
   return {OutputRoute{}};  // stdout, CAR JSON
 }
 
@@ -139,7 +139,7 @@ int run_live_tracing(const ServiceConfig& config, const LiveMode& mode) {
   // Each output's queue is drained by a thread of its own: the loop never
   // waits for a reader or a server; a slow or stopped one costs that output
   // dropped events (counted), not a stalled tracer.
-  auto out = EventOutput::open(routes_of(running), SinkQueue::WhenFull::drop, &error);
+  auto out = EventOutput::open(routes_of(running, mode), SinkQueue::WhenFull::drop, &error);
   if (!out) {
     spdlog::error("{}", error);
     return 1;
@@ -183,7 +183,7 @@ int run_live_tracing(const ServiceConfig& config, const LiveMode& mode) {
       }
       std::string open_error;
       auto replacement =
-          EventOutput::open(routes_of(*loaded), SinkQueue::WhenFull::drop, &open_error);
+          EventOutput::open(routes_of(*loaded, mode), SinkQueue::WhenFull::drop, &open_error);
       if (!replacement) {
         spdlog::error("reload refused: {}; the running config stays", open_error);
         metrics.reloads_refused++;
@@ -208,11 +208,13 @@ int run_live_tracing(const ServiceConfig& config, const LiveMode& mode) {
       in_force.filter = loaded->filter;
       in_force.log_level = loaded->log_level;
       running = std::move(in_force);
-      spdlog::info("reloaded: {} outputs", routes_of(running).size());
+      spdlog::info("reloaded: {} outputs", routes_of(running, mode).size());
     };
   }
   auto emit = [&](const FlowEvent& e) {
-    if (filter.matches(e)) out->emit(e);
+    if (!filter.matches(e)) return;
+    out->emit(e);
+    if (mode.on_event) mode.on_event(e);
   };
   auto tracer = Tracer::start(options, emit, &error);
   if (!tracer) {
@@ -256,6 +258,7 @@ int run_live_tracing(const ServiceConfig& config, const LiveMode& mode) {
       publish_metrics();
       last_status = now;
     }
+    if (mode.after_batch && !mode.after_batch()) return false;
     // e.g. `procflow trace | head`: stop quietly. A service goes on.
     return !(mode.interactive && out->stdout_gone());
   };

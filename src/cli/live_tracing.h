@@ -18,6 +18,15 @@ struct LiveMode {
   // SIGHUP: reads the config again; nullopt (after logging why) keeps the
   // running one. Unset: SIGHUP stops.
   std::function<std::optional<ServiceConfig>()> reload;
+  // `top`: the events the filters pass are handed to on_event as well as to
+  // the outputs, and after_batch runs after each batch; both on the loop's
+  // thread, so what they feed needs no lock. after_batch returning false
+  // stops tracing.
+  std::function<void(const FlowEvent&)> on_event;
+  std::function<bool()> after_batch;
+  // With no output configured, events go to stdout as CAR JSON; `top` draws
+  // the terminal itself and wants none.
+  bool stdout_by_default = true;
 };
 
 // Exit status: 0 after a clean stop, 1 when tracing could not start or failed.

@@ -62,4 +62,9 @@ inline constexpr WholeRange kTurnsPerSecond{1, 1'000'000, "turns per second"};
 // `--port` (trace, replay): 0 is no port a flow is reported with.
 inline constexpr WholeRange kPort{1, 65'535, "a port"};
 
+// `top --refresh`: how often the picture is redrawn. At least the tracer's loop turn (50 ms)
+// times four, below which a redraw would cost more than it shows; at most a minute, the
+// history a row keeps.
+inline constexpr RealRange kTopRefresh{0.2, 60.0, "seconds"};
+
 }  // namespace procflow::option_ranges

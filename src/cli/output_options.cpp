@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include "cli/non_empty_option.h"
 #include "output/file_sink_options.h"
 #include "output/sink_uri.h"
@@ -22,6 +24,16 @@ void add_output_options(CLI::App* cmd, OutputArgs* args) {
       ->check(CLI::IsMember({"car", "ocsf", "ecs"}));
   cmd->add_option("--format", args->format, "text (default on a terminal) or json")
       ->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--color", args->colour,
+                  "colour text output by action and direction: auto (a terminal, unless "
+                  "NO_COLOR is set), always or never (default auto)")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+}
+
+bool colour_wanted(std::string_view mode, bool to_terminal, const char* no_color) {
+  if (mode == "always") return true;
+  if (mode == "never") return false;
+  return to_terminal && (no_color == nullptr || *no_color == '\0');
 }
 
 bool build_output_routes(const OutputArgs& args, size_t queue_bytes,
@@ -30,11 +42,14 @@ bool build_output_routes(const OutputArgs& args, size_t queue_bytes,
       args.outputs.empty() ? std::vector<std::string>{"-"} : args.outputs;
   for (const std::string& uri : uris) {
     // Text only where a person reads it: stdout on a terminal, unless asked.
+    const bool to_terminal = is_stdout_uri(uri) && isatty(STDOUT_FILENO);
     std::string layout = args.format;
     if (layout.empty() && (args.schema.empty() || args.schema == "car"))
-      layout = is_stdout_uri(uri) && isatty(STDOUT_FILENO) ? "text" : "json";
+      layout = to_terminal ? "text" : "json";
     auto format = EventFormat::from_names(args.schema, layout, error);
     if (!format) return false;
+    format->colour = format->layout == Layout::text &&
+                     colour_wanted(args.colour, to_terminal, std::getenv("NO_COLOR"));
     OutputRoute route;
     route.uri = uri;
     // file:PATH?max_size_kib=…: the options land where the config's rotate/fsync keys do.

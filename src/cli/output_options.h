@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "output/event_output.h"
@@ -16,7 +17,12 @@ struct OutputArgs {
   std::vector<std::string> outputs;  // URIs; none given: stdout
   std::string schema;                // car (default), later ocsf, ecs
   std::string format;                // json or text; default: text for a terminal, else json
+  std::string colour = "auto";       // --color: auto, always, never (text layout only)
 };
+
+// Whether text goes out in colour: `always`, `never`, or `auto`: when it goes
+// to a terminal and NO_COLOR (no-color.org) is unset or empty.
+bool colour_wanted(std::string_view mode, bool to_terminal, const char* no_color);
 
 void add_output_options(CLI::App* cmd, OutputArgs* args);
 

@@ -52,7 +52,7 @@ void EventFormat::append_event(const FlowEvent& e, std::string& out) const {
       return;
     case Schema::car:
       if (layout == Layout::text)
-        append_text_line(e, out);
+        append_text_line(e, out, colour);
       else
         append_json_line(e, out);
       return;

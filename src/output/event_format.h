@@ -19,6 +19,7 @@ enum class Layout { json, text };
 struct EventFormat {
   Schema schema = Schema::car;
   Layout layout = Layout::json;
+  bool colour = false;  // text layout only: ANSI colours (--color)
 
   // "car", "ocsf", "ecs"; nullopt for anything else. See docs/schemas.md.
   static std::optional<Schema> parse_schema(std::string_view name);

@@ -57,6 +57,13 @@ class LineBuilder {
     }
   }
 
+  // Appends what takes no room on the screen (a colour's escape sequence).
+  void append_invisible(std::string_view s) {
+    width();
+    out_ += s;
+    scanned_ = out_.size();
+  }
+
   // Ends the line: no trailing blanks from empty columns.
   void finish() {
     while (out_.size() > start_ && out_.back() == ' ') out_.pop_back();
@@ -138,30 +145,6 @@ void append_u64(std::string& out, uint64_t v) {
   out.append(p, static_cast<size_t>(buf + sizeof buf - p));
 }
 
-// 999B, 9.9KiB, 12.8KiB, 123KiB, 1.2MiB...: at most 7 characters, three significant digits,
-// rounded down so it never overstates.
-void append_bytes(std::string& out, uint64_t v) {
-  static constexpr const char* units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-  if (v < 1024) {
-    append_u64(out, v);
-    out.push_back('B');
-    return;
-  }
-  int unit = 0;
-  uint64_t div = 1024;
-  while (unit < 5 && v / div >= 1024) div *= 1024, ++unit;
-  const uint64_t whole = v / div;
-  char buf[32];
-  int n;
-  if (whole < 100) {
-    const auto tenths = static_cast<unsigned>(v % div * 10 / div);  // div <= 2^60: no overflow
-    n = std::snprintf(buf, sizeof buf, "%u.%u%s", unsigned(whole), tenths, units[unit]);
-  } else {
-    n = std::snprintf(buf, sizeof buf, "%" PRIu64 "%s", whole, units[unit]);
-  }
-  out.append(buf, static_cast<size_t>(n));
-}
-
 // 0.123s, 59.999s, 12m03s, 5h02m.
 void append_duration(std::string& out, uint64_t us) {
   const uint64_t s = us / 1'000'000;
@@ -232,7 +215,66 @@ const std::string& compact_flags(uint8_t flags) {
   return table[flags];
 }
 
+// SGR colours: the action (a flow opening, talking, ending; an end that went
+// wrong stands out) and the direction of the local socket's connection
+// (it connected out, or accepted one in).
+constexpr std::string_view sgr_reset = "\x1b[0m";
+constexpr std::string_view sgr_green = "\x1b[32m";
+constexpr std::string_view sgr_cyan = "\x1b[36m";
+constexpr std::string_view sgr_blue = "\x1b[34m";
+constexpr std::string_view sgr_red = "\x1b[31m";
+constexpr std::string_view sgr_dim = "\x1b[2m";
+constexpr std::string_view sgr_yellow = "\x1b[33m";
+constexpr std::string_view sgr_magenta = "\x1b[35m";
+
+std::string_view action_colour(const FlowEvent& e) {
+  switch (e.action) {
+    case FlowAction::start:
+      return e.continued.value_or(false) ? sgr_dim : sgr_green;
+    case FlowAction::message:
+      return sgr_cyan;
+    case FlowAction::end:
+      switch (e.end_reason) {
+        case EndReason::reset:
+        case EndReason::lost:
+          return sgr_red;
+        case EndReason::interval:
+          return sgr_dim;
+        default:
+          return sgr_blue;
+      }
+  }
+  return {};
+}
+
+std::string_view direction_colour(std::optional<bool> initiated) {
+  if (!initiated) return {};
+  return *initiated ? sgr_yellow : sgr_magenta;
+}
+
 }  // namespace
+
+void append_bytes(std::string& out, uint64_t v) {
+  static constexpr const char* units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  if (v < 1024) {
+    append_u64(out, v);
+    out.push_back('B');
+    return;
+  }
+  int unit = 0;
+  uint64_t div = 1024;
+  while (unit < 5 && v / div >= 1024) div *= 1024, ++unit;
+  const uint64_t whole = v / div;
+  char buf[32];
+  int n;
+  if (whole < 100) {
+    const auto tenths = static_cast<unsigned>(v % div * 10 / div);  // div <= 2^60: no overflow
+    n = std::snprintf(buf, sizeof buf, "%u.%u%s", unsigned(whole), tenths, units[unit]);
+  } else {
+    n = std::snprintf(buf, sizeof buf, "%" PRIu64 "%s", whole, units[unit]);
+  }
+  out.append(buf, static_cast<size_t>(n));
+}
 
 void append_time_of_day(std::string& out, uint64_t unix_us) {
   const uint64_t ms = unix_us / 1000 % 1000;
@@ -243,14 +285,20 @@ void append_time_of_day(std::string& out, uint64_t unix_us) {
   out.append(buf, static_cast<size_t>(n));
 }
 
-void append_text_line(const FlowEvent& e, std::string& out) {
+void append_text_line(const FlowEvent& e, std::string& out, bool colour) {
   LineBuilder line(out);
+  // `text` in `colour` when asked, then back to the terminal's own.
+  const auto painted = [&](std::string_view sgr, auto&& write) {
+    if (colour && !sgr.empty()) line.append_invisible(sgr);
+    write();
+    if (colour && !sgr.empty()) line.append_invisible(sgr_reset);
+  };
 
   line.to_column(col_time);
   append_time_of_day(out, e.timestamp_us);
 
   line.to_column(col_action);
-  out += to_string(e.action);
+  painted(action_colour(e), [&] { out += to_string(e.action); });
 
   line.to_column(col_process);
   const std::string_view name = !e.exe.empty() ? std::string_view(e.exe) : e.comm;
@@ -277,7 +325,7 @@ void append_text_line(const FlowEvent& e, std::string& out) {
   line.to_column(col_src);
   append_endpoint(out, e.src_ip, e.src_port, ports, e.src_fqdn);
   line.to_column(col_arrow);
-  out += "->";
+  painted(direction_colour(e.initiated), [&] { out += "->"; });
   line.to_column(col_dest);
   append_endpoint(out, e.dest_ip, e.dest_port, ports, e.dest_fqdn);
 
@@ -338,8 +386,11 @@ void append_text_line(const FlowEvent& e, std::string& out) {
   if (e.message_direction) {
     // Who said it, seen from the local socket; ",tls": the plaintext inside TLS.
     tail_item("msg=");
-    out += to_string(*e.message_direction);
-    if (e.content_source == ContentSource::tls_plaintext) out += ",tls";
+    const bool out_of_local = *e.message_direction == MessageDirection::out;
+    painted(direction_colour(out_of_local), [&] {
+      out += to_string(*e.message_direction);
+      if (e.content_source == ContentSource::tls_plaintext) out += ",tls";
+    });
   }
   if (e.action == FlowAction::message) {
     const std::string_view info =

@@ -27,10 +27,19 @@ namespace procflow {
 // realign as soon as there is room. Control characters, C1 controls, bidi overrides and invalid
 // UTF-8 in names are shown as '?', so hostile process names cannot move the cursor or break the
 // line.
-void append_text_line(const FlowEvent& e, std::string& out);
+//
+// With `colour`, ANSI colours (zero width: the columns stay where they are): the action by what
+// happened (start green, message cyan, end blue, an end by reset or loss red, interval reports
+// dim) and the arrow by the local socket's side (yellow: it connected out; magenta: it accepted
+// the connection), as is msg=out|in.
+void append_text_line(const FlowEvent& e, std::string& out, bool colour = false);
 
 // The column titles for append_text_line(), aligned with it; ends in '\n'.
 std::string text_header();
+
+// 999B, 9.9KiB, 12.8KiB, 123KiB, 1.2MiB...: at most 7 characters, three significant digits,
+// rounded down so it never overstates.
+void append_bytes(std::string& out, uint64_t v);
 
 // "05:10:11.123Z": the time column of a line (UTC time of day, milliseconds).
 void append_time_of_day(std::string& out, uint64_t unix_us);
