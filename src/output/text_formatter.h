@@ -32,7 +32,11 @@ namespace procflow {
 // happened (start green, message cyan, end blue, an end by reset or loss red, interval reports
 // dim) and the arrow by the local socket's side (yellow: it connected out; magenta: it accepted
 // the connection), as is msg=out|in.
-void append_text_line(const FlowEvent& e, std::string& out, bool colour = false);
+void append_text_line(const FlowEvent& e, std::string& out, bool colour);
+// Without colour (a file, a pipe): what the benchmarks and the other outputs call.
+inline void append_text_line(const FlowEvent& e, std::string& out) {
+  append_text_line(e, out, false);
+}
 
 // The column titles for append_text_line(), aligned with it; ends in '\n'.
 std::string text_header();
