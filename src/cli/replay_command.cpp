@@ -155,25 +155,13 @@ std::function<int()> add_replay_command(CLI::App& app) {
       ->required()
       ->check(non_empty("a capture file, or - for stdin"));
   add_output_options(cmd, &args->output);
-  cmd->add_option("--actions", args->actions, "start,message,end (default: all)")
-      ->check(non_empty("start, message or end"));
-  cmd->add_option("--port", args->ports, "only flows with this source or destination port")
-      ->type_name("PORT")
-      ->transform(in_range(ranges::kPort))
-      ->delimiter(',');
-  cmd->add_option("--host", args->hosts, "only flows to or from this IP or CIDR")
-      ->check(non_empty("IP addresses or CIDRs"))
-      ->delimiter(',');
+  add_filter_options(cmd, &args->ports, &args->hosts, &args->actions);
   cmd->add_option("--udp-idle-timeout", args->udp_idle_timeout,
                   "end a UDP flow after SEC seconds of capture time without a datagram "
                   "(default 60)")
       ->type_name("SEC")
       ->transform(in_range(ranges::kUdpIdleTimeout));
-  cmd->add_option("--internal-networks", args->internal_networks,
-                  "CIDRs counted as internal for network_direction (default: RFC 1918, "
-                  "loopback, link-local, ULA)")
-      ->check(non_empty("CIDRs"))
-      ->delimiter(',');
+  add_internal_networks_option(cmd, &args->internal_networks);
   add_content_options(cmd, &args->content);
   return [cmd, args]() -> int {
     if (!cmd->parsed()) return -1;

@@ -24,15 +24,7 @@ void add_trace_options(CLI::App* cmd, TraceArgs* args) {
   cmd->add_option("--exe", args->exes, "only flows of these executables (basename)")
       ->check(non_empty("executable names"))
       ->delimiter(',');
-  cmd->add_option("--port", args->ports, "only flows with this source or destination port")
-      ->type_name("PORT")
-      ->transform(in_range(ranges::kPort))
-      ->delimiter(',');
-  cmd->add_option("--host", args->hosts, "only flows to or from this IP or CIDR")
-      ->check(non_empty("IP addresses or CIDRs"))
-      ->delimiter(',');
-  cmd->add_option("--actions", args->actions, "start,message,end (default: all)")
-      ->check(non_empty("start, message or end"));
+  add_filter_options(cmd, &args->ports, &args->hosts, &args->actions);
   cmd->add_option("--interfaces", args->interfaces,
                   "interfaces for packet counters (default: every interface that is up)")
       ->check(non_empty("interface names"))
@@ -77,11 +69,7 @@ void add_trace_options(CLI::App* cmd, TraceArgs* args) {
                   "at most this many PTR queries per second (default 20)")
       ->type_name("RATE")
       ->transform(in_range(ranges::kReverseDnsRate));
-  cmd->add_option("--internal-networks", args->internal_networks,
-                  "CIDRs counted as internal for network_direction (default: RFC 1918, "
-                  "loopback, link-local, ULA)")
-      ->check(non_empty("CIDRs"))
-      ->delimiter(',');
+  add_internal_networks_option(cmd, &args->internal_networks);
   cmd->add_option("--host-proc", args->host_proc,
                   "the host's /proc, e.g. /host/proc in a container (which must share the "
                   "host's pid namespace; default /proc)")
