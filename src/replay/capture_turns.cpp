@@ -2,23 +2,18 @@
 
 #include <algorithm>
 
+#include "replay/tcp_sequence.h"
+
 namespace procflow {
 namespace {
 
 constexpr uint16_t kDnsPort = 53;
 
-// True when serial number `a` is after `b` (RFC 1982 arithmetic on 32 bits).
-bool seq_after(uint32_t a, uint32_t b) {
-  return static_cast<int32_t>(a - b) > 0;
-}
-
 }  // namespace
 
 std::optional<uint32_t> CaptureTurns::fresh_part(Side& side, const ParsedPacket& p) {
-  const bool syn = p.tcp_flags & tcp_flag::syn;
-  if (syn) side.isn = p.tcp_seq;
-  // A SYN takes one sequence number before its data (TCP Fast Open).
-  const uint32_t data_seq = p.tcp_seq + (syn ? 1u : 0u);
+  if (p.tcp_flags & tcp_flag::syn) side.isn = p.tcp_seq;
+  const uint32_t data_seq = data_seq_of(p);
   const uint32_t end = data_seq + p.payload_bytes;
   if (!side.next_seq) {
     side.next_seq = end;
@@ -69,10 +64,8 @@ std::optional<PayloadChunk> CaptureTurns::chunk_of(const ParsedPacket& p, bool f
   c.wire_len = p.payload_bytes - skip;
   c.cut = captured.size() < c.wire_len;
   c.bytes = captured;
-  if (p.ip_proto == ip_proto_tcp && side.isn) {
-    const bool syn = p.tcp_flags & tcp_flag::syn;
-    c.stream_offset = p.tcp_seq + (syn ? 1u : 0u) + skip - (*side.isn + 1u);
-  }
+  if (p.ip_proto == ip_proto_tcp && side.isn)
+    c.stream_offset = data_seq_of(p) + skip - (*side.isn + 1u);
   return c;
 }
 

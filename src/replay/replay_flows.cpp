@@ -8,6 +8,7 @@
 #include "enrich/community_id.h"
 #include "enrich/host_names.h"
 #include "replay/replay_flow.h"
+#include "replay/tcp_sequence.h"
 
 namespace procflow {
 
@@ -16,11 +17,6 @@ namespace {
 bool syn_without_ack(const ParsedPacket& p) {
   return p.ip_proto == ip_proto_tcp &&
          (p.tcp_flags & (tcp_flag::syn | tcp_flag::ack)) == tcp_flag::syn;
-}
-
-// True when serial number `a` is at or after `b` (RFC 1982 arithmetic on 32 bits).
-bool seq_at_or_after(uint32_t a, uint32_t b) {
-  return static_cast<int32_t>(a - b) >= 0;
 }
 
 }  // namespace
@@ -172,7 +168,7 @@ void ReplayFlows::track_tcp(Flow& f, bool from_initiator, const ParsedPacket& p)
     if (p.tcp_flags & tcp_flag::fin) {
       // The FIN takes the sequence number after the segment's data (and after a SYN's).
       f.fin[d] = true;
-      f.fin_next[d] = p.tcp_seq + p.payload_bytes + ((p.tcp_flags & tcp_flag::syn) ? 1u : 0u) + 1u;
+      f.fin_next[d] = data_seq_of(p) + p.payload_bytes + 1u;
     }
     if (!(f.fin_acked[0] && f.fin_acked[1])) return;
     end_flow(f, EndReason::close);
