@@ -1,5 +1,7 @@
 #include "enrich/socket_owners.h"
 
+#include "enrich/process_pid_namespace.h"
+
 #include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -7,6 +9,7 @@
 #include <charconv>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <vector>
 
@@ -41,9 +44,10 @@ uint64_t SocketOwners::socket_inode_of_link(std::string_view link) {
   return ec == std::errc() && p == digits.data() + digits.size() ? inode : 0;
 }
 
-SocketOwners SocketOwners::scan(const std::string& proc_root) {
+SocketOwners SocketOwners::scan(const std::string& proc_root, const std::string& cgroup_mount) {
   SocketOwners owners;
   owners.proc_root_ = proc_root;
+  owners.cgroup_mount_ = cgroup_mount;
   for (uint32_t pid : pids_of(proc_root)) {
     const std::string fd_dir = proc_root + "/" + std::to_string(pid) + "/fd";
     DIR* dir = opendir(fd_dir.c_str());
@@ -66,10 +70,22 @@ SocketOwners SocketOwners::scan(const std::string& proc_root) {
 std::optional<pf_task> SocketOwners::owner_of(uint64_t inode) const {
   auto it = pid_by_inode_.find(inode);
   if (inode == 0 || it == pid_by_inode_.end()) return std::nullopt;
-  return task_of(proc_root_, it->second);
+  return task_of(proc_root_, it->second, cgroup_mount_);
 }
 
-std::optional<pf_task> SocketOwners::task_of(const std::string& proc_root, uint32_t pid) {
+std::optional<std::string_view> SocketOwners::cgroup_v2_path(std::string_view proc_cgroup) {
+  while (!proc_cgroup.empty()) {
+    const size_t end = proc_cgroup.find('\n');
+    const std::string_view line = proc_cgroup.substr(0, end);
+    if (line.starts_with("0::/")) return line.substr(3);
+    if (end == std::string_view::npos) break;
+    proc_cgroup.remove_prefix(end + 1);
+  }
+  return std::nullopt;
+}
+
+std::optional<pf_task> SocketOwners::task_of(const std::string& proc_root, uint32_t pid,
+                                             const std::string& cgroup_mount) {
   const std::string base = proc_root + "/" + std::to_string(pid);
   std::ifstream stat_file(base + "/stat");
   std::string line;
@@ -93,7 +109,9 @@ std::optional<pf_task> SocketOwners::task_of(const std::string& proc_root, uint3
                     (1'000'000'000ull / static_cast<uint64_t>(hz > 0 ? hz : 100));
   // The real uid and gid: the first of the four numbers on their lines.
   std::ifstream status(base + "/status");
+  std::string status_text;
   for (std::string s; std::getline(status, s);) {
+    status_text.append(s).push_back('\n');
     std::istringstream fields_of(s);
     std::string key;
     uint32_t real = 0;
@@ -101,8 +119,19 @@ std::optional<pf_task> SocketOwners::task_of(const std::string& proc_root, uint3
     if (key == "Uid:") t.uid = real;
     if (key == "Gid:") t.gid = real;
   }
+  t.ns_tgid = inner_pid_from_status(status_text).value_or(0);
   struct stat ns = {};
   if (::stat((base + "/ns/mnt").c_str(), &ns) == 0) t.mntns = ns.st_ino;
+  // The kernel's cgroup id is the cgroup directory's inode (kernfs node id).
+  if (!cgroup_mount.empty()) {
+    std::ifstream cgroup_file(base + "/cgroup");
+    const std::string cgroups((std::istreambuf_iterator<char>(cgroup_file)),
+                              std::istreambuf_iterator<char>());
+    struct stat dir = {};
+    if (auto path = cgroup_v2_path(cgroups);
+        path && ::stat((cgroup_mount + std::string(*path)).c_str(), &dir) == 0)
+      t.cgroup_id = dir.st_ino;
+  }
   return t;
 }
 

@@ -71,6 +71,7 @@ struct Tracer::Impl : RecordHandler {
   std::unique_ptr<NameResolver> names;
   std::unique_ptr<DnsLearner> dns;
   std::unique_ptr<ContainerResolver> containers;
+  std::string cgroup_v2_mount;  // "" on a cgroup v1 only host
   // Content capture: nDPI's module and what every conversation shares;
   // nullptr when content capture is off (no `message` events).
   std::unique_ptr<NdpiEngine> ndpi;
@@ -246,7 +247,7 @@ struct Tracer::Impl : RecordHandler {
       spdlog::warn("connections open before procflow started are not reported: {}", why);
       return;
     }
-    const SocketOwners owners = SocketOwners::scan(options.host_proc);
+    const SocketOwners owners = SocketOwners::scan(options.host_proc, cgroup_v2_mount);
     size_t connections = 0, listeners_found = 0, unowned = 0;
     for (const pf_tcp_existing& r : found) {
       const std::optional<pf_task> owner = owners.owner_of(r.inode);
@@ -451,6 +452,7 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
   impl->host = HostIdentity::detect();
   ContainerResolverOptions container_options;
   container_options.cgroup_v2_mount = facts.cgroup_v2;
+  impl->cgroup_v2_mount = facts.cgroup_v2;
   container_options.cgroup_v1 = facts.cgroup_v1;
   container_options.proc_root = options.host_proc;
   container_options.pod_log_dir = options.pod_log_dir;

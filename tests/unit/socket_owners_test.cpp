@@ -76,6 +76,42 @@ TEST_F(SocketOwnersTest, ASharedSocketGoesToTheLowestPid) {
   EXPECT_EQ(owner->tgid, 300u);
 }
 
+// The owner's cgroup id is what the kernel would have recorded: the inode of
+// its cgroup v2 directory (a scratch tree stands in for the cgroup2 mount);
+// its pid inside a pid namespace of its own comes from NSpid.
+TEST_F(SocketOwnersTest, TheOwnersCgroupIdAndInnerPidAreFilled) {
+  process(500, "nginx", 1, 0, 5, {"socket:[99]"});
+  process(600, "sshd", 1, 0, 5, {"socket:[98]"});
+  const fs::path cgroups = proc_ / "cgroup2";
+  fs::create_directories(cgroups / "system.slice" / "nginx.service");
+  std::ofstream(proc_ / "500" / "cgroup") << "0::/system.slice/nginx.service\n";
+  std::ofstream(proc_ / "500" / "status", std::ios::app) << "NSpid:\t500\t7\n";
+  // A cgroup v1 only process: no v2 line, no id.
+  std::ofstream(proc_ / "600" / "cgroup") << "1:name=systemd:/system.slice/ssh.service\n";
+  const SocketOwners owners = SocketOwners::scan(proc_.string(), cgroups.string());
+  auto nginx = owners.owner_of(99);
+  ASSERT_TRUE(nginx);
+  struct stat st = {};
+  ASSERT_EQ(::stat((cgroups / "system.slice" / "nginx.service").c_str(), &st), 0);
+  EXPECT_EQ(nginx->cgroup_id, st.st_ino);
+  EXPECT_EQ(nginx->ns_tgid, 7u);
+  auto sshd = owners.owner_of(98);
+  ASSERT_TRUE(sshd);
+  EXPECT_EQ(sshd->cgroup_id, 0u);
+  EXPECT_EQ(sshd->ns_tgid, 0u);
+  // Without a cgroup2 mount nothing is looked up.
+  EXPECT_EQ(SocketOwners::scan(proc_.string()).owner_of(99)->cgroup_id, 0u);
+}
+
+TEST(SocketOwnersCgroupPath, TheV2LineIsFoundAmongV1Lines) {
+  EXPECT_EQ(SocketOwners::cgroup_v2_path("12:pids:/a\n0::/user.slice/x.scope\n"),
+            "/user.slice/x.scope");
+  EXPECT_EQ(SocketOwners::cgroup_v2_path("0::/\n"), "/");
+  EXPECT_FALSE(SocketOwners::cgroup_v2_path("1:name=systemd:/a\n"));
+  EXPECT_FALSE(SocketOwners::cgroup_v2_path(""));
+  EXPECT_FALSE(SocketOwners::cgroup_v2_path("0::relative\n"));
+}
+
 TEST_F(SocketOwnersTest, ACommWithSpacesAndParenthesesIsKept) {
   process(400, "my (odd) name", 1, 0, 5, {"socket:[88]"});
   auto owner = SocketOwners::scan(proc_.string()).owner_of(88);
