@@ -24,7 +24,11 @@ ContainerResolver::ContainerResolver(ContainerResolverOptions options)
 }
 
 std::optional<ContainerRef> ContainerResolver::by_cgroup_id(uint64_t cgroup_id) {
-  if (auto it = by_cgroup_.find(cgroup_id); it != by_cgroup_.end()) return it->second;
+  if (auto it = by_cgroup_.find(cgroup_id); it != by_cgroup_.end()) {
+    cgroup_hits_++;
+    return it->second;
+  }
+  cgroup_misses_++;
   const std::optional<std::string> path = cgroups_.path_of(cgroup_id);
   if (!path) return std::nullopt;  // not cached: a cgroup not found yet may appear
   auto ref = container_from_cgroup_path(*path);

@@ -50,6 +50,10 @@ class ContainerResolver {
 
   size_t cgroups_cached() const { return cgroups_.cached(); }
   size_t processes_cached() const { return processes_.size(); }
+  size_t pods_cached() const { return pods_.cached(); }
+  // cgroup id look-ups: answered from memory / went to the cgroup tree.
+  uint64_t cgroup_hits() const { return cgroup_hits_; }
+  uint64_t cgroup_misses() const { return cgroup_misses_; }
 
  private:
   struct ProcessFacts {
@@ -67,6 +71,8 @@ class ContainerResolver {
   std::unordered_map<uint64_t, std::optional<ContainerRef>> by_cgroup_;
   std::unordered_map<uint32_t, ProcessFacts> processes_;
   uint64_t own_pid_namespace_ = 0;  // inode of procflow's pid namespace; 0 = unknown
+  uint64_t cgroup_hits_ = 0;
+  uint64_t cgroup_misses_ = 0;
 };
 
 }  // namespace procflow

@@ -77,7 +77,11 @@ std::optional<std::string_view> SocketOwners::cgroup_v2_path(std::string_view pr
   while (!proc_cgroup.empty()) {
     const size_t end = proc_cgroup.find('\n');
     const std::string_view line = proc_cgroup.substr(0, end);
-    if (line.starts_with("0::/")) return line.substr(3);
+    // A path outside procflow's cgroup namespace ("/../../kubepods/...":
+    // the reader has a private one) does not name a directory of its mount.
+    if (line.starts_with("0::/"))
+      return line.find("/..") == std::string_view::npos ? std::optional(line.substr(3))
+                                                        : std::nullopt;
     if (end == std::string_view::npos) break;
     proc_cgroup.remove_prefix(end + 1);
   }

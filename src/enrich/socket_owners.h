@@ -41,7 +41,8 @@ class SocketOwners {
                                         const std::string& cgroup_mount = "");
 
   // The cgroup v2 path of /proc/<pid>/cgroup's text (the "0::PATH" line);
-  // nullopt when there is none (a cgroup v1 only host).
+  // nullopt when there is none (a cgroup v1 only host) or it lies outside
+  // procflow's cgroup namespace.
   static std::optional<std::string_view> cgroup_v2_path(std::string_view proc_cgroup);
 
  private:

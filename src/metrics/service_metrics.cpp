@@ -154,15 +154,22 @@ void render_caches(PrometheusText& p, const TracerMetrics& t) {
       {"dns_waiting", s.dns_waiting},
       {"mount_namespaces", s.mount_namespaces},
       {"namespace_users", s.namespace_users},
+      {"cgroups", s.cgroups},
+      {"container_processes", s.container_processes},
+      {"pods", s.pods},
   };
   for (const auto& [name, n] : tables) p.sample({{"table", name}}, uint64_t{n});
-  p.family("procflow_cache_lookups_total", Type::counter,
-           "Cache look-ups by result: processes (hit: known from exec/fork records or an earlier "
-           "read; miss: /proc was read), dns_names (an address named by a DNS answer or not).");
+  p.family(
+      "procflow_cache_lookups_total", Type::counter,
+      "Cache look-ups by result: processes (hit: known from exec/fork records or an earlier "
+      "read; miss: /proc was read), dns_names (an address named by a DNS answer or not), cgroups "
+      "(a cgroup id's container facts known, or its path looked up).");
   p.sample({{"cache", "processes"}, {"result", "hit"}}, t.processes.hits);
   p.sample({{"cache", "processes"}, {"result", "miss"}}, t.processes.misses);
   p.sample({{"cache", "dns_names"}, {"result", "hit"}}, t.dns_names.hits);
   p.sample({{"cache", "dns_names"}, {"result", "miss"}}, t.dns_names.misses);
+  p.sample({{"cache", "cgroups"}, {"result", "hit"}}, t.cgroups.hits);
+  p.sample({{"cache", "cgroups"}, {"result", "miss"}}, t.cgroups.misses);
   p.family("procflow_dns_cache_evictions_total", Type::counter,
            "DNS names dropped to make room before they expired.");
   p.sample(t.dns_cache_evictions);

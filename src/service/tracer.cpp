@@ -233,6 +233,9 @@ struct Tracer::Impl : RecordHandler {
     t.dns_waiting = dns->answers_waiting();
     t.mount_namespaces = users.namespaces_cached();
     t.namespace_users = users.answers_cached();
+    t.cgroups = containers->cgroups_cached();
+    t.container_processes = containers->processes_cached();
+    t.pods = containers->pods_cached();
     return t;
   }
 
@@ -714,6 +717,7 @@ TracerMetrics Tracer::metrics() const {
   t.processes = {m.processes.hits(), m.processes.misses()};
   t.proc_reads = m.processes.proc_reads();
   t.dns_names = {m.dns_cache.hits(), m.dns_cache.misses()};
+  t.cgroups = {m.containers->cgroup_hits(), m.containers->cgroup_misses()};
   t.dns_cache_evictions = m.dns_cache.evictions();
   t.dns_queries_seen = m.dns->tracker().queries_seen();
   t.dns_answers_learned = m.dns->answers_learned();

@@ -32,6 +32,7 @@ struct TracerMetrics {
   TableSizes tables;
   CacheCounters processes;  // process cache: answered from memory / went to /proc
   CacheCounters dns_names;  // DNS cache: address named / not
+  CacheCounters cgroups;    // cgroup ids: container facts known / the cgroup tree asked
   uint64_t proc_reads = 0;
   uint64_t dns_queries_seen = 0;
   uint64_t dns_answers_learned = 0;

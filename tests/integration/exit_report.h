@@ -16,6 +16,7 @@ struct TablesAtStop {
   int64_t processes = 0, processes_exited = 0;
   int64_t dns_names = 0, dns_queries = 0, dns_waiting = 0;
   int64_t mount_namespaces = 0, namespace_users = 0;
+  int64_t cgroups = 0, container_processes = 0, pods = 0;
 };
 std::optional<TablesAtStop> tables_at_stop(const std::string& stderr_text);
 

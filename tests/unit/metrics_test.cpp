@@ -91,6 +91,8 @@ ServiceMetrics sample_metrics() {
   t.tables.tcp_flows = 3;
   t.tables.processes = 99;
   t.processes = {80, 20};
+  t.cgroups = {30, 6};
+  t.tables.pods = 2;
   t.dns_names = {5, 6};
   t.losses.kernel[PF_DROP_RINGBUF_RESERVE] = 17;
   t.losses.kernel[PF_DROP_FLOW_MAP_FULL] = 2;
@@ -138,6 +140,9 @@ TEST(ServiceMetricsTest, TheExpositionSaysWhatWasMeasured) {
   EXPECT_TRUE(
       contains_line(text, "procflow_cache_lookups_total{cache=\"processes\",result=\"hit\"} 80"));
   EXPECT_TRUE(contains_line(text, "procflow_table_entries{table=\"processes\"} 99"));
+  EXPECT_TRUE(
+      contains_line(text, "procflow_cache_lookups_total{cache=\"cgroups\",result=\"miss\"} 6"));
+  EXPECT_TRUE(contains_line(text, "procflow_table_entries{table=\"pods\"} 2"));
   EXPECT_TRUE(contains_line(text, "procflow_ring_buffer_size_bytes 8388608"));
   EXPECT_TRUE(contains_line(text, "procflow_ring_buffer_used_bytes 4096"));
   EXPECT_TRUE(contains_line(

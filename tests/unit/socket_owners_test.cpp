@@ -110,6 +110,8 @@ TEST(SocketOwnersCgroupPath, TheV2LineIsFoundAmongV1Lines) {
   EXPECT_FALSE(SocketOwners::cgroup_v2_path("1:name=systemd:/a\n"));
   EXPECT_FALSE(SocketOwners::cgroup_v2_path(""));
   EXPECT_FALSE(SocketOwners::cgroup_v2_path("0::relative\n"));
+  // Seen from a private cgroup namespace: not below the mount, no id.
+  EXPECT_FALSE(SocketOwners::cgroup_v2_path("0::/../../kubepods.slice/x.scope\n"));
 }
 
 TEST_F(SocketOwnersTest, ACommWithSpacesAndParenthesesIsKept) {

@@ -21,10 +21,13 @@ TEST(TableSizesTest, NamesEveryTableWithItsSize) {
   t.dns_waiting = 10;
   t.mount_namespaces = 11;
   t.namespace_users = 12;
+  t.cgroups = 13;
+  t.container_processes = 14;
+  t.pods = 15;
   EXPECT_EQ(t.describe(),
             "open at stop: 1 TCP flows (2 ending, 3 endpoints), 4 UDP flows (5 endpoints), 6 "
             "processes (7 exited), 8 DNS names, 9 DNS queries, 10 DNS answers waiting, 11 mount "
-            "namespaces (12 user names)");
+            "namespaces (12 user names), 13 cgroups (14 processes' container facts), 15 pods");
 }
 
 }  // namespace
