@@ -4,6 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -61,7 +64,16 @@ void TcRegistry::record(int ifindex, const std::string& name, bool created_qdisc
   mkdir(dir_.c_str(), 0700);
   std::ofstream out(file_for(self_), std::ios::app);
   out << ifindex << ' ' << name << ' ' << (created_qdisc ? 1 : 0) << '\n';
+  out.flush();
   wrote_ = true;
+  // Not fatal, but a crash would then leave this filter behind for good.
+  if (!out && !warned_) {
+    warned_ = true;
+    spdlog::warn(
+        "cannot record the TC filters in {} ({}): after a crash the next start cannot remove "
+        "them; make the directory writable (systemd: RuntimeDirectory=procflow)",
+        file_for(self_), std::strerror(errno));
+  }
 }
 
 int TcRegistry::remove_stale() {

@@ -31,6 +31,7 @@ class TcRegistry {
   std::string dir_;
   pid_t self_;
   bool wrote_ = false;
+  bool warned_ = false;  // a failed record is said once
 };
 
 }  // namespace procflow

@@ -268,6 +268,7 @@ def main():
     started = [line for line in journal().splitlines() if "tracing started" in line]
     plan = started[-1] if started else "unknown"
     print(f"@@PLAN {plan}", flush=True)
+    tcx = "packets=tcx" in plan
 
     # A flow on a port the first config excludes, then one on a kept port:
     # once the second's ends are written, the first would have been too.
@@ -305,6 +306,50 @@ def main():
     n = len(now_excluded.events(evs))
     check("reload-excludes", n == 0, f"port {now_excluded.port}: {n} events after the reload")
 
+    # The hardening is in force: in the service's mount namespace the file
+    # system is read-only (ProtectSystem=strict) but for the directories the
+    # unit names: its logs and /run/procflow.
+    try:
+        with open(f"/proc/{main_pid}/mountinfo") as f:
+            mounts = {fields[4]: fields[5].split(",")[0]
+                      for fields in (line.split() for line in f)}
+    except OSError as e:
+        mounts = {"error": str(e)}
+    want = {"/": "ro", "/usr/lib/modules": "ro", "/home": "ro", "/sys/fs/bpf": "ro",
+            "/var/log/procflow": "rw", "/run/procflow": "rw"}
+    wrong = {k: mounts.get(k) for k, v in want.items() if mounts.get(k) != v}
+    check("hardening", not wrong,
+          f"mount options in the service's namespace: want {want}, wrong {wrong}"
+          if wrong else f"read-only but for /var/log/procflow, /run/procflow (and /run, /tmp)")
+
+    # A crash: SIGKILL leaves procflow no chance to detach. systemd restarts
+    # it (Restart=on-failure); the new one must remove the TC filters the dead
+    # one left, which it finds recorded in /run/procflow (the unit's
+    # RuntimeDirectory, kept across restarts).
+    old_ids = attached_program_ids()
+    record = f"/run/procflow/tc-{main_pid}"
+    run("systemctl", "kill", "--kill-who=main", "--signal=SIGKILL", "procflow")
+    deadline = time.monotonic() + 5
+    while unit_props("MainPID").get("MainPID") == main_pid and time.monotonic() < deadline:
+        time.sleep(0.1)
+    recorded = os.path.exists(record)
+    deadline = time.monotonic() + EVENT_WAIT + 10
+    while time.monotonic() < deadline:
+        props = unit_props("ActiveState", "MainPID", "NRestarts")
+        if props.get("ActiveState") == "active" and props.get("MainPID") not in ("0", main_pid):
+            break
+        time.sleep(0.2)
+    new_ids = attached_program_ids()
+    stale = sorted(old_ids & new_ids)
+    # With clsact (no tcx) the dead one's filters stay until removed, and the
+    # record is what finds them; with tcx the kernel detaches them itself.
+    check("crash-restart", props.get("ActiveState") == "active"
+          and props.get("MainPID") not in ("0", main_pid) and not stale
+          and (tcx or (recorded and bool(old_ids))) and bool(new_ids),
+          f"NRestarts={props.get('NRestarts')} MainPID {main_pid}->{props.get('MainPID')} "
+          f"record {record} {'written' if recorded else 'missing'}; programs on lo "
+          f"before {sorted(old_ids)}, after {sorted(new_ids)}, stale {stale}")
+
     # Stop with a connection open: its flows must end with tracer_stop.
     held = Client(PORT_KEPT, hold=True)
     evs = wait_for(lambda evs: count(evs, held, "start") >= 2)
@@ -315,7 +360,6 @@ def main():
     filters, tc_lines = tc_state()
     programs = procflow_programs()
     on_lo = " ".join(list(filters.values()) + tc_lines)
-    tcx = "packets=tcx" in plan
     check("tc-attached", {"pf_tc_ingress", "pf_tc_egress"} <= set(programs)
           and (tcx or "pf_tc_ingress" in on_lo and "pf_tc_egress" in on_lo),
           f"{len(programs)} pf_* programs loaded; on lo: {' | '.join(tc_lines) or 'tcx'}")
@@ -349,6 +393,14 @@ def main():
     while (programs := procflow_programs()) and time.monotonic() < deadline:
         time.sleep(0.2)
     check("bpf-clean", not programs, " ".join(programs) or "no pf_* program loaded")
+
+
+def attached_program_ids():
+    """Ids of the BPF programs attached to lo: TC filters (clsact) and tc/tcx
+    links as bpftool lists them."""
+    filters, tc_lines = tc_state()
+    text = " ".join(list(filters.values()) + tc_lines)
+    return {int(n) for n in re.findall(r"\bid (\d+)", text)}
 
 
 def dump_for_failures():
