@@ -1,5 +1,7 @@
 #include "config/service_config.h"
 
+#include "output/sink_uri.h"
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -9,6 +11,7 @@
 #include "config/file_output_fields.h"
 #include "config/yaml_fields.h"
 #include "metrics/metrics_server.h"
+#include "output/sink_uri.h"
 
 namespace procflow {
 namespace {
@@ -89,6 +92,10 @@ void read_output(YamlFields& y, const YAML::Node& node, const std::string& path,
   }
   if (auto uri = y.text(node["uri"], child_path(path, "uri"))) route->uri = *uri;
   read_file_output(y, node, path, route);  // rotate, fsync, and the uri's own ?options
+  // The scheme and every option, checked here so that --check-config (and a
+  // reload) refuses what opening the output would refuse.
+  if (const std::string problem = sink_uri_problem(route->uri, route->file); !problem.empty())
+    y.error(node["uri"], child_path(path, "uri"), problem);
   std::string schema, layout;
   if (node["schema"]) schema = y.text(node["schema"], child_path(path, "schema")).value_or("car");
   if (node["format"]) layout = y.text(node["format"], child_path(path, "format")).value_or("");

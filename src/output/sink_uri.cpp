@@ -44,17 +44,22 @@ std::optional<SyslogHeader> syslog_header(const UriOptions& options, std::string
   return header;
 }
 
-std::unique_ptr<Sink> open_syslog(std::string_view uri, std::string* error) {
+struct SyslogConfig {
+  SyslogTarget target;
+  SyslogHeader header;
+};
+
+std::optional<SyslogConfig> parse_syslog(std::string_view uri, std::string* error) {
   constexpr std::string_view local = "syslog:", udp = "syslog+udp://", tcp = "syslog+tcp://";
   SyslogTarget target;
   UriOptions options;
   if (uri.starts_with(udp) || uri.starts_with(tcp)) {
     const bool is_udp = uri.starts_with(udp);
     auto address = parse_network_address(uri.substr(is_udp ? udp.size() : tcp.size()), error);
-    if (!address) return nullptr;
+    if (!address) return std::nullopt;
     if (!address->path.empty()) {
       *error = std::string(uri) + ": a syslog server URI has no path";
-      return nullptr;
+      return std::nullopt;
     }
     target.transport = is_udp ? SyslogTransport::udp : SyslogTransport::tcp;
     target.host = address->host;
@@ -62,21 +67,21 @@ std::unique_ptr<Sink> open_syslog(std::string_view uri, std::string* error) {
     options = std::move(address->options);
   } else {
     std::string_view path;
-    if (!split_options(uri.substr(local.size()), &path, &options, error)) return nullptr;
+    if (!split_options(uri.substr(local.size()), &path, &options, error)) return std::nullopt;
     if (!path.empty()) target.socket_path = std::string(path);
   }
   auto header = syslog_header(options, error);
-  if (!header) return nullptr;
-  return std::make_unique<SyslogSink>(std::move(target), std::move(*header));
+  if (!header) return std::nullopt;
+  return SyslogConfig{std::move(target), std::move(*header)};
 }
 
-std::unique_ptr<Sink> open_clickhouse(std::string_view uri, std::string* error) {
+std::optional<ClickHouseTarget> parse_clickhouse(std::string_view uri, std::string* error) {
   constexpr std::string_view scheme = "clickhouse+http://";
   auto address = parse_network_address(uri.substr(scheme.size()), error);
-  if (!address) return nullptr;
+  if (!address) return std::nullopt;
   if (!address->path.empty() && address->path != "/") {
     *error = std::string(uri) + ": expected clickhouse+http://HOST:PORT/?table=NAME";
-    return nullptr;
+    return std::nullopt;
   }
   ClickHouseTarget target;
   target.host = address->host;
@@ -90,20 +95,20 @@ std::unique_ptr<Sink> open_clickhouse(std::string_view uri, std::string* error) 
       *error = "unknown clickhouse option '" + name +
                "' (table, database, user, password, max_rows, max_age_ms, max_buffer_bytes, "
                "max_backoff_ms)";
-      return nullptr;
+      return std::nullopt;
     }
   }
   const auto table = o.find("table");
   if (table == o.end()) {
     *error = std::string(uri) + ": needs ?table=NAME";
-    return nullptr;
+    return std::nullopt;
   }
   target.table = table->second;
   if (const auto db = o.find("database"); db != o.end()) target.database = db->second;
   for (const std::string* name : {&target.table, &target.database}) {
     if (!is_plain_identifier(*name)) {
       *error = "'" + *name + "': a table or database name of letters, digits and '_'";
-      return nullptr;
+      return std::nullopt;
     }
   }
   if (const auto user = o.find("user"); user != o.end()) target.user = user->second;
@@ -115,15 +120,62 @@ std::unique_ptr<Sink> open_clickhouse(std::string_view uri, std::string* error) 
       numeric_option(o, "max_buffer_bytes", target.max_buffer_bytes, 4096, 1ull << 34, error);
   const auto max_backoff =
       numeric_option(o, "max_backoff_ms", target.max_backoff.count(), 100, 600'000, error);
-  if (!max_rows || !max_age || !max_buffer || !max_backoff) return nullptr;
+  if (!max_rows || !max_age || !max_buffer || !max_backoff) return std::nullopt;
   target.max_rows = *max_rows;
   target.max_age = std::chrono::milliseconds(*max_age);
   target.max_buffer_bytes = *max_buffer;
   target.max_backoff = std::chrono::milliseconds(*max_backoff);
-  return std::make_unique<ClickHouseSink>(std::move(target));
+  return target;
+}
+
+struct FileConfig {
+  std::string path;
+  FileSinkOptions options;
+};
+
+// file:PATH[?options]; `file`: the options given apart, read under the URI's.
+std::optional<FileConfig> parse_file(std::string_view uri, const FileSinkOptions& file,
+                                     std::string* error) {
+  constexpr std::string_view file_scheme = "file:";
+  std::string file_uri(uri);
+  FileConfig config{"", file};
+  bool had_options = false;
+  if (!take_file_uri_options(&file_uri, &config.options, &had_options, error)) return std::nullopt;
+  config.path = file_uri.substr(file_scheme.size());
+  if (config.path.empty()) {
+    *error = "file: needs a path, e.g. file:/var/log/procflow/flows.json";
+    return std::nullopt;
+  }
+  return config;
+}
+
+bool is_syslog_uri(std::string_view uri) {
+  return uri.starts_with("syslog:") || uri.starts_with("syslog+udp://") ||
+         uri.starts_with("syslog+tcp://");
+}
+
+std::string unknown_output(std::string_view uri) {
+  return "unknown output '" + std::string(uri) +
+         "': expected '-' (stdout), file:PATH, syslog:[SOCKET], syslog+udp://HOST:PORT or "
+         "syslog+tcp://HOST:PORT, clickhouse+http://HOST:PORT/?table=NAME";
 }
 
 }  // namespace
+
+std::string sink_uri_problem(std::string_view uri, const FileSinkOptions& file) {
+  std::string error;
+  if (is_stdout_uri(uri)) return error;
+  if (uri.starts_with("file:")) {
+    if (!parse_file(uri, file, &error)) return error;
+  } else if (is_syslog_uri(uri)) {
+    if (!parse_syslog(uri, &error)) return error;
+  } else if (uri.starts_with("clickhouse+http://")) {
+    if (!parse_clickhouse(uri, &error)) return error;
+  } else {
+    return unknown_output(uri);
+  }
+  return error;
+}
 
 bool is_stdout_uri(std::string_view uri) {
   return uri == "-" || uri == "stdout";
@@ -136,26 +188,21 @@ std::unique_ptr<Sink> open_sink(std::string_view uri, std::string* error) {
 std::unique_ptr<Sink> open_sink(std::string_view uri, const FileSinkOptions& file,
                                 std::string* error) {
   if (is_stdout_uri(uri)) return LineSink::to_fd(STDOUT_FILENO);
-  constexpr std::string_view file_scheme = "file:";
-  if (uri.starts_with(file_scheme)) {
-    std::string file_uri(uri);
-    FileSinkOptions options = file;
-    bool had_options = false;
-    if (!take_file_uri_options(&file_uri, &options, &had_options, error)) return nullptr;
-    const std::string path = file_uri.substr(file_scheme.size());
-    if (path.empty()) {
-      *error = "file: needs a path, e.g. file:/var/log/procflow/flows.json";
-      return nullptr;
-    }
-    return LineSink::to_file(path, options, error);
+  if (uri.starts_with("file:")) {
+    auto config = parse_file(uri, file, error);
+    return config ? LineSink::to_file(config->path, config->options, error) : nullptr;
   }
-  if (uri.starts_with("syslog:") || uri.starts_with("syslog+udp://") ||
-      uri.starts_with("syslog+tcp://"))
-    return open_syslog(uri, error);
-  if (uri.starts_with("clickhouse+http://")) return open_clickhouse(uri, error);
-  *error = "unknown output '" + std::string(uri) +
-           "': expected '-' (stdout), file:PATH, syslog:[SOCKET], syslog+udp://HOST:PORT or "
-           "syslog+tcp://HOST:PORT, clickhouse+http://HOST:PORT/?table=NAME";
+  if (is_syslog_uri(uri)) {
+    auto config = parse_syslog(uri, error);
+    return config
+               ? std::make_unique<SyslogSink>(std::move(config->target), std::move(config->header))
+               : nullptr;
+  }
+  if (uri.starts_with("clickhouse+http://")) {
+    auto target = parse_clickhouse(uri, error);
+    return target ? std::make_unique<ClickHouseSink>(std::move(*target)) : nullptr;
+  }
+  *error = unknown_output(uri);
   return nullptr;
 }
 

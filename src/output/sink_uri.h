@@ -41,6 +41,11 @@ std::unique_ptr<Sink> open_sink(std::string_view uri, std::string* error);
 std::unique_ptr<Sink> open_sink(std::string_view uri, const FileSinkOptions& file,
                                 std::string* error);
 
+// What is wrong with a sink URI and its options, found without opening
+// anything (no file created, no connection); "" when open_sink would take it
+// (it can still fail to open: a file not writable, a socket not there).
+std::string sink_uri_problem(std::string_view uri, const FileSinkOptions& file = {});
+
 // True for the URI of standard output (a tracer whose stdout reader went
 // away stops; a broken file or server does not stop it).
 bool is_stdout_uri(std::string_view uri);

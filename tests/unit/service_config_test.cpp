@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include <algorithm>
 
 #include "ip_literal.h"
@@ -163,6 +165,47 @@ TEST(ServiceConfigTest, HostProcAndPodLogDirMustBeAbsolute) {
   const std::string all = testing::PrintToString(errors);
   EXPECT_NE(all.find("kubernetes.pod_log_dir"), std::string::npos) << all;
   EXPECT_NE(all.find("kubernetes.x"), std::string::npos) << all;
+}
+
+// What opening an output would refuse is refused when the config is read
+// (--check-config, a reload), at the uri's line; nothing is opened.
+TEST(ServiceConfigTest, AnOutputUriIsCheckedWhereItIsWritten) {
+  EXPECT_EQ(errors_of("outputs:\n  - uri: \"sylog:\"\n"),
+            std::vector<std::string>{
+                "test.yaml:2:10: outputs[0].uri: unknown output 'sylog:': expected '-' (stdout), "
+                "file:PATH, syslog:[SOCKET], syslog+udp://HOST:PORT or syslog+tcp://HOST:PORT, "
+                "clickhouse+http://HOST:PORT/?table=NAME"});
+  EXPECT_EQ(errors_of("outputs:\n  - uri: syslog+udp://127.0.0.1:514?facility=foo\n"),
+            std::vector<std::string>{"test.yaml:2:10: outputs[0].uri: facility=foo: expected "
+                                     "kern, user, daemon, local0..local7, ... or 0-23"});
+  EXPECT_EQ(errors_of("outputs:\n  - uri: clickhouse+http://127.0.0.1:8123/?tabel=flows\n"),
+            std::vector<std::string>{
+                "test.yaml:2:10: outputs[0].uri: unknown clickhouse option 'tabel' (table, "
+                "database, user, password, max_rows, max_age_ms, max_buffer_bytes, "
+                "max_backoff_ms)"});
+  EXPECT_EQ(errors_of("outputs:\n  - uri: clickhouse+http://127.0.0.1:8123/\n"),
+            std::vector<std::string>{"test.yaml:2:10: outputs[0].uri: "
+                                     "clickhouse+http://127.0.0.1:8123/: needs ?table=NAME"});
+  const auto bad_rows =
+      errors_of("outputs:\n  - uri: clickhouse+http://127.0.0.1:8123/?table=f&max_rows=abc\n");
+  ASSERT_EQ(bad_rows.size(), 1u);
+  EXPECT_NE(bad_rows[0].find("test.yaml:2:10: outputs[0].uri: "), std::string::npos) << bad_rows[0];
+  EXPECT_NE(bad_rows[0].find("max_rows"), std::string::npos) << bad_rows[0];
+  EXPECT_EQ(errors_of("outputs:\n  - uri: \"file:\"\n"),
+            std::vector<std::string>{"test.yaml:2:10: outputs[0].uri: file: needs a path, e.g. "
+                                     "file:/var/log/procflow/flows.json"});
+  // Good URIs of every kind pass, and nothing was opened to find out.
+  ServiceConfig config;
+  std::vector<std::string> errors;
+  EXPECT_TRUE(
+      parse_service_config("outputs:\n  - uri: syslog:/nonexistent/log\n  - uri: "
+                           "syslog+tcp://[::1]:6514?facility=local3\n  - uri: "
+                           "clickhouse+http://127.0.0.1:1/?table=flows&max_rows=5\n  - uri: "
+                           "file:/nonexistent/dir/flows.json\n",
+                           "test.yaml", &config, &errors))
+      << testing::PrintToString(errors);
+  EXPECT_EQ(config.outputs.size(), 4u);
+  EXPECT_FALSE(std::filesystem::exists("/nonexistent"));
 }
 
 TEST(ServiceConfigTest, MistakesNameTheFileTheLineAndWhatIsExpected) {
