@@ -94,7 +94,11 @@ void read_output(YamlFields& y, const YAML::Node& node, const std::string& path,
   read_file_output(y, node, path, route);  // rotate, fsync, and the uri's own ?options
   // The scheme and every option, checked here so that --check-config (and a
   // reload) refuses what opening the output would refuse.
-  if (const std::string problem = sink_uri_problem(route->uri, route->file); !problem.empty())
+  // (A file uri still holding its ?options had them refused just above.)
+  const bool file_options_refused =
+      route->uri.starts_with("file:") && route->uri.find('?') != std::string::npos;
+  if (const std::string problem = sink_uri_problem(route->uri, route->file);
+      !problem.empty() && !file_options_refused)
     y.error(node["uri"], child_path(path, "uri"), problem);
   std::string schema, layout;
   if (node["schema"]) schema = y.text(node["schema"], child_path(path, "schema")).value_or("car");
