@@ -39,10 +39,19 @@ CREATE TABLE IF NOT EXISTS procflow.flows
     dest_fqdn          String,
     dest_hostname      String,
     dest_fqdn_source   String,
+    -- the CNAME chain's end when the name came through one, and the other
+    -- name an address had when sources disagreed (docs/events.md)
+    src_canonical      String,
+    dest_canonical     String,
+    src_fqdn_conflict  String,
+    dest_fqdn_conflict String,
     network_direction  String,
     community_id       String,
     initiated          UInt8,
     snapshot           UInt8,
+    -- 1 on the `start` of a long flow's next period (report_interval): not a
+    -- new connection; count connections with `action = 'start' AND continued = 0`.
+    continued          UInt8,
     interface          String,
     netns              UInt64,
 
