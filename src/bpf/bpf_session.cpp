@@ -48,6 +48,7 @@ std::unique_ptr<BpfSession> BpfSession::load(const std::set<std::string_view>& p
     bpf_map__set_max_entries(skel->maps.wire, options.max_wire_tuples);
     bpf_map__set_max_entries(skel->maps.wire_retired, options.max_wire_tuples / 4);
     bpf_map__set_max_entries(skel->maps.payload_budget, options.max_wire_tuples);
+    bpf_map__set_max_entries(skel->maps.udp_flows, options.max_udp_flows);
     if (!options.filter_pids.empty()) {
       bpf_map__set_max_entries(skel->maps.filter_pids,
                                static_cast<uint32_t>(options.filter_pids.size()));

@@ -27,6 +27,7 @@ struct SessionOptions {
   uint32_t ringbuf_bytes = 8u << 20;
   uint32_t max_flows = 65536;
   uint32_t max_wire_tuples = 65536;  // TCP connections TC keeps packets and flags of
+  uint32_t max_udp_flows = 65536;    // UDP (socket, peer) flows counted
   bool connect_by_tracepoint = false;
   bool udp_enabled = false;
   std::string cgroup_path;  // cgroup v2 root for the cgroup programs

@@ -119,6 +119,10 @@ TracerOptions tracer_options(const ServiceConfig& c, const LiveMode& mode) {
   options.dns_answer_window_ns = seconds_to_ns(c.dns_answer_window_s);
   options.session.ringbuf_bytes = ring_buffer_bytes(c.ring_buffer_kib);
   options.session.max_flows = c.max_flows;
+  // TC keeps packets, flags and the content budget per TCP connection: as
+  // many as the flows followed.
+  options.session.max_wire_tuples = c.max_flows;
+  options.session.max_udp_flows = c.max_udp_flows;
   options.reverse_dns = c.reverse_dns;
   options.reverse.server = c.reverse_dns_server;
   options.reverse.max_queries_per_s = c.reverse_dns_rate;

@@ -35,6 +35,9 @@ inline constexpr WholeRange kPid{1, 4'194'303, "a pid"};
 // the kernel requires). 64 KiB holds a few hundred records, enough only for an idle host (and
 // for tests that provoke losses); 1 GiB is far past what any host needs at a 50 ms drain.
 inline constexpr WholeRange kRingBufferKib{64, 1 << 20, "a size in KiB"};
+// Entries of the kernel's flow maps (TCP: flows, and TC's per-connection
+// counters; UDP: udp_flows), sized before load.
+inline constexpr WholeRange kMaxFlows{1024, 1u << 22, "a number of flows"};
 
 // `trace --output-buffer-kib`: events waiting for a slow reader of stdout, in KiB; beyond it
 // new events are dropped (and counted). 64 KiB is a few dozen events; 4 GiB would be memory a

@@ -65,6 +65,15 @@ void add_trace_options(CLI::App* cmd, TraceArgs* args) {
                   "(default 8192)")
       ->type_name("KIB")
       ->transform(in_range(ranges::kRingBufferKib));
+  cmd->add_option("--max-flows", args->max_flows,
+                  "TCP connections the kernel follows at once; beyond it new ones are counted "
+                  "as lost (flow_map_full) (default 65536)")
+      ->type_name("N")
+      ->transform(in_range(ranges::kMaxFlows));
+  cmd->add_option("--max-udp-flows", args->max_udp_flows,
+                  "UDP flows (socket, peer) the kernel counts at once (default 65536)")
+      ->type_name("N")
+      ->transform(in_range(ranges::kMaxFlows));
   cmd->add_option("--reverse-dns-rate", args->reverse_dns_rate,
                   "at most this many PTR queries per second (default 20)")
       ->type_name("RATE")
@@ -115,6 +124,8 @@ bool build_trace_config(const TraceArgs& args, ServiceConfig* config) {
   config->report_interval_s = args.report_interval;
   config->dns_answer_window_s = args.dns_answer_window;
   config->ring_buffer_kib = args.ring_buffer_kib;
+  config->max_flows = args.max_flows;
+  config->max_udp_flows = args.max_udp_flows;
   config->reverse_dns = args.reverse_dns;
   config->reverse_dns_server = args.reverse_dns_server;
   config->reverse_dns_rate = args.reverse_dns_rate;

@@ -29,6 +29,8 @@ struct TraceArgs {
   double report_interval = 0;
   double dns_answer_window = 10;
   uint32_t ring_buffer_kib = 8192;
+  uint32_t max_flows = 65536;
+  uint32_t max_udp_flows = 65536;
   bool reverse_dns = false;
   std::string reverse_dns_server;
   double reverse_dns_rate = 20;

@@ -19,7 +19,6 @@ namespace {
 namespace ranges = option_ranges;
 
 constexpr WholeRange kUid{0, 4'294'967'294u, "a uid"};
-constexpr WholeRange kMaxFlows{1024, 1u << 22, "a number of flows"};
 
 void read_criteria(YamlFields& y, const YAML::Node& node, const std::string& path,
                    FlowCriteria* c) {
@@ -223,8 +222,8 @@ void read_content(YamlFields& y, const YAML::Node& node, ContentOptions* c) {
 void read_top(YamlFields& y, const YAML::Node& root, ServiceConfig* c) {
   if (!y.map(root, "",
              {"outputs", "filter", "enrichment", "internal_networks", "interfaces", "disable_hooks",
-              "udp_idle_timeout", "report_interval", "ring_buffer_kib", "max_flows", "metrics",
-              "log", "host_proc", "kubernetes", "content"}))
+              "udp_idle_timeout", "report_interval", "ring_buffer_kib", "max_flows",
+              "max_udp_flows", "metrics", "log", "host_proc", "kubernetes", "content"}))
     return;
   if (root["outputs"]) {
     y.each(root["outputs"], "outputs", [&](const YAML::Node& item, const std::string& path) {
@@ -271,7 +270,11 @@ void read_top(YamlFields& y, const YAML::Node& root, ServiceConfig* c) {
             .value_or(c->ring_buffer_kib));
   if (root["max_flows"])
     c->max_flows = static_cast<uint32_t>(
-        y.whole(root["max_flows"], "max_flows", kMaxFlows).value_or(c->max_flows));
+        y.whole(root["max_flows"], "max_flows", ranges::kMaxFlows).value_or(c->max_flows));
+  if (root["max_udp_flows"])
+    c->max_udp_flows =
+        static_cast<uint32_t>(y.whole(root["max_udp_flows"], "max_udp_flows", ranges::kMaxFlows)
+                                  .value_or(c->max_udp_flows));
   if (root["metrics"]) read_metrics(y, root["metrics"], c);
   if (root["log"]) read_log(y, root["log"], c);
   if (root["host_proc"]) read_directory(y, root["host_proc"], "host_proc", &c->host_proc);
@@ -331,6 +334,7 @@ std::vector<std::string> settings_needing_restart(const ServiceConfig& a, const 
        "enrichment.reverse_dns*");
   note(a.ring_buffer_kib != b.ring_buffer_kib, "ring_buffer_kib");
   note(a.max_flows != b.max_flows, "max_flows");
+  note(a.max_udp_flows != b.max_udp_flows, "max_udp_flows");
   note(a.metrics_address != b.metrics_address, "metrics.address");
   note(a.log_target != b.log_target, "log.target");
   note(a.host_proc != b.host_proc, "host_proc");

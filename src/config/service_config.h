@@ -29,8 +29,9 @@ struct ServiceConfig {
   std::string reverse_dns_server;  // empty: /etc/resolv.conf
   double reverse_dns_rate = 20;
   uint32_t ring_buffer_kib = 8192;
-  uint32_t max_flows = 65536;
-  std::string metrics_address;  // HOST:PORT of /metrics, /healthz, /readyz; empty: off
+  uint32_t max_flows = 65536;      // TCP connections the kernel follows at once
+  uint32_t max_udp_flows = 65536;  // UDP (socket, peer) flows the kernel counts at once
+  std::string metrics_address;     // HOST:PORT of /metrics, /healthz, /readyz; empty: off
   std::string log_level = "info";
   std::string log_target = "stderr";          // stderr or syslog
   std::string host_proc = "/proc";            // the host's /proc (/host/proc in a container)

@@ -37,6 +37,7 @@ TEST(ServiceConfigTest, TheShippedDefaultConfigReads) {
   EXPECT_TRUE(config.filter.empty());
   EXPECT_TRUE(config.filter.exclude.empty());
   EXPECT_EQ(config.max_flows, 65536u);
+  EXPECT_EQ(config.max_udp_flows, 65536u);
   EXPECT_EQ(config.report_interval_s, 60) << "the service reports long-lived flows every minute";
   EXPECT_EQ(config.log_level, "info");
   EXPECT_EQ(config.host_proc, "/proc");
@@ -112,6 +113,7 @@ udp_idle_timeout: 30
 report_interval: 300
 ring_buffer_kib: 1024
 max_flows: 200000
+max_udp_flows: 300000
 metrics: {address: "127.0.0.1:9469"}
 log: {level: debug, target: syslog}
 host_proc: /host/proc
@@ -149,6 +151,7 @@ kubernetes: {pod_log_dir: /host/var/log/pods}
   EXPECT_EQ(c.report_interval_s, 300);
   EXPECT_EQ(c.ring_buffer_kib, 1024u);
   EXPECT_EQ(c.max_flows, 200000u);
+  EXPECT_EQ(c.max_udp_flows, 300000u);
   EXPECT_EQ(c.metrics_address, "127.0.0.1:9469");
   EXPECT_EQ(c.log_level, "debug");
   EXPECT_EQ(c.log_target, "syslog");
