@@ -379,8 +379,14 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
     *error = why;
     return nullptr;
   }
-  // Before anything reads /proc: with a host /proc of another pid namespace
-  // every pid would name the wrong process.
+  // Before anything reads /proc: the kernel reports pids of the initial pid
+  // namespace, so in any other one every pid would name the wrong process
+  // (and procflow would not know its own). A container without hostPID and
+  // its own /proc is caught here; one given a host /proc, just below.
+  if (auto why = own_pid_namespace_problem(); !why.empty()) {
+    *error = why;
+    return nullptr;
+  }
   if (options.host_proc != "/proc") {
     if (auto why = host_pid_namespace_problem(options.host_proc, getpid()); !why.empty()) {
       *error = why;
