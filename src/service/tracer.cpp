@@ -49,7 +49,11 @@ namespace procflow {
 
 struct Tracer::Impl : RecordHandler {
   // Every reader of other processes' /proc entries gets the configured root.
-  explicit Impl(const TracerOptions& o) : options(o), processes(o.host_proc), users(o.host_proc) {}
+  explicit Impl(const TracerOptions& o)
+      : options(o),
+        tc_registry(TcRegistry::kDefaultDir, 0, o.host_proc),
+        processes(o.host_proc),
+        users(o.host_proc) {}
 
   TracerOptions options;
   AttachPlan plan;
