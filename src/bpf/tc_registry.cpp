@@ -32,10 +32,12 @@ std::vector<Entry> read_entries(const std::string& path) {
   return out;
 }
 
+}  // namespace
+
 // A running procflow: not a zombie waiting to be reaped (its TC filters are
 // already orphaned), and not some other process that inherited the pid.
-bool procflow_alive(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+bool TcRegistry::procflow_alive(pid_t pid) const {
+  std::ifstream stat(proc_root_ + "/" + std::to_string(pid) + "/stat");
   std::string line;
   if (!std::getline(stat, line)) return false;
   auto open = line.find('(');
@@ -47,10 +49,8 @@ bool procflow_alive(pid_t pid) {
   return state != 'Z' && state != 'X' && comm.rfind("procflow", 0) == 0;
 }
 
-}  // namespace
-
-TcRegistry::TcRegistry(std::string dir, pid_t self)
-    : dir_(std::move(dir)), self_(self ? self : getpid()) {}
+TcRegistry::TcRegistry(std::string dir, pid_t self, std::string proc_root)
+    : dir_(std::move(dir)), proc_root_(std::move(proc_root)), self_(self ? self : getpid()) {}
 
 TcRegistry::~TcRegistry() {
   if (wrote_) unlink(file_for(self_).c_str());

@@ -7,6 +7,8 @@
 // instances that are no longer running are replayed: their filters are
 // detached and the qdiscs they created are deleted, unless a live instance
 // uses that interface. tcx links need none of this: they die with the process.
+// Whether a recorded instance still runs is read from the host's /proc
+// (host_proc in a container), where its pid is what it recorded.
 #pragma once
 
 #include <sys/types.h>
@@ -16,7 +18,11 @@ namespace procflow {
 
 class TcRegistry {
  public:
-  explicit TcRegistry(std::string dir = "/run/procflow", pid_t self = 0);
+  static constexpr const char* kDefaultDir = "/run/procflow";
+
+  // `self` 0: getpid(); `proc_root`: where the host's /proc is.
+  explicit TcRegistry(std::string dir = kDefaultDir, pid_t self = 0,
+                      std::string proc_root = "/proc");
   ~TcRegistry();  // a clean exit leaves no record behind
   TcRegistry(const TcRegistry&) = delete;
   TcRegistry& operator=(const TcRegistry&) = delete;
@@ -28,7 +34,9 @@ class TcRegistry {
 
  private:
   std::string file_for(pid_t pid) const;
+  bool procflow_alive(pid_t pid) const;
   std::string dir_;
+  std::string proc_root_;
   pid_t self_;
   bool wrote_ = false;
   bool warned_ = false;  // a failed record is said once

@@ -12,6 +12,7 @@
 #include "bpf/libbpf_log.h"
 #include "bpf/tls_plan.h"
 #include "cli/hook_list.h"
+#include "cli/host_proc_option.h"
 #include "cli/non_empty_option.h"
 
 namespace procflow {
@@ -20,6 +21,9 @@ namespace {
 struct ProbeArgs {
   bool json = false;
   std::string disable_hooks;
+  // Where the TLS library is looked for: under HOST_PROC/1/root, the host's
+  // root, when procflow runs in a container.
+  std::string host_proc = "/proc";
 };
 
 // Whether each hook kind works, from the candidates that were tried.
@@ -172,7 +176,7 @@ int run_probe(const ProbeArgs& args) {
     return 1;
   }
   KernelFacts facts = detect_kernel_facts();
-  KernelHookProber prober(facts.cgroup_v2);
+  KernelHookProber prober(facts.cgroup_v2, args.host_proc);
   AttachPlan plan;
   if (kernel_unsupported_reason(facts).empty())
     plan = choose_attach_plan(prober, disabled, /*probe_all=*/true);
@@ -204,6 +208,7 @@ std::function<int()> add_probe_command(CLI::App& app) {
   cmd->add_option("--disable-hook", args->disable_hooks,
                   "plan as if these hooks were missing, e.g. fentry,kprobe")
       ->check(non_empty("hook kinds, e.g. fentry,kprobe"));
+  add_host_proc_option(cmd, &args->host_proc);
   return [cmd, args]() -> int {
     if (!cmd->parsed()) return -1;
     return run_probe(*args);

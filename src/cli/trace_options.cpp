@@ -5,6 +5,7 @@
 
 #include "cli/filter_options.h"
 #include "cli/hook_list.h"
+#include "cli/host_proc_option.h"
 #include "cli/non_empty_option.h"
 #include "cli/option_ranges.h"
 #include "flow/event_filter.h"
@@ -79,11 +80,7 @@ void add_trace_options(CLI::App* cmd, TraceArgs* args) {
       ->type_name("RATE")
       ->transform(in_range(ranges::kReverseDnsRate));
   add_internal_networks_option(cmd, &args->internal_networks);
-  cmd->add_option("--host-proc", args->host_proc,
-                  "the host's /proc, e.g. /host/proc in a container (which must share the "
-                  "host's pid namespace; default /proc)")
-      ->type_name("DIR")
-      ->check(CLI::ExistingDirectory);
+  add_host_proc_option(cmd, &args->host_proc);
   cmd->add_option("--pod-log-dir", args->pod_log_dir,
                   "the kubelet's pod log directory, for pod and container names (default "
                   "/var/log/pods; a missing one names nothing)")

@@ -40,10 +40,13 @@ const ContainerResolver::ProcessFacts& ContainerResolver::facts_of(uint32_t pid,
                                                                    uint64_t start_boot_ns,
                                                                    bool with_cgroup) {
   auto it = processes_.find(pid);
-  if (it != processes_.end() && it->second.start_boot_ns == start_boot_ns) return it->second;
+  if (it != processes_.end() && it->second.start_boot_ns == start_boot_ns &&
+      (it->second.cgroup_read || !with_cgroup))
+    return it->second;
   if (processes_.size() >= kMaxProcesses) processes_.clear();
   ProcessFacts facts;
   facts.start_boot_ns = start_boot_ns;
+  facts.cgroup_read = with_cgroup;  // tried once per process, whatever it found
   // Most processes share procflow's pid namespace and, on a pure cgroup v2
   // host, need nothing else: one stat instead of reading two files.
   if (!with_cgroup && own_pid_namespace_) {

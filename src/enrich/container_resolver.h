@@ -60,6 +60,9 @@ class ContainerResolver {
     uint64_t start_boot_ns = 0;
     std::optional<uint32_t> container_pid;
     std::optional<ContainerRef> from_proc_cgroup;  // asked only where v2 says nothing
+    // /proc/<pid>/cgroup was asked for: facts first read without it (the v2
+    // path named the container) are read again when a later record needs it.
+    bool cgroup_read = false;
   };
   const ProcessFacts& facts_of(uint32_t pid, uint64_t start_boot_ns, bool with_cgroup);
   std::optional<ContainerRef> by_cgroup_id(uint64_t cgroup_id);

@@ -1,5 +1,7 @@
 // Maps a process's uid to a user name the way that process would see it.
-// Processes in procflow's own mount namespace use the host's /etc/passwd.
+// Processes in procflow's own mount namespace use procflow's /etc/passwd
+// (the host's, unless procflow itself runs in a container: then the host's
+// processes are another namespace, read like any other).
 // Any other namespace (a container, `unshare -m`) has its own root, so its
 // names come only from the passwd under that root, read through a live
 // process of the namespace; when none is left, the name is unknown ("")

@@ -49,7 +49,11 @@ namespace procflow {
 
 struct Tracer::Impl : RecordHandler {
   // Every reader of other processes' /proc entries gets the configured root.
-  explicit Impl(const TracerOptions& o) : options(o), processes(o.host_proc), users(o.host_proc) {}
+  explicit Impl(const TracerOptions& o)
+      : options(o),
+        tc_registry(TcRegistry::kDefaultDir, 0, o.host_proc),
+        processes(o.host_proc),
+        users(o.host_proc) {}
 
   TracerOptions options;
   AttachPlan plan;
@@ -379,8 +383,14 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
     *error = why;
     return nullptr;
   }
-  // Before anything reads /proc: with a host /proc of another pid namespace
-  // every pid would name the wrong process.
+  // Before anything reads /proc: the kernel reports pids of the initial pid
+  // namespace, so in any other one every pid would name the wrong process
+  // (and procflow would not know its own). A container without hostPID and
+  // its own /proc is caught here; one given a host /proc, just below.
+  if (auto why = own_pid_namespace_problem(); !why.empty()) {
+    *error = why;
+    return nullptr;
+  }
   if (options.host_proc != "/proc") {
     if (auto why = host_pid_namespace_problem(options.host_proc, getpid()); !why.empty()) {
       *error = why;

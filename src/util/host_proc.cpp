@@ -1,12 +1,59 @@
-// The hostPID check; see host_proc.h.
+// The hostPID checks; see host_proc.h.
 #include "util/host_proc.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <sstream>
+#include <vector>
 
 namespace procflow {
+namespace {
+
+constexpr std::string_view kAdvice =
+    "run it with the host's pid namespace (Kubernetes: hostPID: true; podman/docker: --pid=host)";
+
+// The fields of the NSpid line ("NSpid:\t48213\t1"), as written; none when
+// the text has no such line (kernels before 4.1).
+std::vector<std::string> nspid_fields(std::string_view text) {
+  size_t at = text.starts_with("NSpid:") ? 0 : text.find("\nNSpid:");
+  if (at == std::string_view::npos) return {};
+  at += text[at] == '\n' ? 7 : 6;
+  const size_t eol = text.find('\n', at);
+  std::istringstream line(
+      std::string(text.substr(at, eol == std::string_view::npos ? eol : eol - at)));
+  std::vector<std::string> fields;
+  for (std::string field; line >> field;) fields.push_back(field);
+  return fields;
+}
+
+}  // namespace
+
+std::string own_pid_namespace_problem(std::string_view status_text, uint64_t pid_namespace_inode) {
+  const std::vector<std::string> pids = nspid_fields(status_text);
+  if (pids.size() > 1)
+    return "procflow is not in the host's pid namespace (it is pid " + pids.front() +
+           " in the pid namespace of /proc and pid " + pids.back() +
+           " in its own): the kernel reports host pids, so " + std::string(kAdvice);
+  if (pid_namespace_inode != 0 && pid_namespace_inode != kInitialPidNamespaceInode)
+    return "procflow is not in the host's pid namespace (its pid namespace is pid:[" +
+           std::to_string(pid_namespace_inode) + "], the host's pid:[" +
+           std::to_string(kInitialPidNamespaceInode) + "]): the kernel reports host pids, so " +
+           std::string(kAdvice);
+  return "";
+}
+
+std::string own_pid_namespace_problem() {
+  std::ifstream in("/proc/self/status");
+  std::stringstream status;
+  status << in.rdbuf();
+  struct stat st = {};
+  const uint64_t inode = ::stat("/proc/self/ns/pid", &st) == 0 ? st.st_ino : 0;
+  return own_pid_namespace_problem(status.str(), inode);
+}
 
 std::string host_pid_namespace_problem(const std::string& host_proc, int own_pid) {
   // A /proc names its reader by the pid the reader has in that /proc's pid
@@ -18,15 +65,13 @@ std::string host_pid_namespace_problem(const std::string& host_proc, int own_pid
   const ssize_t n = ::readlink(self.c_str(), link, sizeof link - 1);
   if (n <= 0)
     return "host_proc " + host_proc + " is not a /proc of a pid namespace procflow is in (" + self +
-           ": " + std::strerror(errno) +
-           "); mount the host's /proc there and run with the host's pid namespace "
-           "(Kubernetes: hostPID: true; podman/docker: --pid=host)";
+           ": " + std::strerror(errno) + "); mount the host's /proc there and " +
+           std::string(kAdvice);
   const std::string seen(link, static_cast<size_t>(n));
   if (seen != std::to_string(own_pid))
     return "procflow is not in the host's pid namespace (it is pid " + seen + " in " + host_proc +
            " and pid " + std::to_string(own_pid) +
-           " in its own): the kernel reports host pids, so run it with the host's pid "
-           "namespace (Kubernetes: hostPID: true; podman/docker: --pid=host)";
+           " in its own): the kernel reports host pids, so " + std::string(kAdvice);
   return "";
 }
 

@@ -166,6 +166,12 @@ const RefusedCase kRefused[] = {
      {"trace", "--host-proc", "/nonexistent/procflow-host-proc"},
      "--host-proc: ",
      false},
+    {"ProbeHostProcMissing",
+     {"probe", "--host-proc", "/nonexistent/procflow-host-proc"},
+     "--host-proc: Directory does not exist: /nonexistent/procflow-host-proc"},
+    {"ProbeHostProcAFile",
+     {"probe", "--host-proc", "/etc/passwd"},
+     "--host-proc: Directory is actually a file: /etc/passwd"},
     {"PodLogDirEmpty",
      {"trace", "--pod-log-dir", ""},
      "--pod-log-dir: empty value: expected a directory"},
@@ -319,6 +325,13 @@ TEST(CliExitStatusTest, VersionAndHelpSucceed) {
        {"--duration SEC:0.1..31536000", "--pid PID:1..4194303 ...", "--port PORT:1..65535 ...",
         "--udp-idle-timeout SEC:0.1..86400", "--reverse-dns-rate RATE:0.1..1000"})
     EXPECT_NE(help.out.find(shown), std::string::npos) << shown << " not in:\n" << help.out;
+}
+
+TEST(CliExitStatusTest, ProbeHelpListsHostProc) {
+  const BinaryRun help = procflow({"probe", "--help"});
+  ASSERT_TRUE(help.exited) << help.describe();
+  EXPECT_EQ(help.exit_status, kSuccess) << help.describe();
+  EXPECT_NE(help.out.find("--host-proc DIR:DIR"), std::string::npos) << help.out;
 }
 
 }  // namespace

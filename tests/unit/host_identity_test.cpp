@@ -1,5 +1,6 @@
 // Tests HostIdentity: short name and FQDN from a host name and hosts-file
-// text, without any network look-up.
+// text, without any network look-up; in a DaemonSet the name is the node's,
+// from PROCFLOW_NODE_NAME, instead of the kernel's (the pod's).
 #include "enrich/host_identity.h"
 
 #include <gtest/gtest.h>
@@ -8,6 +9,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <string>
 
 namespace procflow {
 namespace {
@@ -116,6 +119,74 @@ TEST(HostIdentityTest, DetectUsesKernelNameAndGivenHostsFile) {
   EXPECT_EQ(bare.hostname, short_name);
   EXPECT_EQ(bare.fqdn, kernel_name);
   fs::remove_all(etc);
+}
+
+// Sets PROCFLOW_NODE_NAME for one test and puts back what was there.
+class NodeNameVariable {
+ public:
+  explicit NodeNameVariable(const char* value) {
+    if (const char* old = std::getenv(kName)) saved_ = old;
+    ::setenv(kName, value, 1);
+  }
+  ~NodeNameVariable() {
+    if (saved_)
+      ::setenv(kName, saved_->c_str(), 1);
+    else
+      ::unsetenv(kName);
+  }
+
+ private:
+  static constexpr const char* kName = "PROCFLOW_NODE_NAME";
+  std::optional<std::string> saved_;
+};
+
+// A scratch etc directory with a hosts file.
+class EtcDir {
+ public:
+  explicit EtcDir(const std::string& hosts) {
+    std::string templ = (fs::temp_directory_path() / "procflow-host-XXXXXX").string();
+    if (::mkdtemp(templ.data())) path_ = templ;
+    std::ofstream(path_ / "hosts") << hosts;
+  }
+  ~EtcDir() { fs::remove_all(path_); }
+  std::string path() const { return path_.string(); }
+
+ private:
+  fs::path path_;
+};
+
+TEST(HostIdentityTest, NodeNameStandsForTheKernelName) {
+  // The container's hosts file (the node's, with hostNetwork) lists it.
+  const EtcDir etc("127.0.0.1 localhost\n10.0.0.7 worker-2.cluster.example worker-2\n");
+  const NodeNameVariable node("worker-2");
+  const auto id = HostIdentity::detect(etc.path());
+  EXPECT_EQ(id.hostname, "worker-2");
+  EXPECT_EQ(id.fqdn, "worker-2.cluster.example");
+  const auto bare = HostIdentity::detect(etc.path() + "/missing");
+  EXPECT_EQ(bare.hostname, "worker-2");
+  EXPECT_EQ(bare.fqdn, "worker-2");
+}
+
+TEST(HostIdentityTest, ADottedNodeNameIsItsOwnFqdn) {
+  // Cloud nodes are often named by their FQDN: it is kept whole, and no
+  // hosts line is asked, even one that lists it.
+  const EtcDir etc(
+      "10.0.1.23 ip-10-0-1-23.other.example ip-10-0-1-23.eu-west-1.compute.internal\n");
+  const NodeNameVariable node("ip-10-0-1-23.eu-west-1.compute.internal");
+  const auto id = HostIdentity::detect(etc.path());
+  EXPECT_EQ(id.hostname, "ip-10-0-1-23");
+  EXPECT_EQ(id.fqdn, "ip-10-0-1-23.eu-west-1.compute.internal");
+}
+
+TEST(HostIdentityTest, AnEmptyNodeNameIsIgnored) {
+  char name[256] = {};
+  ASSERT_EQ(::gethostname(name, sizeof name - 1), 0);
+  const std::string kernel_name = name;
+  const EtcDir etc("");
+  const NodeNameVariable node("");
+  const auto id = HostIdentity::detect(etc.path());
+  EXPECT_EQ(id.hostname, kernel_name.substr(0, kernel_name.find('.')));
+  EXPECT_EQ(id.fqdn, kernel_name);
 }
 
 }  // namespace
