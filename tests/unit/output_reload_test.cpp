@@ -179,7 +179,6 @@ TEST(OutputRetirementTest, RetiringDoesNotWaitForTheDrain) {
   EXPECT_EQ(retirement.draining()[0].events_by_action[2], 1u);
   EXPECT_EQ(retirement.events_dropped(), 0u);
   retirement.wait();
-  EXPECT_GE(std::chrono::steady_clock::now() - before, 2s);
   EXPECT_EQ(retirement.events_dropped(), 1u) << "finished, not yet taken: still counted";
 }
 
