@@ -241,13 +241,31 @@ TEST_F(ServiceTest, AReloadKeepsAnUnchangedClickHouseOutputAndCountsWhatARetired
   EXPECT_EQ(rows_of(lost), std::optional<std::string>("0\n"));
   EXPECT_EQ(rows_of(held), held_rows);
 
+  // 5. Down at the stop: what the output still holds after the final drain
+  // is counted (reason shutdown) and in the exit report, with the retired
+  // rows in the total.
+  server.stop();
+  const int64_t at_stop = connect_to(kServerPort);
+  ASSERT_TRUE(wait_for_both_ends(fast, at_stop)) << service.describe();
   service.signal(SIGTERM);
   auto status = service.wait(20s);
   ASSERT_TRUE(status) << service.describe();
   EXPECT_TRUE(status->success()) << service.describe();
+  const std::string report = service.err().text();
+  EXPECT_NE(report.find("lost: " + std::to_string(events_of(at_stop)) +
+                        " events not written: still queued or held by output "
+                        "clickhouse+http://127.0.0.1:" +
+                        std::to_string(kHttpPort) + "/ when procflow stopped"),
+            std::string::npos)
+      << report;
+  EXPECT_NE(report.find("records lost, " + std::to_string(events_of(lost) + events_of(at_stop)) +
+                        " events not written"),
+            std::string::npos)
+      << report;
   EXPECT_EQ(count_of(fast, held, "end"), 2u);
   EXPECT_EQ(count_of(fast, lost, "end"), 2u);
   EXPECT_EQ(count_of(fast, after, "end"), 2u);
+  EXPECT_EQ(count_of(fast, at_stop, "end"), 2u);
 }
 
 TEST_F(ServiceTest, ABadConfigIsRefusedBeforeAnythingIsLoaded) {
