@@ -27,6 +27,7 @@ struct SinkQueue::Shared {
   bool draining = false;    // drain() is waiting: the sink delivers what it holds
   bool drain_kick = false;  // drain() asked for a turn the thread has not taken yet
   bool stop = false;
+  bool abandoned = false;  // abandon(): the counts are final
   // The sink's next turn without new data (Sink::next_deadline), read after
   // each turn: only the thread touches the sink.
   std::optional<Sink::Clock::time_point> deadline;
@@ -67,6 +68,10 @@ struct SinkQueue::Shared {
       const uint64_t rotations = sink->rotations(), rotation_errors = sink->rotation_errors(),
                      sync_errors = sink->sync_errors();
       lock.lock();
+      // Given up on while writing: abandon() counted this batch and what the
+      // sink held; the counts stay as they were then, so nothing is counted
+      // twice (delivered late, or dropped by the sink after all).
+      if (abandoned) return;
       writing = false;
       writing_events = 0;
       deadline = next_deadline;
@@ -181,6 +186,7 @@ uint64_t SinkQueue::abandon() {
   const uint64_t undelivered =
       s.stats.error ? 0 : s.pending_events + s.writing_events + s.stats.events_held;
   s.stop = true;
+  s.abandoned = true;
   s.pending.clear();
   s.pending_events = 0;
   s.wake.notify_all();
