@@ -35,6 +35,7 @@ bool parse_filter_options(const std::vector<std::string>& hosts, const std::stri
   std::string error;
   if (!hosts.empty()) {
     filter->hosts = NetworkClassifier::parse(hosts, &error);
+    filter->host_cidrs = hosts;
     if (!filter->hosts) {
       spdlog::error("--host: {}", error);
       return false;

@@ -8,6 +8,7 @@
 #include "metrics/metrics_server.h"
 #include "metrics/service_metrics.h"
 #include "output/event_output.h"
+#include "output/output_retirement.h"
 #include "output/sink_uri.h"
 #include "procflow_abi.h"
 #include "service/service_notifier.h"
@@ -29,8 +30,8 @@ uint32_t ring_buffer_bytes(uint32_t kib) {
 
 // How long the last events may take to reach a slow output at shutdown.
 constexpr std::chrono::milliseconds kOutputDrainTimeout{500};
-// How long the outputs of the old config may take, at a reload, to write what
-// they hold before the new ones take over (a dead one is given up on).
+// How long an output a reload removed or changed may take, on a thread of its
+// own (the loop goes on), to write what it holds before it is given up on.
 constexpr std::chrono::milliseconds kReloadDrainTimeout{2000};
 
 std::vector<OutputRoute> routes_of(const ServiceConfig& config, const LiveMode& mode) {
@@ -75,27 +76,40 @@ void report_losses(const TracerStats& s) {
                l.events_not_written);
 }
 
-// Per output: what it could not take, and why.
+// One output: what it could not take, and why. True when it lost any.
+bool report_output(const OutputRouteStats& r) {
+  // Named without its ?options: a ClickHouse password stays out of the log.
+  const std::string name = "output " + sink_label(r.uri);
+  if (r.queue.rotation_errors)
+    spdlog::warn("{}: {} rotations failed (writing went on in the same file)", name,
+                 r.queue.rotation_errors);
+  if (r.queue.sync_errors) spdlog::warn("{}: {} fsync calls failed", name, r.queue.sync_errors);
+  if (r.dropped_retired)
+    spdlog::warn(
+        "lost: {} events not written: still queued or held by {} when a reload retired it "
+        "(its drain took longer than {} ms)",
+        r.dropped_retired, name, kReloadDrainTimeout.count());
+  if (r.dropped_shutdown)
+    spdlog::warn(
+        "lost: {} events not written: still queued or held by {} when procflow stopped (the "
+        "final drain took longer than {} ms)",
+        r.dropped_shutdown, name, kOutputDrainTimeout.count());
+  if (!r.queue.events_dropped) return r.events_dropped() > 0;
+  const std::string who = is_stdout_uri(r.uri) ? "the reader of stdout" : name;
+  if (r.queue.error == EPIPE)
+    spdlog::warn("lost: {} events not written: {} went away", r.queue.events_dropped, who);
+  else if (r.queue.error)
+    spdlog::warn("lost: {} events not written: {} failed ({})", r.queue.events_dropped, who,
+                 strerror(r.queue.error));
+  else
+    spdlog::warn("lost: {} events not written: {} did not keep up", r.queue.events_dropped, who);
+  return true;
+}
+
+// Per output at the exit: what it could not take, and why.
 void report_outputs(const EventOutput& out, bool delivered) {
   bool any_dropped = false;
-  for (const OutputRouteStats& r : out.stats()) {
-    // Named without its ?options: a ClickHouse password stays out of the log.
-    const std::string name = "output " + sink_label(r.uri);
-    if (r.queue.rotation_errors)
-      spdlog::warn("{}: {} rotations failed (writing went on in the same file)", name,
-                   r.queue.rotation_errors);
-    if (r.queue.sync_errors) spdlog::warn("{}: {} fsync calls failed", name, r.queue.sync_errors);
-    if (!r.queue.events_dropped) continue;
-    any_dropped = true;
-    const std::string who = is_stdout_uri(r.uri) ? "the reader of stdout" : name;
-    if (r.queue.error == EPIPE)
-      spdlog::warn("lost: {} events not written: {} went away", r.queue.events_dropped, who);
-    else if (r.queue.error)
-      spdlog::warn("lost: {} events not written: {} failed ({})", r.queue.events_dropped, who,
-                   strerror(r.queue.error));
-    else
-      spdlog::warn("lost: {} events not written: {} did not keep up", r.queue.events_dropped, who);
-  }
+  for (const OutputRouteStats& r : out.stats()) any_dropped = report_output(r) || any_dropped;
   if (!delivered && !any_dropped)
     spdlog::warn("lost: events still queued when an output stopped taking them");
 }
@@ -148,7 +162,9 @@ int run_live_tracing(const ServiceConfig& config, const LiveMode& mode) {
     spdlog::error("{}", error);
     return 1;
   }
-  uint64_t dropped_by_replaced_outputs = 0;
+  // Outputs a reload removed or changed drain here, off the loop's thread.
+  OutputRetirement retirement(kReloadDrainTimeout);
+  uint64_t dropped_by_replaced_outputs = 0;  // by outputs whose retirement ended
   ServiceNotifier notifier;
   // Metrics: bound before anything is attached, so /readyz says "not yet"
   // while the programs load, and a taken port fails the start at once.
@@ -169,10 +185,25 @@ int run_live_tracing(const ServiceConfig& config, const LiveMode& mode) {
   TracerOptions options = tracer_options(running, mode);
   if (mode.interactive && out->writes_stdout()) options.output_fd = STDOUT_FILENO;
   options.filter = &filter;
-  options.output_dropped = [&] { return dropped_by_replaced_outputs + out->events_dropped(); };
+  options.output_dropped = [&] {
+    return dropped_by_replaced_outputs + retirement.events_dropped() + out->events_dropped();
+  };
+  // Between batches: the counts of retired outputs that finished draining
+  // join the metrics and the totals, with a log line for what they lost.
+  auto collect_retired = [&] {
+    const std::vector<OutputRouteStats> finished = retirement.take_finished();
+    if (finished.empty()) return;
+    for (const OutputRouteStats& r : finished) {
+      report_output(r);
+      dropped_by_replaced_outputs += r.events_dropped();
+    }
+    output_book.retire(finished);
+  };
   if (mode.reload) {
     // On the loop's thread, between batches: no event is being emitted, so
     // every event goes to the old outputs or the new ones, never both or none.
+    // Unchanged outputs are kept as they run; the removed and changed ones
+    // drain on a thread of their own while the loop goes on reading the ring.
     options.on_hangup = [&] {
       notifier.reloading();
       std::optional<ServiceConfig> loaded = mode.reload();
@@ -186,22 +217,20 @@ int run_live_tracing(const ServiceConfig& config, const LiveMode& mode) {
         return;
       }
       std::string open_error;
-      auto replacement =
-          EventOutput::open(routes_of(*loaded, mode), SinkQueue::WhenFull::drop, &open_error);
-      if (!replacement) {
+      std::unique_ptr<EventOutput> retired;
+      OutputChanges changes;
+      out->flush();
+      if (!out->reconfigure(routes_of(*loaded, mode), SinkQueue::WhenFull::drop, &retired, &changes,
+                            &open_error)) {
         spdlog::error("reload refused: {}; the running config stays", open_error);
         metrics.reloads_refused++;
         return;
       }
       for (const std::string& s : settings_needing_restart(running, *loaded))
         spdlog::warn("reload: {} changed; it takes effect at the next restart", s);
-      out->flush();
-      if (!out->drain(kReloadDrainTimeout))
-        spdlog::warn("reload: an output of the old config did not take all its events in time");
-      report_outputs(*out, true);
-      dropped_by_replaced_outputs += out->events_dropped();
-      output_book.retire(out->stats());
-      out = std::move(replacement);
+      retirement.retire(std::move(retired));
+      // SIGHUP is also logrotate's signal: kept file outputs open their paths again.
+      out->reopen();
       metrics.reloads++;
       filter = loaded->filter;
       spdlog::set_level(spdlog::level::from_str(loaded->log_level));
@@ -212,7 +241,8 @@ int run_live_tracing(const ServiceConfig& config, const LiveMode& mode) {
       in_force.filter = loaded->filter;
       in_force.log_level = loaded->log_level;
       running = std::move(in_force);
-      spdlog::info("reloaded: {} outputs", routes_of(running, mode).size());
+      spdlog::info("reloaded: {} outputs ({} kept, {} opened, {} retired)",
+                   routes_of(running, mode).size(), changes.kept, changes.opened, changes.retired);
     };
   }
   auto emit = [&](const FlowEvent& e) {
@@ -240,7 +270,7 @@ int run_live_tracing(const ServiceConfig& config, const LiveMode& mode) {
   auto publish_metrics = [&] {
     if (!metrics_server) return;
     metrics.tracer = tracer->metrics();
-    metrics.outputs = output_book.current(out->stats());
+    metrics.outputs = output_book.current(out->stats(), retirement.draining());
     metrics_server->publish(render_metrics(metrics));
     metrics_server->set_ready(metrics.ready);
   };
@@ -255,6 +285,7 @@ int run_live_tracing(const ServiceConfig& config, const LiveMode& mode) {
   auto last_status = std::chrono::steady_clock::now();
   auto after_batch = [&]() {
     out->flush();
+    collect_retired();
     notifier.tick();
     if (metrics_server) metrics_server->heartbeat();
     if (const auto now = std::chrono::steady_clock::now(); now - last_status >= 1s) {
@@ -276,7 +307,14 @@ int run_live_tracing(const ServiceConfig& config, const LiveMode& mode) {
   }
   // The tracer_stop ends are queued: give the outputs a moment to take them,
   // not forever (a stopped reader must not keep the tracer from exiting).
+  // What they could not deliver in that time is counted (reason shutdown).
+  out->flush();
   const bool delivered = out->drain(kOutputDrainTimeout);
+  out->abandon(Undelivered::shutdown);
+  // Retirements under way end within kReloadDrainTimeout of their reload.
+  retirement.wait();
+  collect_retired();
+  publish_metrics();
   report_losses(tracer->stats());
   report_outputs(*out, delivered);
   return 0;

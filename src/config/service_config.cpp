@@ -43,9 +43,10 @@ void read_criteria(YamlFields& y, const YAML::Node& node, const std::string& pat
     } else if (key == "cidr") {
       const auto cidrs = y.texts(v, p);
       std::string error;
-      if (auto hosts = NetworkClassifier::parse(cidrs, &error))
+      if (auto hosts = NetworkClassifier::parse(cidrs, &error)) {
         c->hosts = std::move(*hosts);
-      else
+        c->host_cidrs = cidrs;
+      } else
         y.error(v, p, error);
     } else if (key == "port") {
       y.each(v, p, [&](const YAML::Node& i, const std::string& ip) {

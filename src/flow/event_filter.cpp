@@ -41,6 +41,16 @@ bool FlowCriteria::empty() const {
          actions.empty() && directions.empty();
 }
 
+bool FlowCriteria::same_as(const FlowCriteria& o) const {
+  return pids == o.pids && exes == o.exes && uids == o.uids && users == o.users &&
+         ports == o.ports && hosts.has_value() == o.hosts.has_value() &&
+         host_cidrs == o.host_cidrs && actions == o.actions && directions == o.directions;
+}
+
+bool EventFilter::same_as(const EventFilter& o) const {
+  return FlowCriteria::same_as(o) && exclude.same_as(o.exclude);
+}
+
 bool EventFilter::matches(const FlowEvent& e) const {
   if (!all_hold(*this, e.src_ip, e.dest_ip, e.src_port, e.dest_port, e.pid, e.exe)) return false;
   if (!actions.empty() && !actions.count(e.action)) return false;

@@ -24,16 +24,24 @@ struct FlowCriteria {
   std::set<std::string> users;
   std::set<uint16_t> ports;                // src_port or dest_port
   std::optional<NetworkClassifier> hosts;  // src_ip or dest_ip
+  // The CIDRs `hosts` was built from, as written: what tells two filters'
+  // hosts apart at a reload (the classifier itself cannot be compared).
+  std::vector<std::string> host_cidrs;
   std::set<FlowAction> actions;
   std::set<NetworkDirection> directions;
 
   bool empty() const;
+  // The same criteria (hosts compared by host_cidrs): a reload keeps an
+  // output whose filter is the same.
+  bool same_as(const FlowCriteria& other) const;
 };
 
 class EventFilter : public FlowCriteria {
  public:
   // Flows and events that are never wanted, whatever the include side says.
   FlowCriteria exclude;
+
+  bool same_as(const EventFilter& other) const;
 
   bool matches(const FlowEvent& e) const;
   // The flow-level criteria that are known before any event of a flow is

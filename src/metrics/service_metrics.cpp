@@ -31,6 +31,8 @@ OutputMetrics of_route(const std::string& label, const OutputRouteStats& o) {
   m.lost_events = o.lost_events;
   m.dropped_queue_full = o.queue.events_dropped_queue_full;
   m.dropped_sink_error = o.queue.events_dropped - o.queue.events_dropped_queue_full;
+  m.dropped_retired = o.dropped_retired;
+  m.dropped_shutdown = o.dropped_shutdown;
   m.bytes_written = o.queue.bytes_written;
   m.file_rotations = o.queue.rotations;
   m.file_rotation_errors = o.queue.rotation_errors;
@@ -46,6 +48,8 @@ void add_counters(OutputMetrics& into, const OutputMetrics& from) {
   into.lost_events += from.lost_events;
   into.dropped_queue_full += from.dropped_queue_full;
   into.dropped_sink_error += from.dropped_sink_error;
+  into.dropped_retired += from.dropped_retired;
+  into.dropped_shutdown += from.dropped_shutdown;
   into.bytes_written += from.bytes_written;
   into.file_rotations += from.file_rotations;
   into.file_rotation_errors += from.file_rotation_errors;
@@ -62,11 +66,15 @@ void render_outputs(PrometheusText& p, const std::vector<OutputMetrics>& outputs
     p.sample({{"sink", o.sink}, {"action", "lost"}}, o.lost_events);
   }
   p.family("procflow_events_dropped_total", Type::counter,
-           "Events an output lost: its queue was full (the sink did not keep up), or the sink "
-           "failed or gave them up (sink_error).");
+           "Events an output lost: its queue was full (the sink did not keep up), the sink "
+           "failed or gave them up (sink_error), or they were still queued or held when a reload "
+           "retired the output (retired) or procflow stopped (shutdown) and its drain ran out of "
+           "time.");
   for (const auto& o : outputs) {
     p.sample({{"sink", o.sink}, {"reason", "queue_full"}}, o.dropped_queue_full);
     p.sample({{"sink", o.sink}, {"reason", "sink_error"}}, o.dropped_sink_error);
+    p.sample({{"sink", o.sink}, {"reason", "retired"}}, o.dropped_retired);
+    p.sample({{"sink", o.sink}, {"reason", "shutdown"}}, o.dropped_shutdown);
   }
   p.family("procflow_sink_bytes_written_total", Type::counter,
            "Bytes an output's sink wrote (for ClickHouse: rows sent).");
@@ -240,17 +248,21 @@ void OutputMetricsBook::retire(const std::vector<OutputRouteStats>& outputs) {
 }
 
 std::vector<OutputMetrics> OutputMetricsBook::current(
-    const std::vector<OutputRouteStats>& outputs) const {
+    const std::vector<OutputRouteStats>& outputs,
+    const std::vector<OutputRouteStats>& retiring) const {
+  OutputMetricsBook gone = *this;
+  gone.retire(retiring);
   std::vector<OutputMetrics> out;
   std::set<std::string> live;
   const std::vector<std::string> labels = unique_labels(outputs);
   for (size_t i = 0; i < outputs.size(); i++) {
     OutputMetrics m = of_route(labels[i], outputs[i]);
-    if (auto it = retired_.find(labels[i]); it != retired_.end()) add_counters(m, it->second);
+    if (auto it = gone.retired_.find(labels[i]); it != gone.retired_.end())
+      add_counters(m, it->second);
     live.insert(labels[i]);
     out.push_back(std::move(m));
   }
-  for (const auto& [label, m] : retired_)
+  for (const auto& [label, m] : gone.retired_)
     if (!live.count(label)) out.push_back(m);  // its gauges: zero, it is gone
   return out;
 }

@@ -26,6 +26,8 @@ struct OutputMetrics {
   uint64_t lost_events = 0;
   uint64_t dropped_queue_full = 0;
   uint64_t dropped_sink_error = 0;  // the sink failed or gave events up itself
+  uint64_t dropped_retired = 0;     // still queued or held when a reload retired it
+  uint64_t dropped_shutdown = 0;    // still queued or held when procflow stopped
   uint64_t bytes_written = 0;
   uint64_t file_rotations = 0;        // a rotating file output's renames
   uint64_t file_rotation_errors = 0;  // renames or opens that failed (writing went on)
@@ -41,7 +43,10 @@ class OutputMetricsBook {
   void retire(const std::vector<OutputRouteStats>& outputs);
   // The live outputs plus what retired ones of the same names had counted;
   // retired names no longer configured stay, with their final counts.
-  std::vector<OutputMetrics> current(const std::vector<OutputRouteStats>& outputs) const;
+  // `retiring`: outputs a reload replaced that are still draining, counted
+  // like retired ones so no counter goes backwards meanwhile.
+  std::vector<OutputMetrics> current(const std::vector<OutputRouteStats>& outputs,
+                                     const std::vector<OutputRouteStats>& retiring = {}) const;
 
  private:
   std::map<std::string, OutputMetrics> retired_;

@@ -21,6 +21,8 @@ struct EventFormat {
   Layout layout = Layout::json;
   bool colour = false;  // text layout only: ANSI colours (--color)
 
+  bool operator==(const EventFormat&) const = default;
+
   // "car", "ocsf", "ecs"; nullopt for anything else. See docs/schemas.md.
   static std::optional<Schema> parse_schema(std::string_view name);
   // The format the names ask for, or nullopt with `error` (text exists for the

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,12 @@ struct OutputRoute {
   size_t queue_bytes = SinkQueue::default_capacity;
 };
 
+// Why an output was given up on with events it had not delivered yet.
+enum class Undelivered {
+  retired,   // a reload removed or changed it, and its drain ran out of time
+  shutdown,  // procflow stopped, and the final drain ran out of time
+};
+
 struct OutputRouteStats {
   std::string uri;
   SinkQueueStats queue;
@@ -39,6 +46,23 @@ struct OutputRouteStats {
   // (start, message, end); `lost` events apart.
   std::array<uint64_t, 3> events_by_action{};
   uint64_t lost_events = 0;
+  // Events still queued or held by the sink when the output was given up on
+  // (abandon()), by why. Not in queue.events_dropped.
+  uint64_t dropped_retired = 0;
+  uint64_t dropped_shutdown = 0;
+
+  // Every event this output lost, whatever the reason.
+  uint64_t events_dropped() const {
+    return queue.events_dropped + dropped_retired + dropped_shutdown;
+  }
+};
+
+// What a reconfigure() did: routes kept as they ran, opened, and given back
+// to be retired.
+struct OutputChanges {
+  size_t kept = 0;
+  size_t opened = 0;
+  size_t retired = 0;
 };
 
 class EventOutput {
@@ -55,12 +79,25 @@ class EventOutput {
   bool drain(std::chrono::milliseconds timeout);
   // SIGHUP: file sinks open their paths again.
   void reopen();
+  // A reload: becomes `routes`. A route whose description is unchanged
+  // (same_output) is kept with its queue, thread, held rows and counters;
+  // the others are opened. The routes no longer wanted are moved into
+  // `*retired` (nullptr when none) for the caller to drain off its thread.
+  // If a new route cannot be opened nothing changes: false with `error`.
+  // Between two emits only: every event goes to the old routes or the new.
+  bool reconfigure(const std::vector<OutputRoute>& routes, SinkQueue::WhenFull when_full,
+                   std::unique_ptr<EventOutput>* retired, OutputChanges* changes,
+                   std::string* error);
+  // Gives up on what every route still queues or its sink holds (after a
+  // drain() that ran out of time): counted as dropped for `why`, and the
+  // routes' threads stop after the write they are in. Returns the count.
+  uint64_t abandon(Undelivered why);
 
   // True when one route writes to standard output.
   bool writes_stdout() const;
   // The reader of standard output went away (EPIPE): an interactive command stops.
   bool stdout_gone() const;
-  uint64_t events_dropped() const;  // over all routes
+  uint64_t events_dropped() const;  // over all routes, abandoned events included
   std::vector<OutputRouteStats> stats() const;
 
  private:
@@ -70,7 +107,11 @@ class EventOutput {
     std::unique_ptr<SinkQueue> queue;
     std::array<uint64_t, 3> events_by_action{};
     uint64_t lost_events = 0;
+    uint64_t dropped_retired = 0;
+    uint64_t dropped_shutdown = 0;
   };
+  static std::optional<Route> open_route(const OutputRoute& r, SinkQueue::WhenFull when_full,
+                                         std::string* error);
   std::vector<Route> routes_;
   std::string line_;  // reused: one event's bytes
 };

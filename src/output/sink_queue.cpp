@@ -21,11 +21,13 @@ struct SinkQueue::Shared {
   std::condition_variable written;  // drain() and a waiting offer(): a batch went out
   std::string pending;              // offered, not yet taken by the thread
   uint64_t pending_events = 0;
-  bool writing = false;  // the thread holds a batch it took
+  bool writing = false;         // the thread holds a batch it took
+  uint64_t writing_events = 0;  // in that batch
   bool reopen = false;
   bool draining = false;    // drain() is waiting: the sink delivers what it holds
   bool drain_kick = false;  // drain() asked for a turn the thread has not taken yet
   bool stop = false;
+  bool abandoned = false;  // abandon(): the counts are final
   // The sink's next turn without new data (Sink::next_deadline), read after
   // each turn: only the thread touches the sink.
   std::optional<Sink::Clock::time_point> deadline;
@@ -50,6 +52,7 @@ struct SinkQueue::Shared {
       const uint64_t events = pending_events;
       pending_events = 0;
       writing = true;
+      writing_events = events;
       lock.unlock();
       // The only place that may block on the sink: outside the lock. flush()
       // runs on every turn, also one woken by the sink's deadline alone.
@@ -65,7 +68,12 @@ struct SinkQueue::Shared {
       const uint64_t rotations = sink->rotations(), rotation_errors = sink->rotation_errors(),
                      sync_errors = sink->sync_errors();
       lock.lock();
+      // Given up on while writing: abandon() counted this batch and what the
+      // sink held; the counts stay as they were then, so nothing is counted
+      // twice (delivered late, or dropped by the sink after all).
+      if (abandoned) return;
       writing = false;
+      writing_events = 0;
       deadline = next_deadline;
       batch.clear();
       if (sink->broken()) {
@@ -169,6 +177,20 @@ void SinkQueue::reopen() {
   std::lock_guard lock(shared_->mu);
   shared_->reopen = true;
   shared_->wake.notify_one();
+}
+
+uint64_t SinkQueue::abandon() {
+  std::lock_guard lock(shared_->mu);
+  Shared& s = *shared_;
+  // A broken sink's queued events were counted when it broke.
+  const uint64_t undelivered =
+      s.stats.error ? 0 : s.pending_events + s.writing_events + s.stats.events_held;
+  s.stop = true;
+  s.abandoned = true;
+  s.pending.clear();
+  s.pending_events = 0;
+  s.wake.notify_all();
+  return undelivered;
 }
 
 bool SinkQueue::broken() const {

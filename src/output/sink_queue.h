@@ -67,6 +67,11 @@ class SinkQueue {
   bool drain(std::chrono::milliseconds timeout);
   // Asks the sink to reopen (SIGHUP), from its own thread, between writes.
   void reopen();
+  // Gives up: what is still queued is discarded and the thread stops after
+  // the write it is in. Returns the events not delivered: queued, in the
+  // write under way, and held by the sink (a batch, rows waiting for a
+  // server) as of its last turn. Nothing may be offered after.
+  uint64_t abandon();
 
   bool broken() const;
   SinkQueueStats stats() const;

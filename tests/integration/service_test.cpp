@@ -13,6 +13,7 @@
 #include <map>
 #include <thread>
 
+#include "clickhouse_server.h"
 #include "flow_assertions.h"
 #include "integration_test.h"
 #include "scratch_dir.h"
@@ -142,6 +143,129 @@ TEST_F(ServiceTest, SighupReloadsOutputsAndFiltersWithoutLosingOrRepeatingAnEven
   for (const auto& e : events_in(first)) first_lines.insert(e.raw());
   for (const auto& e : events_in(second))
     EXPECT_EQ(first_lines.count(e.raw()), 0u) << "in both outputs: " << e.raw();
+}
+
+// A reload keeps an unchanged ClickHouse output with the rows it holds while
+// its server is down: they arrive, each once, when it returns. A reload that
+// changes it retires the old one on a thread of its own: the loop goes on (the
+// reload is logged before the retirement ends, and a file output keeps
+// receiving), and the rows the old output still held when its drain ran out
+// are counted as lost with reason `retired`, exactly.
+TEST_F(ServiceTest, AReloadKeepsAnUnchangedClickHouseOutputAndCountsWhatARetiredOneHeld) {
+  constexpr int kHttpPort = 18625, kNativePort = 18626;
+  ClickHouseServer server(kHttpPort, kNativePort);
+  ASSERT_TRUE(server.start()) << server.describe();
+  std::string error;
+  ASSERT_TRUE(server.run_file(PROCFLOW_SOURCE_DIR "/deploy/clickhouse/flows.sql", &error)) << error;
+  const std::string fast = file("fast.json");
+  const std::string clickhouse = "clickhouse+http://127.0.0.1:" + std::to_string(kHttpPort) +
+                                 "/?database=procflow&table=flows&max_rows=1000&max_age_ms=200"
+                                 "&max_backoff_ms=500";
+  auto config = [&](const std::string& clickhouse_uri) {
+    return "outputs:\n  - uri: file:" + fast + "\n  - uri: \"" + clickhouse_uri +
+           "\"\nfilter:\n  include: {port: [" + std::to_string(kServerPort) + "]}\ninterfaces: [" +
+           topo().host_if() + "]\n";
+  };
+  write_config(config(clickhouse));
+  SpawnedProcess& service = start_service();
+  ASSERT_NE(start_server(topo().host_ip4(), kServerPort, 1, 100), nullptr);
+  auto events_of = [&](int64_t client_port) {
+    return count_of(fast, client_port, "start") + count_of(fast, client_port, "message") +
+           count_of(fast, client_port, "end");
+  };
+  auto rows_of = [&](int64_t client_port) {
+    const std::string p = std::to_string(client_port);
+    return server.query("SELECT count() FROM procflow.flows WHERE src_port = " + p +
+                        " OR dest_port = " + p + " FORMAT TabSeparated");
+  };
+  auto wait_for_rows = [&](int64_t client_port, const std::string& want) {
+    std::optional<std::string> got;
+    for (int i = 0; i < 200 && got != want; i++) {
+      got = rows_of(client_port);
+      if (got != want) std::this_thread::sleep_for(100ms);
+    }
+    return got.value_or("no answer");
+  };
+
+  // 1. The server is down; a reload that changes nothing keeps the output
+  // with the rows it holds. The file output receives meanwhile.
+  server.stop();
+  const int64_t held = connect_to(kServerPort);
+  ASSERT_TRUE(wait_for_both_ends(fast, held)) << service.describe();
+  write_config(config(clickhouse));
+  service.signal(SIGHUP);
+  ASSERT_TRUE(wait_for_log("reloaded: 2 outputs (2 kept, 0 opened, 0 retired)"))
+      << service.describe();
+
+  // 2. It returns: the rows held across the reload arrive, each once.
+  ASSERT_TRUE(server.start()) << server.describe();
+  const std::string held_rows = std::to_string(events_of(held)) + "\n";
+  EXPECT_EQ(wait_for_rows(held, held_rows), held_rows);
+  std::this_thread::sleep_for(1s);  // a duplicate would have had time to arrive
+  EXPECT_EQ(rows_of(held), held_rows);
+
+  // 3. Down again; a reload that changes the ClickHouse output retires the
+  // old one with the rows of `lost` held, and the loop goes on meanwhile.
+  server.stop();
+  const int64_t lost = connect_to(kServerPort);
+  ASSERT_TRUE(wait_for_both_ends(fast, lost)) << service.describe();
+  std::string changed = clickhouse;
+  changed.replace(changed.find("max_rows=1000"), 13, "max_rows=999");
+  write_config(config(changed));
+  service.signal(SIGHUP);
+  ASSERT_TRUE(wait_for_log("reloaded: 2 outputs (1 kept, 1 opened, 1 retired)"))
+      << service.describe();
+  const int64_t after = connect_to(kServerPort);
+  ASSERT_TRUE(wait_for_both_ends(fast, after)) << service.describe();
+  const std::string retired_line = "lost: " + std::to_string(events_of(lost)) +
+                                   " events not written: still queued or held by output "
+                                   "clickhouse+http://127.0.0.1:" +
+                                   std::to_string(kHttpPort) + "/ when a reload retired it";
+  ASSERT_TRUE(wait_for_log(retired_line)) << service.describe();
+  {  // The reload returned first: the loop did not wait for the drain.
+    const auto lines = service.err().lines();
+    size_t reloaded_at = lines.size(), retired_at = lines.size();
+    for (size_t i = 0; i < lines.size(); i++) {
+      if (lines[i].find("(1 kept, 1 opened, 1 retired)") != std::string::npos) reloaded_at = i;
+      if (lines[i].find(retired_line) != std::string::npos) retired_at = i;
+    }
+    EXPECT_LT(reloaded_at, retired_at) << service.describe();
+  }
+
+  // 4. Back: the new output's rows arrive once; the retired one's never do.
+  ASSERT_TRUE(server.start()) << server.describe();
+  const std::string after_rows = std::to_string(events_of(after)) + "\n";
+  EXPECT_EQ(wait_for_rows(after, after_rows), after_rows);
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(rows_of(after), after_rows);
+  EXPECT_EQ(rows_of(lost), std::optional<std::string>("0\n"));
+  EXPECT_EQ(rows_of(held), held_rows);
+
+  // 5. Down at the stop: what the output still holds after the final drain
+  // is counted (reason shutdown) and in the exit report, with the retired
+  // rows in the total.
+  server.stop();
+  const int64_t at_stop = connect_to(kServerPort);
+  ASSERT_TRUE(wait_for_both_ends(fast, at_stop)) << service.describe();
+  service.signal(SIGTERM);
+  auto status = service.wait(20s);
+  ASSERT_TRUE(status) << service.describe();
+  EXPECT_TRUE(status->success()) << service.describe();
+  const std::string report = service.err().text();
+  EXPECT_NE(report.find("lost: " + std::to_string(events_of(at_stop)) +
+                        " events not written: still queued or held by output "
+                        "clickhouse+http://127.0.0.1:" +
+                        std::to_string(kHttpPort) + "/ when procflow stopped"),
+            std::string::npos)
+      << report;
+  EXPECT_NE(report.find("records lost, " + std::to_string(events_of(lost) + events_of(at_stop)) +
+                        " events not written"),
+            std::string::npos)
+      << report;
+  EXPECT_EQ(count_of(fast, held, "end"), 2u);
+  EXPECT_EQ(count_of(fast, lost, "end"), 2u);
+  EXPECT_EQ(count_of(fast, after, "end"), 2u);
+  EXPECT_EQ(count_of(fast, at_stop, "end"), 2u);
 }
 
 TEST_F(ServiceTest, ABadConfigIsRefusedBeforeAnythingIsLoaded) {

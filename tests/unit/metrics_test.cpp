@@ -78,6 +78,39 @@ TEST(OutputMetricsBookTest, CountersCarryOverAReloadAndLabelsHoldNoSecrets) {
   EXPECT_EQ(now[2].events_by_action[0], 5u);
 }
 
+// An output a reload retired counts what it could not deliver as `retired`,
+// and while it still drains its counters already show, so none goes back.
+TEST(OutputMetricsBookTest, RetiredAndShutdownLossesHaveReasonsOfTheirOwn) {
+  OutputMetricsBook book;
+  OutputRouteStats draining = route("clickhouse+http://db:8123/?table=flows", 6, 6, 0, 0);
+  OutputRouteStats live = route("clickhouse+http://db:8123/?table=flows&max_rows=10", 1, 1, 0, 0);
+  live.dropped_shutdown = 2;
+  const auto during = book.current({live}, {draining});
+  ASSERT_EQ(during.size(), 1u);
+  EXPECT_EQ(during[0].events_by_action[0], 7u) << "the draining output's starts already count";
+  EXPECT_EQ(during[0].dropped_retired, 0u);
+  EXPECT_EQ(during[0].dropped_shutdown, 2u);
+
+  draining.dropped_retired = 5;  // its drain ran out with five rows held
+  book.retire({draining});
+  const auto after = book.current({live});
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].events_by_action[0], 7u);
+  EXPECT_EQ(after[0].dropped_retired, 5u);
+  EXPECT_EQ(after[0].dropped_sink_error, 0u) << "not a sink error";
+  EXPECT_EQ(after[0].dropped_queue_full, 0u);
+
+  ServiceMetrics m;
+  m.outputs = after;
+  const std::string text = render_metrics(m);
+  EXPECT_TRUE(contains_line(
+      text,
+      "procflow_events_dropped_total{sink=\"clickhouse+http://db:8123/\",reason=\"retired\"} 5"));
+  EXPECT_TRUE(contains_line(
+      text,
+      "procflow_events_dropped_total{sink=\"clickhouse+http://db:8123/\",reason=\"shutdown\"} 2"));
+}
+
 ServiceMetrics sample_metrics() {
   ServiceMetrics m;
   m.ready = true;
@@ -134,6 +167,9 @@ TEST(ServiceMetricsTest, TheExpositionSaysWhatWasMeasured) {
   EXPECT_TRUE(contains_line(text,
                             "procflow_events_dropped_total{sink=\"file:/var/log/procflow/"
                             "flows.json\",reason=\"sink_error\"} 1"));
+  EXPECT_TRUE(contains_line(text,
+                            "procflow_events_dropped_total{sink=\"file:/var/log/procflow/"
+                            "flows.json\",reason=\"retired\"} 0"));
   EXPECT_TRUE(contains_line(text, "procflow_kernel_drops_total{reason=\"ring_buffer_full\"} 17"));
   EXPECT_TRUE(contains_line(text, "procflow_ring_records_lost_total{kind=\"tcp_end\"} 5"));
   EXPECT_TRUE(contains_line(text, "procflow_ring_records_lost_total{kind=\"dns\"} 12"));
