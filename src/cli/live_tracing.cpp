@@ -122,6 +122,16 @@ std::string status_line(const TracerStats& s, uint64_t events_dropped) {
          std::to_string(events_dropped) + " events not written";
 }
 
+// The enrichment settings of a config, at start and at each reload.
+Tracer::Enrichment enrichment_of(const ServiceConfig& c) {
+  Tracer::Enrichment e;
+  e.reverse_dns = c.reverse_dns;
+  e.reverse.server = c.reverse_dns_server;
+  e.reverse.max_queries_per_s = c.reverse_dns_rate;
+  e.dns_answer_window_ns = seconds_to_ns(c.dns_answer_window_s);
+  return e;
+}
+
 TracerOptions tracer_options(const ServiceConfig& c, const LiveMode& mode) {
   TracerOptions options;
   options.interfaces = c.interfaces;
@@ -130,16 +140,16 @@ TracerOptions tracer_options(const ServiceConfig& c, const LiveMode& mode) {
   options.report_interval_s = c.report_interval_s;
   options.internal_networks = c.internal_networks;
   options.udp.idle_timeout_ns = seconds_to_ns(c.udp_idle_timeout_s);
-  options.dns_answer_window_ns = seconds_to_ns(c.dns_answer_window_s);
   options.session.ringbuf_bytes = ring_buffer_bytes(c.ring_buffer_kib);
   options.session.max_flows = c.max_flows;
   // TC keeps packets, flags and the content budget per TCP connection: as
   // many as the flows followed.
   options.session.max_wire_tuples = c.max_flows;
   options.session.max_udp_flows = c.max_udp_flows;
-  options.reverse_dns = c.reverse_dns;
-  options.reverse.server = c.reverse_dns_server;
-  options.reverse.max_queries_per_s = c.reverse_dns_rate;
+  const Tracer::Enrichment enrichment = enrichment_of(c);
+  options.reverse_dns = enrichment.reverse_dns;
+  options.reverse = enrichment.reverse;
+  options.dns_answer_window_ns = enrichment.dns_answer_window_ns;
   options.filter_in_kernel = mode.interactive;
   options.host_proc = c.host_proc;
   options.pod_log_dir = c.pod_log_dir;
@@ -199,6 +209,9 @@ int run_live_tracing(const ServiceConfig& config, const LiveMode& mode) {
     }
     output_book.retire(finished);
   };
+  // Declared before the reload handler, which changes its enrichment; it
+  // only runs inside tracer->run().
+  std::unique_ptr<Tracer> tracer;
   if (mode.reload) {
     // On the loop's thread, between batches: no event is being emitted, so
     // every event goes to the old outputs or the new ones, never both or none.
@@ -217,6 +230,13 @@ int run_live_tracing(const ServiceConfig& config, const LiveMode& mode) {
         return;
       }
       std::string open_error;
+      // Enrichment first: a PTR resolver that cannot be made refuses the
+      // reload before any output changed.
+      if (!tracer->set_enrichment(enrichment_of(*loaded), &open_error)) {
+        spdlog::error("reload refused: {}; the running config stays", open_error);
+        metrics.reloads_refused++;
+        return;
+      }
       std::unique_ptr<EventOutput> retired;
       OutputChanges changes;
       out->flush();
@@ -240,6 +260,10 @@ int run_live_tracing(const ServiceConfig& config, const LiveMode& mode) {
       in_force.outputs = loaded->outputs;
       in_force.filter = loaded->filter;
       in_force.log_level = loaded->log_level;
+      in_force.reverse_dns = loaded->reverse_dns;
+      in_force.reverse_dns_server = loaded->reverse_dns_server;
+      in_force.reverse_dns_rate = loaded->reverse_dns_rate;
+      in_force.dns_answer_window_s = loaded->dns_answer_window_s;
       running = std::move(in_force);
       spdlog::info("reloaded: {} outputs ({} kept, {} opened, {} retired)",
                    routes_of(running, mode).size(), changes.kept, changes.opened, changes.retired);
@@ -250,7 +274,7 @@ int run_live_tracing(const ServiceConfig& config, const LiveMode& mode) {
     out->emit(e);
     if (mode.on_event) mode.on_event(e);
   };
-  auto tracer = Tracer::start(options, emit, &error);
+  tracer = Tracer::start(options, emit, &error);
   if (!tracer) {
     spdlog::error("{}", error);
     return 1;

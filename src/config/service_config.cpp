@@ -329,10 +329,6 @@ std::vector<std::string> settings_needing_restart(const ServiceConfig& a, const 
   note(a.disabled_hooks != b.disabled_hooks, "disable_hooks");
   note(a.udp_idle_timeout_s != b.udp_idle_timeout_s, "udp_idle_timeout");
   note(a.report_interval_s != b.report_interval_s, "report_interval");
-  note(a.dns_answer_window_s != b.dns_answer_window_s, "enrichment.dns_answer_window");
-  note(a.reverse_dns != b.reverse_dns || a.reverse_dns_server != b.reverse_dns_server ||
-           a.reverse_dns_rate != b.reverse_dns_rate,
-       "enrichment.reverse_dns*");
   note(a.ring_buffer_kib != b.ring_buffer_kib, "ring_buffer_kib");
   note(a.max_flows != b.max_flows, "max_flows");
   note(a.max_udp_flows != b.max_udp_flows, "max_udp_flows");

@@ -101,6 +101,9 @@ class DnsQueryTracker {
   uint64_t queries_evicted() const { return evicted_; }  // forgotten for room, unanswered
   size_t outstanding() const { return outstanding_; }
 
+  // A reload's new window: queries already seen are judged by it too.
+  void set_answer_window(uint64_t ns) { config_.answer_window_ns = ns; }
+
   static bool is_mdns_group(const IpAddress& a);
   static bool is_llmnr_group(const IpAddress& a);
 

@@ -42,6 +42,9 @@ class NameResolver {
   // scope 0 holds those whose namespace could not be known).
   ResolvedName resolve(uint64_t scope, const IpAddress& address, uint64_t now_s);
 
+  // PTR look-ups turned on (a lookup), off (nullptr) or replaced by a reload.
+  void set_reverse(ReverseLookup* reverse) { reverse_ = reverse; }
+
   // The addresses of this host's interfaces (getifaddrs).
   static std::vector<IpAddress> local_addresses();
 

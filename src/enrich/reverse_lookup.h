@@ -58,6 +58,8 @@ struct ReverseLookupConfig {
   // server ties up a pending slot for at most about timeout_ms * tries.
   uint32_t timeout_ms = 2000;
   uint32_t tries = 2;
+
+  bool operator==(const ReverseLookupConfig&) const = default;
 };
 
 class ReverseLookup {

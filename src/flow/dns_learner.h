@@ -55,6 +55,7 @@ class DnsLearner {
   void retry_waiting();
 
   const DnsQueryTracker& tracker() const { return tracker_; }
+  void set_answer_window(uint64_t ns) { tracker_.set_answer_window(ns); }
   uint64_t answers_learned() const { return learned_; }
   size_t answers_waiting() const { return waiting_.size(); }
 

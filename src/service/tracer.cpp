@@ -575,6 +575,38 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
   return std::unique_ptr<Tracer>(new Tracer(std::move(impl)));
 }
 
+bool Tracer::set_enrichment(const Enrichment& enrichment, std::string* error) {
+  Impl& m = *impl_;
+  m.dns->set_answer_window(enrichment.dns_answer_window_ns);
+  const bool unchanged =
+      enrichment.reverse_dns ? m.reverse && m.options.reverse == enrichment.reverse : !m.reverse;
+  if (unchanged) return true;
+  std::unique_ptr<ReverseLookup> next;
+  if (enrichment.reverse_dns) {
+    std::string why;
+    next = ReverseLookup::create(enrichment.reverse, &why);
+    if (!next) {
+      *error = "reverse_dns: " + why;
+      return false;
+    }
+  }
+  // The resolver's socket wakes the loop: the old one leaves the epoll set,
+  // the new one joins it. Pending look-ups of the old resolver are dropped
+  // (their addresses are asked again by the next flow that needs them).
+  if (m.reverse) epoll_ctl(m.epoll_fd.get(), EPOLL_CTL_DEL, m.reverse->poll_fd(), nullptr);
+  m.names->set_reverse(next.get());
+  if (next) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = next->poll_fd();
+    epoll_ctl(m.epoll_fd.get(), EPOLL_CTL_ADD, next->poll_fd(), &ev);
+  }
+  m.reverse = std::move(next);
+  m.options.reverse_dns = enrichment.reverse_dns;
+  m.options.reverse = enrichment.reverse;
+  return true;
+}
+
 bool Tracer::run(const std::function<bool()>& after_batch, std::string* error) {
   Impl& m = *impl_;
   const uint64_t started = m.clock.now_boot_ns();

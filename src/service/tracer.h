@@ -94,6 +94,17 @@ class Tracer {
   // output there). Returns false with error if the loop failed.
   bool run(const std::function<bool()>& after_batch, std::string* error);
 
+  // The enrichment a reload may change while tracing: PTR look-ups on, off,
+  // or with another server or rate, and the DNS answer window. On the loop's
+  // thread (e.g. from on_hangup). False with `error`, and nothing changed,
+  // when the new PTR resolver cannot be made.
+  struct Enrichment {
+    bool reverse_dns = false;
+    ReverseLookupConfig reverse;
+    uint64_t dns_answer_window_ns = 10'000'000'000ull;
+  };
+  bool set_enrichment(const Enrichment& enrichment, std::string* error);
+
   const AttachPlan& plan() const;
   TracerStats stats() const;
   // Counters, table sizes, cache hit rates, ring fill and program run times.
