@@ -96,16 +96,7 @@ class EnrichmentReloadTest : public IntegrationTest {
 TEST_F(EnrichmentReloadTest, ReverseDnsIsTurnedOnAndOffBySighup) {
   write_config(false);
   SpawnedProcess service({procflow_binary(), "run", "--config", config_});
-  auto logged = [&](const std::string& text, size_t times) {
-    return service.err().wait_for(
-        [&](const std::vector<std::string>& lines) {
-          size_t n = 0;
-          for (const auto& l : lines) n += l.find(text) != std::string::npos;
-          return n >= times;
-        },
-        20s);
-  };
-  ASSERT_TRUE(logged("tracing started", 1)) << service.describe();
+  ASSERT_TRUE(service.err().wait_for_text("tracing started", 1, 20s)) << service.describe();
   ASSERT_NE(start_server(topo().host_ip4(), kPort, 1, 100), nullptr);
 
   // Off: the client's address has no name.
@@ -117,7 +108,7 @@ TEST_F(EnrichmentReloadTest, ReverseDnsIsTurnedOnAndOffBySighup) {
   // unnamed; once the answer is in, the next flows carry the name.
   write_config(true);
   service.signal(SIGHUP);
-  ASSERT_TRUE(logged("reloaded:", 1)) << service.describe();
+  ASSERT_TRUE(service.err().wait_for_text("reloaded:", 1, 20s)) << service.describe();
   EXPECT_EQ(service.err().text().find("takes effect at the next restart"), std::string::npos)
       << service.describe();
   std::optional<JsonLine> named;
@@ -132,7 +123,7 @@ TEST_F(EnrichmentReloadTest, ReverseDnsIsTurnedOnAndOffBySighup) {
   // Off again: no PTR name, though the answer was cached by the old resolver.
   write_config(false);
   service.signal(SIGHUP);
-  ASSERT_TRUE(logged("reloaded:", 2)) << service.describe();
+  ASSERT_TRUE(service.err().wait_for_text("reloaded:", 2, 20s)) << service.describe();
   auto off_again = accepted_start();
   ASSERT_TRUE(off_again);
   EXPECT_EQ(off_again->str("src_fqdn"), std::nullopt) << off_again->raw();

@@ -118,16 +118,7 @@ TEST_F(FileRotationTest, AServiceReloadMidRunLosesAndRepeatsNothing) {
                         << "filter:\n  include: {port: [" << kServicePort << "]}\n"
                         << "interfaces: [" << topo().host_if() << "]\n";
   SpawnedProcess service({procflow_binary(), "run", "--config", config});
-  auto logged = [&](const std::string& text, size_t times) {
-    return service.err().wait_for(
-        [&](const std::vector<std::string>& lines) {
-          size_t n = 0;
-          for (const auto& l : lines) n += l.find(text) != std::string::npos;
-          return n >= times;
-        },
-        20s);
-  };
-  ASSERT_TRUE(logged("tracing started", 1)) << service.describe();
+  ASSERT_TRUE(service.err().wait_for_text("tracing started", 1, 20s)) << service.describe();
   ASSERT_NE(start_server(topo().host_ip4(), kServicePort, 2, kServerBytes), nullptr);
 
   std::vector<int64_t> clients;
@@ -142,7 +133,8 @@ TEST_F(FileRotationTest, AServiceReloadMidRunLosesAndRepeatsNothing) {
     // the new one has the same path open.
     if (i == 9 || i == 19) {
       service.signal(SIGHUP);
-      ASSERT_TRUE(logged("reloaded: 1 outputs", i == 9 ? 1 : 2)) << service.describe();
+      ASSERT_TRUE(service.err().wait_for_text("reloaded: 1 outputs", i == 9 ? 1 : 2, 20s))
+          << service.describe();
     }
   }
   // Each connection's two starts and two ends are in the files before the stop.

@@ -81,6 +81,17 @@ bool LineCollector::wait_for(const std::function<bool(const std::vector<std::str
   return changed_.wait_for(lock, timeout, [&] { return predicate(lines_); });
 }
 
+bool LineCollector::wait_for_text(const std::string& text, size_t times,
+                                  std::chrono::milliseconds timeout) const {
+  return wait_for(
+      [&](const std::vector<std::string>& lines) {
+        size_t n = 0;
+        for (const auto& line : lines) n += line.find(text) != std::string::npos;
+        return n >= times;
+      },
+      timeout);
+}
+
 bool LineCollector::wait_closed(std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mutex_);
   return changed_.wait_for(lock, timeout, [&] { return closed_; });

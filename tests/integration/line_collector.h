@@ -32,6 +32,10 @@ class LineCollector {
   // Waits until `predicate(lines)` holds or the timeout passes; returns whether it held.
   bool wait_for(const std::function<bool(const std::vector<std::string>&)>& predicate,
                 std::chrono::milliseconds timeout) const;
+  // Waits until `times` lines contain `text` (a log line of a service, e.g.
+  // "reloaded:" after the second SIGHUP: times 2).
+  bool wait_for_text(const std::string& text, size_t times,
+                     std::chrono::milliseconds timeout) const;
   // Waits until the writer side is closed (EOF seen).
   bool wait_closed(std::chrono::milliseconds timeout) const;
 

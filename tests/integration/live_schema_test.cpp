@@ -108,22 +108,13 @@ FlowAction ecs_key(const rapidjson::Document& d) {
 TEST_F(LiveSchemaTest, EachOutputHasItsSchemaAndFilterAndAReloadChangesASchema) {
   write_config("ecs", ecs_);
   SpawnedProcess service({procflow_binary(), "run", "--config", config_});
-  auto logged = [&](const std::string& text) {
-    return service.err().wait_for(
-        [&](const std::vector<std::string>& lines) {
-          for (const auto& l : lines)
-            if (l.find(text) != std::string::npos) return true;
-          return false;
-        },
-        20s);
-  };
-  ASSERT_TRUE(logged("tracing started")) << service.describe();
+  ASSERT_TRUE(service.err().wait_for_text("tracing started", 1, 20s)) << service.describe();
   ASSERT_NE(start_server(topo().host_ip4(), kPort, 2, kServerBytes), nullptr);
   ASSERT_NO_FATAL_FAILURE(connections(3, 3 * 8));
 
   write_config("ocsf", ocsf_after_);
   service.signal(SIGHUP);
-  ASSERT_TRUE(logged("reloaded: 3 outputs")) << service.describe();
+  ASSERT_TRUE(service.err().wait_for_text("reloaded: 3 outputs", 1, 20s)) << service.describe();
   ASSERT_NO_FATAL_FAILURE(connections(2, 5 * 8));
   service.signal(SIGTERM);
   const auto status = service.wait(20s);
