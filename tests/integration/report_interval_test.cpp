@@ -72,6 +72,51 @@ TEST_F(ReportIntervalTest, PeriodsOfALongLivedFlowAddUpToItsTotals) {
   }
 }
 
+// Bytes in every period, not only the first and the last: an echo exchange in
+// 5 rounds 900 ms apart over 1 s periods. Each middle period holds the rounds
+// made in it, both ways, and all of them add up to what the client sent and
+// got back; no period is counted twice.
+TEST_F(ReportIntervalTest, MiddlePeriodsCarryTheirOwnBytes) {
+  constexpr int64_t kBytes = 5 * 400;
+  ASSERT_NO_FATAL_FAILURE(start_procflow({"--report-interval", "1"}));
+  const std::string server_ip = topo().host_ip4(), client_ip = topo().ns_ip4();
+  ASSERT_NE(start_server(server_ip, kServerPort, 1, 0, ServerMode::echo), nullptr);
+  SpawnedProcess& client =
+      run_in_ns({helper_path(Helper::tcp_client), server_ip, std::to_string(kServerPort),
+                 std::to_string(kBytes), "--rounds", "5", "--gap-ms", "900"});
+  auto truth = client_truth(client);
+  ASSERT_TRUE(truth && truth->error.empty()) << client.describe();
+  ASSERT_EQ(truth->sent, kBytes);
+  ASSERT_EQ(truth->received, kBytes);
+  const FlowSelector client_flow =
+      client_side(client_ip, truth->local_port, server_ip, kServerPort);
+  ASSERT_TRUE(wait_for_events(
+      [&](const auto& events) {
+        for (const auto& e : events)
+          if (client_flow.matches(e) && e.str("action") == "end" &&
+              e.str("end_reason") != "interval")
+            return true;
+        return false;
+      },
+      "the client's final end"));
+  ASSERT_NO_FATAL_FAILURE(stop_procflow());
+  const auto events = procflow().events();
+  const Flow flow = collect_flow(events, client_flow);
+  ASSERT_GE(flow.ends.size(), 4u) << "3.6 s of rounds, a report each second:\n" << dump(events);
+  int64_t out = 0, in = 0;
+  size_t middle_with_bytes = 0;
+  for (size_t i = 0; i < flow.ends.size(); i++) {
+    const int64_t o = flow.ends[i].integer("out_bytes").value_or(-1'000'000);
+    const int64_t n = flow.ends[i].integer("in_bytes").value_or(-1'000'000);
+    out += o;
+    in += n;
+    if (i > 0 && i + 1 < flow.ends.size() && o + n > 0) middle_with_bytes++;
+  }
+  EXPECT_GE(middle_with_bytes, 2u) << dump(events);
+  EXPECT_EQ(out, kBytes) << dump(events);
+  EXPECT_EQ(in, kBytes) << dump(events);
+}
+
 // The same for a UDP flow: datagrams 1.2 s apart over three periods; the
 // periods' bytes and datagrams add up to the client's own account.
 TEST_F(ReportIntervalTest, UdpPeriodsAddUpToWhatTheClientExchanged) {

@@ -15,6 +15,8 @@
 //     number back, with TCP_NODELAY and writes smaller than one MSS so every
 //     write is a packet of its own; then half-close, drain, close
 //     -> {"pid":..,"local_port":..,"sent":..,"received":..}              exit 0
+//   tcp_client IP PORT SEND_BYTES --rounds N --gap-ms M
+//     the same, M ms between two rounds (bytes spread over time)
 //   a failed connect
 //     -> {"pid":..,"local_port":..,"error":"..."}                       exit 1
 //
@@ -36,7 +38,8 @@
 namespace {
 
 int usage() {
-  std::fprintf(stderr, "usage: tcp_client IP PORT SEND_BYTES [--hold-ms N | --rounds N]\n");
+  std::fprintf(stderr,
+               "usage: tcp_client IP PORT SEND_BYTES [--hold-ms N | --rounds N [--gap-ms M]]\n");
   return 2;
 }
 
@@ -77,13 +80,14 @@ bool wait_all_acked(int fd) {
 }
 
 // The --rounds exchange; returns the bytes received (echoes, then the reply).
-long echo_rounds(int fd, long send_bytes, long rounds, long& sent) {
+long echo_rounds(int fd, long send_bytes, long rounds, long gap_ms, long& sent) {
   pf_helper::set_nodelay(fd);
   // A server that does not echo must not hang the test: give up after 10 s.
   timeval timeout{10, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
   long received = 0;
   for (long i = 0; i < rounds; ++i) {
+    if (i > 0 && gap_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(gap_ms));
     long chunk = i + 1 < rounds ? send_bytes / rounds : send_bytes - sent;
     long n = pf_helper::send_pattern(fd, chunk, pf_helper::kSmallWrite);
     sent += n;
@@ -96,13 +100,19 @@ long echo_rounds(int fd, long send_bytes, long rounds, long& sent) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 4 && argc != 6) return usage();
+  if (argc != 4 && argc != 6 && argc != 8) return usage();
   pf_helper::Endpoint peer;
   if (!pf_helper::parse_endpoint(argv[1], argv[2], peer)) return usage();
   long send_bytes = pf_helper::parse_count(argv[3], "SEND_BYTES");
   long hold_ms = 0;
   long rounds = 0;
-  if (argc == 6) {
+  long gap_ms = 0;
+  if (argc == 8) {
+    if (std::strcmp(argv[4], "--rounds") != 0 || std::strcmp(argv[6], "--gap-ms") != 0)
+      return usage();
+    gap_ms = pf_helper::parse_count(argv[7], "--gap-ms");
+  }
+  if (argc >= 6) {
     if (std::strcmp(argv[4], "--hold-ms") == 0) {
       hold_ms = pf_helper::parse_count(argv[5], "--hold-ms");
     } else if (std::strcmp(argv[4], "--rounds") == 0) {
@@ -125,7 +135,7 @@ int main(int argc, char** argv) {
 
   if (rounds > 0) {
     long sent = 0;
-    long received = echo_rounds(fd, send_bytes, rounds, sent);
+    long received = echo_rounds(fd, send_bytes, rounds, gap_ms, sent);
     pf_helper::emit_line(R"({"pid":%d,"local_port":%d,"sent":%ld,"received":%ld})", getpid(), port,
                          sent, received);
     close(fd);
