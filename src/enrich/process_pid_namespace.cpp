@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "enrich/process_cache.h"
+#include "util/nspid.h"
 
 namespace procflow {
 namespace {
@@ -39,25 +40,9 @@ std::optional<uint64_t> number(std::string_view s) {
 }  // namespace
 
 std::optional<uint32_t> inner_pid_from_status(std::string_view text) {
-  size_t at = text.starts_with("NSpid:") ? 0 : text.find("\nNSpid:");
-  if (at == std::string_view::npos) return std::nullopt;
-  at += text[at] == '\n' ? 7 : 6;
-  const size_t eol = text.find('\n', at);
-  std::string_view line = text.substr(at, eol == std::string_view::npos ? eol : eol - at);
-  std::vector<uint64_t> pids;
-  while (!line.empty()) {
-    const size_t start = line.find_first_not_of(" \t");
-    if (start == std::string_view::npos) break;
-    line.remove_prefix(start);
-    const size_t end = line.find_first_of(" \t");
-    auto v = number(line.substr(0, end));
-    // A pid namespace nests at most 32 deep.
-    if (!v || *v == 0 || *v > UINT32_MAX || pids.size() >= 33) return std::nullopt;
-    pids.push_back(*v);
-    line.remove_prefix(end == std::string_view::npos ? line.size() : end);
-  }
+  const std::vector<uint32_t> pids = nspid_of(text);
   if (pids.size() < 2) return std::nullopt;
-  return static_cast<uint32_t>(pids.back());
+  return pids.back();
 }
 
 std::optional<uint64_t> start_ns_from_stat(std::string_view text) {

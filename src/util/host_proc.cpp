@@ -10,34 +10,23 @@
 #include <sstream>
 #include <vector>
 
+#include "util/nspid.h"
+
 namespace procflow {
 namespace {
 
 constexpr std::string_view kAdvice =
     "run it with the host's pid namespace (Kubernetes: hostPID: true; podman/docker: --pid=host)";
 
-// The fields of the NSpid line ("NSpid:\t48213\t1"), as written; none when
-// the text has no such line (kernels before 4.1).
-std::vector<std::string> nspid_fields(std::string_view text) {
-  size_t at = text.starts_with("NSpid:") ? 0 : text.find("\nNSpid:");
-  if (at == std::string_view::npos) return {};
-  at += text[at] == '\n' ? 7 : 6;
-  const size_t eol = text.find('\n', at);
-  std::istringstream line(
-      std::string(text.substr(at, eol == std::string_view::npos ? eol : eol - at)));
-  std::vector<std::string> fields;
-  for (std::string field; line >> field;) fields.push_back(field);
-  return fields;
-}
-
 }  // namespace
 
 std::string own_pid_namespace_problem(std::string_view status_text, uint64_t pid_namespace_inode) {
-  const std::vector<std::string> pids = nspid_fields(status_text);
+  const std::vector<uint32_t> pids = nspid_of(status_text);
   if (pids.size() > 1)
-    return "procflow is not in the host's pid namespace (it is pid " + pids.front() +
-           " in the pid namespace of /proc and pid " + pids.back() +
-           " in its own): the kernel reports host pids, so " + std::string(kAdvice);
+    return "procflow is not in the host's pid namespace (it is pid " +
+           std::to_string(pids.front()) + " in the pid namespace of /proc and pid " +
+           std::to_string(pids.back()) + " in its own): the kernel reports host pids, so " +
+           std::string(kAdvice);
   if (pid_namespace_inode != 0 && pid_namespace_inode != kInitialPidNamespaceInode)
     return "procflow is not in the host's pid namespace (its pid namespace is pid:[" +
            std::to_string(pid_namespace_inode) + "], the host's pid:[" +
