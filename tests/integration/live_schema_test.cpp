@@ -94,6 +94,7 @@ FlowAction car_key(const std::string& line) {
 // (docs/schemas.md#activity). Source and destination are the CAR flow's
 // initiator and responder.
 FlowAction ocsf_key(const rapidjson::Document& d) {
+  EXPECT_EQ(procflow::test::integer(d, "class_uid"), 4001);  // Network Activity
   return {procflow::test::integer(d, "src_endpoint.port"),
           procflow::test::integer(d, "dst_endpoint.port"),
           procflow::test::integer(d, "activity_id") == 1 ? "start" : "end"};
@@ -103,6 +104,20 @@ FlowAction ocsf_key(const rapidjson::Document& d) {
 FlowAction ecs_key(const rapidjson::Document& d) {
   return {procflow::test::integer(d, "source.port"), procflow::test::integer(d, "destination.port"),
           procflow::test::text(d, "event.action")};
+}
+
+// Every line of an output checked against its schema's definitions; the
+// (ports, action) of each.
+template <class Validator, class KeyOf>
+std::multiset<FlowAction> validated_events(const std::string& path, const Validator& validator,
+                                           KeyOf key_of) {
+  std::multiset<FlowAction> keys;
+  for (const auto& line : lines_of(path)) {
+    const auto d = procflow::test::parse_line(line + "\n");
+    EXPECT_EQ(procflow::test::joined(validator.validate(d)), "") << line;
+    keys.insert(key_of(d));
+  }
+  return keys;
 }
 
 TEST_F(LiveSchemaTest, EachOutputHasItsSchemaAndFilterAndAReloadChangesASchema) {
@@ -131,31 +146,15 @@ TEST_F(LiveSchemaTest, EachOutputHasItsSchemaAndFilterAndAReloadChangesASchema) 
     (i < 24 ? car_starts_ends_before : car_starts_ends_after).insert(k);
   }
 
-  std::multiset<FlowAction> ocsf_ends;
-  for (const auto& line : lines_of(ocsf_)) {
-    const auto d = procflow::test::parse_line(line + "\n");
-    EXPECT_EQ(procflow::test::joined(procflow::test::ocsf_validator().validate(d)), "") << line;
-    EXPECT_EQ(procflow::test::integer(d, "class_uid"), 4001) << line;
-    ocsf_ends.insert(ocsf_key(d));
-  }
+  const auto ocsf_ends = validated_events(ocsf_, procflow::test::ocsf_validator(), ocsf_key);
   EXPECT_EQ(ocsf_ends.size(), 10u);  // 5 connections, 2 sides
   EXPECT_EQ(ocsf_ends, car_ends) << "the OCSF output: every end, nothing else";
 
-  std::multiset<FlowAction> ecs_events;
-  for (const auto& line : lines_of(ecs_)) {
-    const auto d = procflow::test::parse_line(line + "\n");
-    EXPECT_EQ(procflow::test::joined(procflow::test::ecs_validator().validate(d)), "") << line;
-    ecs_events.insert(ecs_key(d));
-  }
+  const auto ecs_events = validated_events(ecs_, procflow::test::ecs_validator(), ecs_key);
   EXPECT_EQ(ecs_events.size(), 12u);  // 3 connections, 2 sides, start and end
   EXPECT_EQ(ecs_events, car_starts_ends_before) << "the ECS output until the reload";
 
-  std::multiset<FlowAction> after;
-  for (const auto& line : lines_of(ocsf_after_)) {
-    const auto d = procflow::test::parse_line(line + "\n");
-    EXPECT_EQ(procflow::test::joined(procflow::test::ocsf_validator().validate(d)), "") << line;
-    after.insert(ocsf_key(d));
-  }
+  const auto after = validated_events(ocsf_after_, procflow::test::ocsf_validator(), ocsf_key);
   EXPECT_EQ(after.size(), 8u);  // 2 connections, 2 sides, start and end
   EXPECT_EQ(after, car_starts_ends_after) << "the third output, OCSF since the reload";
 }
