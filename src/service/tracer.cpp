@@ -76,6 +76,14 @@ struct Tracer::Impl : RecordHandler {
   std::unique_ptr<DnsLearner> dns;
   std::unique_ptr<ContainerResolver> containers;
   std::string cgroup_v2_mount;  // "" on a cgroup v1 only host
+
+  // The loop wakes when `fd` is readable.
+  void watch(int fd) const {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    epoll_ctl(epoll_fd.get(), EPOLL_CTL_ADD, fd, &ev);
+  }
   // Content capture: nDPI's module and what every conversation shares;
   // nullptr when content capture is off (no `message` events).
   std::unique_ptr<NdpiEngine> ndpi;
@@ -553,16 +561,10 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
   impl->report_existing_sockets();
 
   impl->epoll_fd = UniqueFd(epoll_create1(EPOLL_CLOEXEC));
-  auto watch = [&](int fd) {
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.fd = fd;
-    epoll_ctl(impl->epoll_fd.get(), EPOLL_CTL_ADD, fd, &ev);
-  };
-  watch(impl->ring->epoll_fd());
-  watch(impl->signal_fd.get());
-  if (impl->watcher) watch(impl->watcher->fd());
-  if (impl->reverse) watch(impl->reverse->poll_fd());
+  impl->watch(impl->ring->epoll_fd());
+  impl->watch(impl->signal_fd.get());
+  if (impl->watcher) impl->watch(impl->watcher->fd());
+  if (impl->reverse) impl->watch(impl->reverse->poll_fd());
   if (options.output_fd >= 0) {
     // No events asked for: epoll reports EPOLLERR/EPOLLHUP anyway, which is
     // how a pipe whose reader went away (`| head -0`) is noticed with
@@ -577,10 +579,12 @@ std::unique_ptr<Tracer> Tracer::start(const TracerOptions& options, Emit emit, s
 
 bool Tracer::set_enrichment(const Enrichment& enrichment, std::string* error) {
   Impl& m = *impl_;
-  m.dns->set_answer_window(enrichment.dns_answer_window_ns);
   const bool unchanged =
       enrichment.reverse_dns ? m.reverse && m.options.reverse == enrichment.reverse : !m.reverse;
-  if (unchanged) return true;
+  if (unchanged) {
+    m.dns->set_answer_window(enrichment.dns_answer_window_ns);
+    return true;
+  }
   std::unique_ptr<ReverseLookup> next;
   if (enrichment.reverse_dns) {
     std::string why;
@@ -595,13 +599,9 @@ bool Tracer::set_enrichment(const Enrichment& enrichment, std::string* error) {
   // (their addresses are asked again by the next flow that needs them).
   if (m.reverse) epoll_ctl(m.epoll_fd.get(), EPOLL_CTL_DEL, m.reverse->poll_fd(), nullptr);
   m.names->set_reverse(next.get());
-  if (next) {
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.fd = next->poll_fd();
-    epoll_ctl(m.epoll_fd.get(), EPOLL_CTL_ADD, next->poll_fd(), &ev);
-  }
+  if (next) m.watch(next->poll_fd());
   m.reverse = std::move(next);
+  m.dns->set_answer_window(enrichment.dns_answer_window_ns);
   m.options.reverse_dns = enrichment.reverse_dns;
   m.options.reverse = enrichment.reverse;
   return true;
